@@ -1,0 +1,234 @@
+"""The `kb` command line: parse options, call the library, print. Nothing else lives here."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from kb.config import load_config
+from kb.errors import KbError
+
+
+def _config(ctx):
+    return ctx.obj["config"]
+
+
+def _fail(exc):
+    raise click.ClickException(exc.describe() if isinstance(exc, KbError) else str(exc))
+
+
+@click.group(help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False), envvar="KB_CONTENT",
+              help="content folder (env KB_CONTENT, default ./content)")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="KB_INDEX",
+              help="index folder (env KB_INDEX, default ./index)")
+@click.version_option(package_name="kb")
+@click.pass_context
+def cli(ctx, content_dir, index_dir):
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = load_config(os.environ, content_dir=content_dir, index_dir=index_dir)
+
+
+# ---------------------------------------------------------------- import / check
+
+@cli.command("import", help="Import raw bulletin issues (or standalone documents) into content/.")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--dry-run", is_flag=True, help="report what would be written, write nothing")
+@click.option("--force", is_flag=True, help="overwrite files that were edited by hand")
+@click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
+@click.option("--kind", type=click.Choice(["auto", "bulletin", "document"]), default="auto",
+              help="bulletin (many articles) or one standalone document; auto decides from the text")
+@click.pass_context
+def import_cmd(ctx, files, dry_run, force, as_json, kind):
+    from kb.content import plan_writes, write_files
+    from kb.importer import import_file
+    from kb.report import import_json, import_report
+
+    config = _config(ctx)
+    results, failures, all_writes, reports = [], [], [], []
+    for name in files:
+        try:
+            result = import_file(name, kind=kind)
+        except KbError as exc:
+            failures.append(exc.describe())
+            continue
+        report, writes = plan_writes(result.articles, config.content_dir, force=force)
+        results.append(result)
+        reports.append(report)
+        all_writes.extend(writes)
+    if not dry_run and all_writes:
+        try:
+            write_files(all_writes)
+        except KbError as exc:
+            _fail(exc)
+    if as_json:
+        click.echo(json.dumps(import_json(results, reports, failures, config.content_dir, dry_run),
+                              ensure_ascii=False, indent=1))
+    else:
+        for result, report in zip(results, reports):
+            click.echo(import_report(result, report, dry_run))
+        for failure in failures:
+            click.echo(f"错误 error: {failure}", err=True)
+        written = sum(len(r.written) for r in reports)
+        click.echo(f"{len(results)} file(s) read, {len(failures)} failed; "
+                   f"{written} article file(s) {'would be ' if dry_run else ''}written.")
+    if failures:
+        sys.exit(1)
+
+
+@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files.")
+@click.pass_context
+def check(ctx):
+    from kb.validate import check_content
+
+    config = _config(ctx)
+    problems = check_content(config.content_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    count = len(list(Path(config.content_dir).rglob("*.md"))) if Path(config.content_dir).is_dir() else 0
+    click.echo(f"{count} file(s) checked, {len(problems)} problem(s).")
+    if problems:
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- index
+
+@cli.group(help="Build, update and inspect the search index.")
+def index():
+    pass
+
+
+@index.command("build", help="Build a new index beside the live one and swap it in when complete.")
+@click.pass_context
+def index_build(ctx):
+    from kb.indexer import rebuild
+
+    try:
+        stats = rebuild(_config(ctx), progress=lambda msg: click.echo(msg, err=True))
+    except KbError as exc:
+        _fail(exc)
+    _print_stats(stats)
+
+
+index.add_command(index_build, "rebuild")
+
+
+@index.command("update", help="Add, replace and remove only what changed in content/.")
+@click.pass_context
+def index_update(ctx):
+    from kb.indexer import update
+
+    try:
+        stats = update(_config(ctx))
+    except KbError as exc:
+        _fail(exc)
+    _print_stats(stats)
+
+
+@index.command("status", help="Documents, last build, and what is stale.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def index_status(ctx, as_json):
+    from kb.indexer import status
+
+    info = status(_config(ctx))
+    if as_json:
+        click.echo(json.dumps(info, ensure_ascii=False, indent=1))
+        return
+    for key, value in info.items():
+        click.echo(f"{key}: {value}")
+
+
+def _print_stats(stats):
+    for problem in stats.get("problems", []):
+        click.echo(f"skipped: {problem}", err=True)
+    click.echo(", ".join(f"{k}: {v}" for k, v in stats.items() if k != "problems"))
+    if stats.get("problems"):
+        sys.exit(1)
+
+
+# ---------------------------------------------------------------- search / lookup
+
+@cli.command(help="Search the knowledge base. QUERY '-' reads one query a line from stdin (JSON lines out).")
+@click.argument("query")
+@click.option("--type", "doc_type", help="only this type (policy, standard_plan, patent, ...)")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.option("--explain", is_flag=True, help="print the parsed query")
+@click.pass_context
+def search(ctx, query, doc_type, limit, sort, as_json, explain):
+    from kb.search import SearchRequest, Searcher
+
+    config = _config(ctx)
+    try:
+        searcher = Searcher.open(config, build_if_missing=True)
+    except KbError as exc:
+        _fail(exc)
+    queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [query]
+    for text in queries:
+        request = SearchRequest(q=text, types=[doc_type] if doc_type else [], limit=limit, sort=sort)
+        page = searcher.search(request)
+        if explain:
+            click.echo(f"query: {page.parsed}", err=True)
+        if as_json or query == "-":
+            click.echo(json.dumps(page.as_json(), ensure_ascii=False))
+            continue
+        click.echo(f"{page.total} 条结果 ({page.took_ms:.1f} ms)")
+        for i, hit in enumerate(page.hits, start=1):
+            click.echo(f"{i}. [{hit.type}] {hit.title}  ({hit.issue or '-'} {hit.date or ''}) {hit.id}")
+            click.echo(f"   {hit.snippet_text}")
+
+
+@cli.command(help="Everything the knowledge base knows about one number.")
+@click.argument("number")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def lookup(ctx, number, as_json):
+    from kb.search import Searcher
+
+    config = _config(ctx)
+    try:
+        searcher = Searcher.open(config, build_if_missing=True)
+    except KbError as exc:
+        _fail(exc)
+    card = searcher.lookup(number)
+    if card is None:
+        raise click.ClickException(f"“{number}” is not a standard, plan, patent or document number kb can read")
+    if as_json:
+        click.echo(json.dumps(card, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"{card['kind']}: {card['canonical']}")
+    for row in card["plans"]:
+        click.echo("  plan: " + ", ".join(f"{k}={v}" for k, v in row.items()))
+    for rel in card["related"]:
+        click.echo(f"  {rel['relation']}: {rel['number']}")
+    for article in card["articles"]:
+        click.echo(f"  article: {article['title']} ({article['id']})")
+    if not card["articles"]:
+        click.echo("  no article mentions it")
+
+
+# ---------------------------------------------------------------- serve
+
+@cli.command(help="Serve the web UI with a production WSGI server (waitress).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, host, port, threads):
+    from waitress import serve as waitress_serve
+
+    from kb.indexer import ensure_index
+    from webui import create_app
+
+    config = _config(ctx)
+    try:
+        ensure_index(config, progress=lambda msg: click.echo(msg, err=True))
+    except KbError as exc:
+        _fail(exc)
+    app = create_app(config)
+    click.echo(f"kb serving on http://{host}:{port}/", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)

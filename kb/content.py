@@ -1,0 +1,157 @@
+"""content/: iterate it, read one file into an Article, write Articles atomically."""
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kb.errors import ContentError, KbError
+from kb.frontmatter import dump_frontmatter, parse_frontmatter
+from kb.models import Article
+
+HASH_FIELD = "imported_hash"
+
+
+def render(article):
+    """The file text of an article, stamped with a hash so hand edits can be noticed."""
+    meta = article.front_matter()
+    text = dump_frontmatter(meta, article.body)
+    meta[HASH_FIELD] = content_hash(text)
+    return dump_frontmatter(meta, article.body)
+
+
+def content_hash(text):
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def is_hand_edited(text, path):
+    """True when a file differs from what the importer wrote (its stamp no longer matches)."""
+    meta, body = parse_frontmatter(text, path)
+    stamp = meta.pop(HASH_FIELD, None)
+    if stamp is None:
+        return True
+    return content_hash(dump_frontmatter(meta, body)) != stamp
+
+
+def article_from(meta, body, path):
+    """Front matter and body to an Article; raises ContentError naming the field."""
+    known = {name: meta.get(name) for name in Article.FRONT_MATTER if name in meta}
+    for name in ("standards", "plan_numbers", "patents", "doc_numbers", "plans", "prices"):
+        value = known.get(name)
+        if value is None:
+            known[name] = []
+        elif not isinstance(value, list):
+            raise ContentError("must be a list", path=path, field=name)
+    for name in ("issue", "origin"):
+        if known.get(name) is None:
+            known[name] = {}
+        elif not isinstance(known[name], dict):
+            raise ContentError("must be a mapping", path=path, field=name)
+    for name in ("id", "title", "type"):
+        if not known.get(name):
+            raise ContentError("is missing", path=path, field=name, hint=f"add `{name}:` to the front matter")
+    if known.get("date") is not None:
+        known["date"] = str(known["date"])
+    for name in ("id", "title", "type", "section", "source"):
+        if known.get(name) is not None:
+            known[name] = str(known[name])
+    return Article(body=body, path=str(path), **known)
+
+
+def read_article(path):
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ContentError("is not UTF-8 text", path=path, hint="save the file as UTF-8") from None
+    except OSError as exc:
+        raise ContentError(f"cannot be read: {exc.strerror}", path=path) from None
+    meta, body = parse_frontmatter(text, path)
+    article = article_from(meta, body, path)
+    article.mtime = path.stat().st_mtime
+    return article
+
+
+def iter_paths(content_dir):
+    root = Path(content_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*.md") if p.is_file() and not p.name.startswith("."))
+
+
+def iter_articles(content_dir, problems=None):
+    """Every readable article; unreadable files go to `problems` (a list) and are skipped."""
+    for path in iter_paths(content_dir):
+        try:
+            yield read_article(path)
+        except KbError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+
+
+def article_path(content_dir, article):
+    folder = article.issue_slug or "documents"
+    return Path(content_dir) / folder / f"{article.id}.md"
+
+
+def safe_article_path(content_dir, article_id):
+    """The file of an id, or None: ids never reach outside content/."""
+    if not article_id or "/" in article_id or "\\" in article_id or article_id.startswith("."):
+        return None
+    root = Path(content_dir).resolve()
+    for path in root.glob(f"*/{article_id}.md"):
+        resolved = path.resolve()
+        if root in resolved.parents:
+            return resolved
+    return None
+
+
+@dataclass
+class WriteReport:
+    written: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+
+
+def plan_writes(articles, content_dir, force=False):
+    """Decide per file: write, leave unchanged, or skip a hand-edited file."""
+    report, writes = WriteReport(), []
+    for article in articles:
+        path = article_path(content_dir, article)
+        text = render(article)
+        if path.exists():
+            old = path.read_text(encoding="utf-8", errors="replace")
+            if old == text:
+                report.unchanged.append(str(path))
+                continue
+            try:
+                edited = is_hand_edited(old, path)
+            except KbError:
+                edited = True
+            if edited and not force:
+                report.skipped.append(str(path))
+                continue
+        writes.append((path, text))
+        report.written.append(str(path))
+    return report, writes
+
+
+def write_files(writes):
+    """Write every file to a temporary sibling first, then move all into place."""
+    staged = []
+    try:
+        for path, text in writes:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            staged.append((tmp, path))
+    except OSError as exc:
+        for tmp, _ in staged:
+            os.unlink(tmp)
+        raise KbError(f"cannot write into {exc.filename or 'the content folder'}: {exc.strerror}",
+                      hint="check the folder exists and is writable; nothing was changed") from None
+    for tmp, path in staged:
+        os.replace(tmp, path)

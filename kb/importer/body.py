@@ -1,0 +1,117 @@
+"""Turn an article's lines into clean Markdown: paragraphs rejoined, tables rebuilt.
+
+Blocks are read top to bottom: tab-separated rows become tables (a row that
+continues over a page break is merged into the row above), Markdown headings and
+list items keep their form, and wrapped text lines are joined into paragraphs
+where a careful editor would join them.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from kb.importer.split import ENUMERATOR, SOURCE
+from kb.importer.text import ends_sentence, join_fragments, width
+
+LIST_ITEM = re.compile(r"^[-*•·]\s+")
+
+
+@dataclass
+class Block:
+    kind: str  # paragraph | heading | item | table | source
+    text: str = ""
+    rows: list = field(default_factory=list)
+    level: int = 2
+    tail: str = ""  # the last raw line joined in, for the wrap test
+
+
+def _is_long(text, limit):
+    return width(text) >= min(0.8 * limit, 40)
+
+
+def _starts_block(text):
+    return bool(ENUMERATOR.match(text) or LIST_ITEM.match(text) or SOURCE.match(text))
+
+
+def read_blocks(lines, limit):
+    """Lines of one article (title excluded) to blocks; `lines` may include dropped lines."""
+    blocks, page_break = [], False
+    for line in lines:
+        if line.joined_into:
+            continue
+        if line.drop:
+            page_break = page_break or line.drop in ("running header", "page number", "watermark")
+            continue
+        text = line.text.strip()
+        if not text:
+            continue
+        last = blocks[-1] if blocks else None
+        if "\t" in line.text:
+            cells = [c.strip() for c in line.text.split("\t")]
+            if last is not None and last.kind == "table":
+                if page_break and not cells[0] and last.rows:
+                    _merge_row(last.rows[-1], cells)
+                else:
+                    last.rows.append(cells)
+            else:
+                blocks.append(Block("table", rows=[cells]))
+        elif SOURCE.match(text):
+            blocks.append(Block("source", text))
+        elif line.heading:
+            blocks.append(Block("heading", text, level=2 if line.heading <= 2 else 3))
+        elif LIST_ITEM.match(text):
+            blocks.append(Block("item", LIST_ITEM.sub("", text), tail=text))
+        elif last is not None and last.kind in ("paragraph", "item") and _continues(last.tail, text, limit):
+            last.text = join_fragments(last.text, text)
+            last.tail = text
+        else:
+            blocks.append(Block("paragraph", text, tail=text))
+        page_break = False
+    return blocks
+
+
+def _continues(previous, text, limit):
+    """Is `text` the wrapped rest of `previous`?"""
+    if ends_sentence(previous) or not _is_long(previous, limit):
+        return False
+    return not _starts_block(text)
+
+
+def _merge_row(row, cells):
+    for i, cell in enumerate(cells):
+        if not cell:
+            continue
+        if i < len(row):
+            row[i] = join_fragments(row[i], cell)
+        else:
+            row.append(cell)
+
+
+def _cell(text):
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_table(rows):
+    wide = max(len(row) for row in rows)
+    rows = [row + [""] * (wide - len(row)) for row in rows]
+    out = ["| " + " | ".join(_cell(c) for c in rows[0]) + " |",
+           "|" + "---|" * wide]
+    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
+    return "\n".join(out)
+
+
+def render_blocks(blocks):
+    parts = []
+    for block in blocks:
+        if block.kind == "table":
+            parts.append(render_table(block.rows))
+        elif block.kind == "heading":
+            parts.append("#" * block.level + " " + block.text)
+        elif block.kind == "item":
+            parts.append("- " + block.text)
+        else:
+            parts.append(block.text)
+    text = ""
+    for i, part in enumerate(parts):
+        sep = "\n" if i and blocks[i].kind == "item" and blocks[i - 1].kind == "item" else "\n\n"
+        text += (sep if i else "") + part
+    return text + "\n"

@@ -1,0 +1,131 @@
+"""Repair what PDF converters break, one line or one string at a time.
+
+Pure functions: bytes to text, LaTeX fragments to plain text, image
+placeholders out, stray spaces between Chinese characters out, and the width
+measure the line-joining rules use.
+"""
+
+import re
+import unicodedata
+
+from charset_normalizer import from_bytes
+
+from kb.errors import BulletinError
+from kb.numbers import repair_numbers
+
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK_PUNCT = "\u3000-\u303f\uff00-\uffef“”‘’…—"
+TERMINAL = "。！？!?；;：:….．"
+CLOSERS = "”’」』）)】〕"
+
+_LATEX_SPAN = re.compile(r"\$\$?(.+?)\$?\$")
+_LATEX_SYMBOLS = {
+    r"\geq": "≥", r"\geqslant": "≥", r"\ge": "≥", r"\leq": "≤", r"\leqslant": "≤", r"\le": "≤",
+    r"\times": "×", r"\pm": "±", r"\sim": "~", r"\approx": "≈", r"\cdot": "·", r"\degree": "°",
+    r"\circ": "°", r"\%": "%", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\mu": "μ",
+    r"\Delta": "Δ", r"\delta": "δ", r"\lambda": "λ", r"\theta": "θ", r"\rightarrow": "→",
+    r"\to": "→", r"\neq": "≠", r"\infty": "∞", r"\Omega": "Ω", r"\sigma": "σ", r"\pi": "π",
+}
+_LATEX_WRAPPERS = re.compile(r"\\(?:text|mathrm|mathbf|mathit|rm|bf|operatorname|mathsf)\s*\{([^{}]*)\}")
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\[(?:图片|image|img)[^\]]*\]", re.I)
+_HTML_SCRIPT = re.compile(r"</?(?:sub|sup|span|font|b|i|u|br)\b[^>]*>", re.I)
+_MD_ESCAPE = re.compile(r"\\([_*\[\]()#+\-.!`])")
+_LINK = re.compile(r"\[([^\]]+)\]\((?:mailto:|https?:)[^)]*\)")
+
+
+def decode(data, path="<input>"):
+    """Bytes of a raw issue to text: UTF-8 first, then GB18030/GBK and others; binary is refused."""
+    if not data.strip():
+        raise BulletinError("the file is empty", path=path, hint="export the issue's text again")
+    if b"\x00" in data[:8192]:
+        raise BulletinError("this looks like a binary file, not text", path=path,
+                            hint="convert the PDF or Word file to plain text first")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        best = from_bytes(data).best()
+        if best is None:
+            raise BulletinError("cannot tell which text encoding this file uses", path=path,
+                                hint="save it as UTF-8")
+        text = str(best)
+    controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
+    if controls > 0.01 * min(len(text), 20000):
+        raise BulletinError("this looks like a binary file, not text", path=path,
+                            hint="convert the PDF or Word file to plain text first")
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+
+
+def latex_to_text(fragment):
+    """`\\geq 99\\%` → `≥99%`, `P_2O_5` → `P2O5`, `\\text{Nd}_2\\text{O}_3` → `Nd2O3`."""
+    out = fragment
+    for _ in range(3):
+        out = _LATEX_WRAPPERS.sub(r"\1", out)
+    for command in sorted(_LATEX_SYMBOLS, key=len, reverse=True):
+        out = re.sub(re.escape(command) + r"(?![A-Za-z])", _LATEX_SYMBOLS[command], out)
+    out = re.sub(r"[_^]\{([^{}]*)\}", r"\1", out)
+    out = re.sub(r"[_^](\S)", r"\1", out)
+    out = re.sub(r"\\[A-Za-z]+", "", out)
+    out = out.replace("{", "").replace("}", "").replace("\\", "")
+    out = re.sub(r"\s+", " ", out).strip()
+    out = re.sub(r"(?<=[≥≤±×~])\s+", "", out)
+    out = re.sub(r"\s*(?=%)", "", out)
+    return out
+
+
+def strip_latex(line):
+    return _LATEX_SPAN.sub(lambda m: latex_to_text(m.group(1)), line) if "$" in line else line
+
+
+def despace(text):
+    """Drop converter spaces between Chinese characters, and between Chinese and digits."""
+    text = re.sub(rf"(?<=[{CJK}{CJK_PUNCT}])[ \u3000\xa0]+(?=[{CJK}{CJK_PUNCT}])", "", text)
+    text = re.sub(rf"(?<=[{CJK}{CJK_PUNCT}])[ \u3000\xa0]+(?=\d)", "", text)
+    text = re.sub(rf"(?<=\d)[ \u3000\xa0]+(?=[{CJK}{CJK_PUNCT}])", "", text)
+    return text
+
+
+def clean_line(line):
+    """One raw line, repaired: no images, LaTeX, inline HTML or Markdown escapes; trimmed."""
+    line = _IMAGE.sub("", line)
+    line = strip_latex(line)
+    line = _HTML_SCRIPT.sub("", line)
+    line = _LINK.sub(r"\1", line)
+    line = _MD_ESCAPE.sub(r"\1", line)
+    line = repair_numbers(line.replace("\u3000", " ").rstrip())
+    if "\t" in line:
+        cells = [despace(c.strip()) for c in line.split("\t")]
+        return "\t".join(cells)
+    return despace(line.strip())
+
+
+def width(text):
+    """Display width: Chinese and full-width characters count 1, others 1/2."""
+    return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def ends_sentence(text):
+    text = text.rstrip()
+    while text and text[-1] in CLOSERS and len(text) > 1 and text[-2] in TERMINAL:
+        text = text[:-1]
+    return bool(text) and text[-1] in TERMINAL
+
+
+def join_fragments(left, right):
+    """Join two wrapped pieces: no space between Chinese, one space between Latin words."""
+    if not left:
+        return right
+    if not right:
+        return left
+    a, b = left[-1], right[0]
+    if re.match(r"[A-Za-z0-9,.;)%]", a) and re.match(r"[A-Za-z(]", b):
+        return left + " " + right
+    return left + right
+
+
+def normalise_title(text):
+    """Comparable form of a title: NFKC, no white space."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

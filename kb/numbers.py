@@ -1,0 +1,207 @@
+"""Parse and normalise standard, plan, patent and policy-document numbers.
+
+One module owns number reading: the importer uses it on converter output, the
+search uses it on what people type.  Every number has one canonical form
+(`GB/T 12690.12-2003`, `20220747-T-469`, `W20222365`, `CN117446850A`,
+`工信部联原〔2022〕90号`) and a few *keys*: lower-case, space-free strings stored
+in the index so that a number typed without its year, kind code or country
+still finds exactly the right documents and never a near miss.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+DASHES = "-‐‑‒–—―－~～"
+_DASH = f"[{DASHES}]"
+
+# Chinese sector codes of national and industry standards (GB national, XB rare
+# earth, YS non-ferrous, YB ferrous, JB machinery, HG chemicals, ...).
+SECTOR_CODES = (
+    "GB XB YS YB JB HG SJ DZ DL NB QB HJ WS SH JC JT TB MT SY AQ GA SN CB FZ LY NY QC SL HB DB GJB"
+).split()
+_SECTOR = "|".join(sorted(SECTOR_CODES, key=len, reverse=True))
+
+# GB/T 4137-2015, GBT4137, GB/Z 1.1, XB/T 403-2023, gb/t 4137 (case already folded up).
+_STANDARD = re.compile(
+    rf"(?<![A-Z])(?P<code>{_SECTOR})\s*(?:/\s*(?P<kind>[TZ])|(?P<kind2>[TZ])(?=\s*\d))?"
+    rf"\s*(?P<num>\d{{1,6}}(?:\s*\.\s*\d{{1,3}})*)"
+    rf"(?:\s*{_DASH}\s*(?P<year>(?:19|20)\d{{2}}))?(?![\d.])"
+)
+# Group standards T/CSRE 00123-2020, and ISO / IEC.
+_GROUP = re.compile(
+    rf"(?<![A-Z/])T\s*/\s*(?P<org>[A-Z]{{2,10}})\s*(?P<num>\d{{1,6}}(?:\.\d{{1,3}})*)"
+    rf"(?:\s*{_DASH}\s*(?P<year>(?:19|20)\d{{2}}))?(?![\d.])"
+)
+_INTL = re.compile(
+    r"(?<![A-Z])(?P<org>ISO(?:/IEC)?|IEC)\s*(?P<num>\d{1,6}(?:-\d{1,3})*)"
+    r"(?:\s*:\s*(?P<year>(?:19|20)\d{2}))?(?![\d])"
+)
+# Standard plan numbers 20220747-T-469, tolerant of converter spaces: "202207 62-T-4 69".
+_PLAN = re.compile(
+    rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
+)
+# Foreign-language plan numbers W20222365 ("W2022 2365").
+_FOREIGN_PLAN = re.compile(r"(?<![A-Z\d])W\s?(?P<a>(?:19|20)\d{2})\s?(?P<b>\d{4})(?!\d)")
+# Patent publication numbers CN117446850A, CN 115595458 B, cn115595458.
+_PATENT = re.compile(
+    r"(?<![A-Z])(?P<cc>CN|US|EP|WO|JP|KR|DE|FR|GB)\s?(?P<num>(?:19|20)?\d{6,10}(?:\.\d)?)\s?(?P<kc>[A-Z]\d?)?(?![A-Z\d])"
+)
+# Policy document numbers 工信部联原〔2022〕90号, 国标委发[2022]22号.
+_DOC = re.compile(
+    r"(?P<issuer>[\u4e00-\u9fff]{1,10}?)\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】]"
+    r"\s*第?\s*(?P<num>\d{1,5})\s*号"
+)
+_ISSUER_NOISE = re.compile(r"^.*?(?:印发|发布|下发|转发|根据|依据|按照|关于|通知|的|和|及|与|《|》)")
+
+
+@dataclass(frozen=True)
+class Number:
+    """One number found in text: its kind, canonical form and search keys."""
+
+    kind: str  # standard | plan | patent | doc
+    canonical: str
+    keys: tuple[str, ...]
+    start: int = 0
+    end: int = 0
+
+
+def fold(text):
+    """Full-width to half-width (NFKC), ideographic space to space, upper case."""
+    return unicodedata.normalize("NFKC", text).upper()
+
+
+def _squeeze(text):
+    return re.sub(r"\s+", "", text)
+
+
+def standard(code, kind, num, year):
+    prefix = code + (f"/{kind}" if kind else "")
+    num = _squeeze(num)
+    canonical = f"{prefix} {num}" + (f"-{year}" if year else "")
+    keys = [f"{prefix}{num}".lower()]
+    if year:
+        keys.append(f"{prefix}{num}-{year}".lower())
+        keys.append(f"{num}-{year}")
+    return canonical, tuple(keys)
+
+
+def repair_numbers(text):
+    """Close converter gaps inside plan numbers: `202207 62-T-4 69` → `20220762-T-469`."""
+    if not re.search(r"\d", text):
+        return text
+    text = _PLAN.sub(lambda m: f"{_squeeze(m.group('a'))}-{m.group('k').upper()}-{_squeeze(m.group('b'))}", text)
+    return _FOREIGN_PLAN.sub(lambda m: f"W{m.group('a')}{m.group('b')}", text)
+
+
+def _standard_numbers(text):
+    for m in _STANDARD.finditer(text):
+        kind = m.group("kind") or m.group("kind2")
+        if not m.group("year") and (not kind and m.group("code") != "GB" or len(m.group("num")) < 3):
+            continue
+        canonical, keys = standard(m.group("code"), kind, m.group("num"), m.group("year"))
+        yield Number("standard", canonical, keys, m.start(), m.end())
+    for m in _GROUP.finditer(text):
+        canonical, keys = standard("T", m.group("org"), m.group("num"), m.group("year"))
+        yield Number("standard", canonical, keys, m.start(), m.end())
+    for m in _INTL.finditer(text):
+        org, num, year = m.group("org"), m.group("num"), m.group("year")
+        canonical = f"{org} {num}" + (f":{year}" if year else "")
+        keys = [f"{org}{num}".lower()] + ([f"{org}{num}:{year}".lower()] if year else [])
+        yield Number("standard", canonical, tuple(keys), m.start(), m.end())
+
+
+def _plan_numbers(text):
+    for m in _PLAN.finditer(text):
+        canonical = f"{_squeeze(m.group('a'))}-{m.group('k')}-{_squeeze(m.group('b'))}"
+        yield Number("plan", canonical, (canonical.lower(),), m.start(), m.end())
+    for m in _FOREIGN_PLAN.finditer(text):
+        canonical = f"W{m.group('a')}{m.group('b')}"
+        yield Number("plan", canonical, (canonical.lower(),), m.start(), m.end())
+
+
+def _patent_numbers(text):
+    for m in _PATENT.finditer(text):
+        cc, num, kc = m.group("cc"), m.group("num"), m.group("kc") or ""
+        canonical = f"{cc}{num}{kc}"
+        keys = {canonical.lower(), f"{cc}{num}".lower(), num.lower()}
+        yield Number("patent", canonical, tuple(sorted(keys)), m.start(), m.end())
+
+
+def doc_issuer(raw):
+    """Trim words that precede an issuer's abbreviation in running text."""
+    issuer = _ISSUER_NOISE.sub("", raw) or raw
+    return issuer
+
+
+def _doc_numbers(text):
+    for m in _DOC.finditer(text):
+        issuer = doc_issuer(m.group("issuer"))
+        year, num = m.group("year"), str(int(m.group("num")))
+        canonical = f"{issuer}〔{year}〕{num}号"
+        keys = (f"{issuer}{year}-{num}".lower(),)
+        yield Number("doc", canonical, keys, m.start(), m.end())
+
+
+def _overlaps(number, taken):
+    return any(number.start < end and start < number.end for start, end in taken)
+
+
+def parse_numbers(text):
+    """Every number in `text`, in order, each once; plan numbers win over look-alikes."""
+    folded = fold(text)
+    found, taken = [], []
+    for finder in (_plan_numbers, _patent_numbers, _doc_numbers, _standard_numbers):
+        for number in finder(folded):
+            if _overlaps(number, taken):
+                continue
+            found.append(number)
+            taken.append((number.start, number.end))
+    found.sort(key=lambda n: n.start)
+    return found
+
+
+def unique_canonical(numbers, kind):
+    seen = []
+    for number in numbers:
+        if number.kind == kind and number.canonical not in seen:
+            seen.append(number.canonical)
+    return seen
+
+
+# What people type when looking a number up: bare "4137-2015", "cn115595458".
+_BARE_STANDARD = re.compile(rf"^\s*(?P<num>\d{{1,6}}(?:\.\d{{1,3}})*)\s*{_DASH}\s*(?P<year>(?:19|20)\d{{2}})\s*$")
+_BARE_PATENT = re.compile(r"^\s*(?:ZL\s*)?(?P<num>(?:19|20)\d{10,11})(?:\.\d)?\s*$")
+
+
+def parse_lookup(text):
+    """Read one typed number, however it is typed; None if it is not a number."""
+    folded = fold(text).strip()
+    if not folded:
+        return None
+    numbers = parse_numbers(folded)
+    if numbers:
+        return numbers[0]
+    bare = _BARE_STANDARD.match(folded)
+    if bare:
+        num, year = bare.group("num"), bare.group("year")
+        return Number("standard", f"{num}-{year}", (f"{num}-{year}",))
+    return None
+
+
+def number_keys(numbers):
+    """All index keys of the given numbers, de-duplicated, order kept."""
+    keys = []
+    for number in numbers:
+        for key in number.keys:
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def keys_of(canonical):
+    """Keys of one canonical number as stored in front matter."""
+    numbers = parse_numbers(canonical)
+    if numbers:
+        return list(numbers[0].keys)
+    return [_squeeze(fold(canonical)).lower()]
