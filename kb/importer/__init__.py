@@ -122,7 +122,8 @@ def to_article(draft, info, path, limit):
             if plan.get(key) and plan[key] not in numbers["plan_numbers"]:
                 numbers["plan_numbers"].append(plan[key])
     patent_records = patents or [{"number": n} for n in numbers["patent_numbers"]]
-    kind = classify(draft.title, draft.section, body, plans=plans, prices=prices, patents=patents)
+    kind = classify(draft.title, draft.section, body, plans=plans, prices=prices, patents=patents,
+                    doc_numbers=numbers["doc_numbers"])
     return Article(
         id=make_id(info.slug, draft.title), title=draft.title, type=kind, body=body,
         section=draft.section, source=draft.source, issue=info.as_dict(),

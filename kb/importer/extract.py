@@ -126,7 +126,7 @@ def read_numbers(text):
     }
 
 
-def classify(title, section, body, *, plans, prices, patents, standalone=False):
+def classify(title, section, body, *, plans, prices, patents, standalone=False, doc_numbers=()):
     """The article's type from its section and what it holds."""
     if patents:
         return "patent"
@@ -141,6 +141,8 @@ def classify(title, section, body, *, plans, prices, patents, standalone=False):
         return by_section
     if standalone:
         return "policy" if POLICY_WORDS.search(title) else "report"
+    if doc_numbers and re.search(r"下达|印发|发布|通知|公布", title):
+        return "policy"
     if POLICY_WORDS.search(title) and not re.search(r"[：:]", title[:8]):
         return "policy"
     if re.search(r"分析|报告|展望|战略研究|综述|发展策略", title):

@@ -1,0 +1,156 @@
+"""Chinese analysis for Whoosh: jieba segmentation with real token positions.
+
+Stable import path: Whoosh pickles the analyzer into the index, so moving or
+renaming these classes breaks existing indexes.
+
+At index time each jieba word gets the next position; its search-mode
+sub-words (稀土永磁 → 稀土, 永磁) and the element characters inside it
+(氧化镝 → 镝) share that position, so both 钕铁硼 and 永磁体 find 钕铁硼永磁体
+and phrases still line up.  Text is folded first: full width to half width,
+lower case.  One-letter Latin tokens are kept: element symbols matter here.
+"""
+
+import logging
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+from whoosh.analysis import Token, Tokenizer
+
+USERDICT = Path(__file__).with_name("data") / "userdict.txt"
+ELEMENTS = {
+    "镧": "la", "铈": "ce", "镨": "pr", "钕": "nd", "钷": "pm", "钐": "sm", "铕": "eu", "钆": "gd",
+    "铽": "tb", "镝": "dy", "钬": "ho", "铒": "er", "铥": "tm", "镱": "yb", "镥": "lu", "钇": "y",
+    "钪": "sc",
+}
+SYNONYMS = {
+    "钕铁硼": ["ndfeb"], "ndfeb": ["钕铁硼"], "镨钕": ["prnd", "ndpr"], "prnd": ["镨钕", "ndpr"],
+    "ndpr": ["镨钕", "prnd"], "稀土": ["re", "ree"], "re": ["稀土"], "ree": ["稀土"],
+    "工信部": ["工业和信息化部"], "工业和信息化部": ["工信部"],
+    "国家标准委": ["国家标准化管理委员会"], "国家标准化管理委员会": ["国家标准委"],
+}
+for _char, _symbol in ELEMENTS.items():
+    SYNONYMS.setdefault(_char, []).append(_symbol)
+    SYNONYMS.setdefault(_symbol, []).append(_char)
+
+_SKIP = re.compile(r"^[\W_]+$")
+_COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
+_lock = threading.Lock()
+_jieba = None
+_extra_dicts = set()
+
+
+def fold(text):
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def segmenter(userdict=None):
+    """The process-wide jieba tokenizer with the domain dictionary, loaded once, quietly."""
+    global _jieba
+    with _lock:
+        if _jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.ERROR)
+            logging.getLogger("jieba").setLevel(logging.ERROR)
+            tokenizer = jieba.Tokenizer()
+            tokenizer.initialize()
+            tokenizer.load_userdict(str(USERDICT))
+            _jieba = tokenizer
+        if userdict and str(userdict) not in _extra_dicts and Path(userdict).is_file():
+            _jieba.load_userdict(str(userdict))
+            _extra_dicts.add(str(userdict))
+        return _jieba
+
+
+def words(text):
+    """Base jieba words of folded text with their start offsets (no sub-words)."""
+    jieba = segmenter()
+    for word, start, _ in jieba.tokenize(text, mode="default", HMM=True):
+        if word.strip() and not _SKIP.match(word):
+            yield word, start
+
+
+def index_terms(word):
+    """Extra terms that share a base word's position: search-mode sub-words and element characters."""
+    extra = []
+    n = len(word)
+    if n > 2:
+        freq = segmenter().FREQ
+        for size in (2, 3):
+            if n <= size:
+                continue
+            for i in range(n - size + 1):
+                gram = word[i:i + size]
+                if freq.get(gram) and gram not in extra:
+                    extra.append(gram)
+    if n > 1:
+        extra.extend(ch for ch in word if ch in ELEMENTS and ch not in extra)
+    return extra
+
+
+class ChineseTokenizer(Tokenizer):
+    """jieba words with sequential positions and char offsets; sub-words stacked in index mode."""
+
+    def __init__(self, subwords=True):
+        self.subwords = subwords
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.subwords == self.subwords
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        text = fold(value)
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            token.original = token.text = text
+            token.boost = 1.0
+            if positions:
+                token.pos = start_pos
+            if chars:
+                token.startchar, token.endchar = start_char, start_char + len(value)
+            yield token
+            return
+        stack = self.subwords and mode != "query"
+        pos = start_pos
+        for word, start in words(text):
+            terms = [word]
+            if stack:
+                terms += index_terms(word)
+            for term in terms:
+                token.text = term
+                token.boost = 1.0
+                token.stopped = False
+                if keeporiginal:
+                    token.original = term
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar = start_char + start
+                    token.endchar = start_char + start + len(word)
+                yield token
+            pos += 1
+        if stack:
+            for match in _COMPOUND.finditer(text):
+                token.text = match.group(0).replace("-", "")
+                if positions:
+                    token.pos = pos
+                if chars:
+                    token.startchar, token.endchar = start_char + match.start(), start_char + match.end()
+                yield token
+                pos += 1
+
+
+def ChineseAnalyzer(subwords=True):
+    return ChineseTokenizer(subwords=subwords)
+
+
+def query_words(text):
+    """What one query word is split into: base jieba words, folded."""
+    return [word for word, _ in words(fold(text))]
+
+
+def expand(term):
+    """A query term and its synonyms (element names and symbols, NdFeB, PrNd, …)."""
+    return [term] + [s for s in SYNONYMS.get(term, []) if s != term]

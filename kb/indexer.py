@@ -1,0 +1,232 @@
+"""Build and update the Whoosh index from content/.
+
+to_document() is pure.  rebuild() writes a complete new index under
+index/builds/ and swaps the `current` link to it atomically, so searches keep
+answering from the old one until the new one is whole; a failure leaves the
+live index as it was.  update() changes only what changed.  A lock file keeps
+two builds from running at once.
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+
+from kb.content import iter_paths, read_article
+from kb.errors import IndexBusyError, IndexMissingError, KbError
+from kb.numbers import keys_of
+from kb.schema import make_schema
+
+CURRENT = "current"
+BUILDS = "builds"
+STATE = "state.json"
+
+
+def to_document(article, file_hash=""):
+    """One Article as the dict of fields Whoosh indexes."""
+    patents = [p.get("number", "") for p in article.patents if isinstance(p, dict)]
+    inventors = [name for p in article.patents if isinstance(p, dict) for name in (p.get("inventors") or [])]
+    keys = []
+    for canonical in article.standards + article.plan_numbers + patents + article.doc_numbers:
+        keys.extend(keys_of(canonical))
+    for plan in article.plans:
+        for field in ("plan_number", "foreign_plan_number", "replaces"):
+            if plan.get(field):
+                keys.extend(keys_of(plan[field]))
+    extra = " ".join(p.get("abstract", "") + " " + p.get("title", "") for p in article.patents
+                     if isinstance(p, dict))
+    year = article.year
+    return {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else ""),
+        "type": article.type,
+        "section": article.section or "",
+        "source": article.source or "",
+        "issue": article.issue_slug,
+        "year": str(year) if year else "",
+        "date": article.date or "",
+        "numbers": ",".join(sorted(set(keys))),
+        "standards": ",".join(article.standards),
+        "plan_numbers": ",".join(article.plan_numbers),
+        "patents": ",".join(patents),
+        "doc_numbers": ",".join(article.doc_numbers),
+        "inventors": ",".join(inventors),
+        "meta": {
+            "issue": article.issue, "plans": article.plans, "patents": article.patents,
+            "prices": article.prices, "origin": article.origin, "standards": article.standards,
+            "plan_numbers": article.plan_numbers, "doc_numbers": article.doc_numbers,
+        },
+        "path": article.path or "",
+        "hash": file_hash,
+    }
+
+
+def file_hash(path):
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def live_dir(config):
+    """The folder of the live index, or None."""
+    link = Path(config.index_dir) / CURRENT
+    if link.exists() and whoosh_index.exists_in(str(link)):
+        return link.resolve()
+    return None
+
+
+@contextmanager
+def build_lock(config):
+    root = Path(config.index_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    handle = open(root / ".lock", "w")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusyError("the index is busy: another build or update is running",
+                                 path=root, hint="wait for it to finish, then try again") from None
+        yield
+    finally:
+        handle.close()
+
+
+def _read_all(config, problems):
+    for path in iter_paths(config.content_dir):
+        try:
+            article = read_article(path)
+            yield to_document(article, file_hash(path))
+        except KbError as exc:
+            problems.append(exc.describe())
+
+
+def rebuild(config, progress=None, fail_after=None):
+    """Build a complete new index and swap it in; returns stats. `fail_after` is for tests."""
+    say = progress or (lambda msg: None)
+    started = time.time()
+    with build_lock(config):
+        root = Path(config.index_dir)
+        builds = root / BUILDS
+        builds.mkdir(parents=True, exist_ok=True)
+        target = builds / f"{time.time_ns()}"
+        target.mkdir()
+        problems, count = [], 0
+        try:
+            ix = whoosh_index.create_in(str(target), make_schema())
+            writer = ix.writer(limitmb=256)
+            try:
+                for document in _read_all(config, problems):
+                    writer.add_document(**document)
+                    count += 1
+                    if fail_after is not None and count >= fail_after:
+                        raise RuntimeError("simulated failure half-way through the build")
+                    if count % 500 == 0:
+                        say(f"indexed {count} documents")
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        except BaseException:
+            shutil.rmtree(target, ignore_errors=True)
+            raise
+        _swap(root, target)
+        stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems}
+        _write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
+                            "seconds": stats["seconds"]})
+        return stats
+
+
+def _swap(root, target):
+    link = root / CURRENT
+    old = link.resolve() if link.is_symlink() else None
+    tmp = root / f".current-{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    tmp.symlink_to(Path(BUILDS) / target.name)
+    os.replace(tmp, link)
+    if old and old != target.resolve():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_state(root, state):
+    tmp = root / f".{STATE}.tmp"
+    tmp.write_text(json.dumps(state, ensure_ascii=False))
+    os.replace(tmp, root / STATE)
+
+
+def ensure_index(config, progress=None):
+    """Build the index when there is none; return True if a build ran."""
+    if live_dir(config) is None:
+        (progress or (lambda m: None))("no index yet: building it from content/")
+        rebuild(config, progress)
+        return True
+    return False
+
+
+def _indexed(ix):
+    with ix.searcher() as searcher:
+        return {fields["id"]: (fields.get("path"), fields.get("hash")) for fields in searcher.all_stored_fields()}
+
+
+def _changes(config, ix):
+    indexed = _indexed(ix)
+    on_disk = {}
+    for path in iter_paths(config.content_dir):
+        on_disk[str(path)] = file_hash(path)
+    by_path = {p: (i, h) for i, (p, h) in indexed.items()}
+    changed = [p for p, h in on_disk.items() if p not in by_path or by_path[p][1] != h]
+    removed = [i for i, (p, _) in indexed.items() if p not in on_disk]
+    return changed, removed
+
+
+def update(config):
+    """Add, replace and remove only what changed in content/."""
+    started = time.time()
+    if live_dir(config) is None:
+        return rebuild(config)
+    with build_lock(config):
+        ix = whoosh_index.open_dir(str(live_dir(config)))
+        changed, removed = _changes(config, ix)
+        problems = []
+        writer = ix.writer()
+        try:
+            for doc_id in removed:
+                writer.delete_by_term("id", doc_id)
+            for path in changed:
+                try:
+                    article = read_article(path)
+                except KbError as exc:
+                    problems.append(exc.describe())
+                    continue
+                writer.update_document(**to_document(article, file_hash(path)))
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
+        return {"updated": len(changed) - len(problems), "removed": len(removed),
+                "seconds": round(time.time() - started, 2), "problems": problems}
+
+
+def status(config):
+    live = live_dir(config)
+    if live is None:
+        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet"}
+    ix = whoosh_index.open_dir(str(live))
+    changed, removed = _changes(config, ix)
+    state_file = Path(config.index_dir) / STATE
+    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
+            "changed_or_new": len(changed), "removed": len(removed),
+            "stale": bool(changed or removed)}
+
+
+def open_live(config):
+    live = live_dir(config)
+    if live is None:
+        raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
+    return whoosh_index.open_dir(str(live))
