@@ -1,0 +1,98 @@
+"""What the views share: the long-lived searcher, rendering, registers built from the index."""
+
+import threading
+
+import markdown
+import nh3
+from flask import current_app
+
+from kb.search import Searcher
+
+ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tr",
+                "th", "td", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "hr", "a", "sub",
+                "sup", "mark", "span"}
+_lock = threading.Lock()
+
+
+def searcher():
+    app = current_app._get_current_object()
+    with _lock:
+        handle = app.extensions.get("kb_searcher")
+        if handle is None:
+            handle = Searcher(app.config["KB"])
+            app.extensions["kb_searcher"] = handle
+    return handle
+
+
+def render_markdown(text):
+    """Article Markdown to sanitised HTML (scripts, handlers and javascript: links removed)."""
+    rendered = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
+    return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "td": {"align"},
+                                                                "th": {"align"}},
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def all_documents():
+    """Stored fields of every indexed article, cached per index generation."""
+    handle = searcher()
+    current = handle.current()
+    app = current_app._get_current_object()
+    cache = app.extensions.get("kb_registry")
+    key = (str(handle._dir), current.doc_count_all(), getattr(current.ixreader, "generation", lambda: 0)()
+           if callable(getattr(current.ixreader, "generation", None)) else 0)
+    if cache and cache[0] == key:
+        return cache[1]
+    documents = sorted(current.all_stored_fields(),
+                       key=lambda f: (f.get("issue", ""), (f.get("meta") or {}).get("origin", {}).get("lines", [0])[0]))
+    app.extensions["kb_registry"] = (key, documents)
+    return documents
+
+
+def standards_register():
+    """One row per standard or plan number: name, action, plan, replaced standard, committee, article."""
+    rows, seen = [], set()
+    for doc in all_documents():
+        meta = doc.get("meta") or {}
+        for plan in meta.get("plans", []):
+            number = plan.get("plan_number") or plan.get("foreign_plan_number")
+            key = (number, plan.get("foreign_plan_number"), doc["id"])
+            if key in seen:
+                continue
+            seen.add(key)
+            rows.append({"number": number, "foreign": plan.get("foreign_plan_number", ""),
+                         "name": plan.get("name", ""), "action": plan.get("action", ""),
+                         "replaces": plan.get("replaces", ""), "committee": plan.get("committee", ""),
+                         "issue": doc.get("issue", ""), "article_id": doc["id"], "title": doc["title"],
+                         "kind": "plan"})
+        planned = {r["replaces"] for r in rows if r["article_id"] == doc["id"]}
+        for number in meta.get("standards", []):
+            if number in planned or (number, doc["id"]) in seen:
+                continue
+            seen.add((number, doc["id"]))
+            action = "报批" if "报批" in doc["title"] else ("发布" if "发布" in doc["title"] else "提及")
+            rows.append({"number": number, "foreign": "", "name": "", "action": action, "replaces": "",
+                         "committee": "", "issue": doc.get("issue", ""), "article_id": doc["id"],
+                         "title": doc["title"], "kind": "standard"})
+    return rows
+
+
+def patents_register():
+    rows = []
+    for doc in all_documents():
+        for patent in (doc.get("meta") or {}).get("patents", []):
+            if isinstance(patent, dict) and patent.get("number"):
+                rows.append({"number": patent["number"], "title": patent.get("title") or doc["title"],
+                             "published": patent.get("published", ""),
+                             "inventors": "，".join(patent.get("inventors") or []),
+                             "article_id": doc["id"], "issue": doc.get("issue", "")})
+    return rows
+
+
+def issues_register():
+    issues = {}
+    for doc in all_documents():
+        slug = doc.get("issue") or "documents"
+        meta = (doc.get("meta") or {}).get("issue") or {}
+        entry = issues.setdefault(slug, {"slug": slug, "meta": meta, "sections": {}})
+        entry["sections"].setdefault(doc.get("section") or "（未分栏目）", []).append(doc)
+    return sorted(issues.values(), key=lambda i: i["slug"], reverse=True)

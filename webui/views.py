@@ -1,0 +1,243 @@
+"""Public pages and the JSON API: one blueprint, each view parse → call core → render."""
+
+import time
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+
+from kb.content import read_article, safe_article_path
+from kb.errors import KbError
+from kb.models import TYPE_LABELS
+from kb.numbers import parse_lookup
+from kb.search import FILTER_FIELDS, SearchRequest, highlight_html, parse_query
+from webui.errors import BadRequest
+from webui.services import (
+    issues_register, patents_register, render_markdown, searcher, standards_register,
+)
+
+bp = Blueprint("kb", __name__)
+MAX_Q = 1000
+
+
+def parse_request(args):
+    """Query-string arguments to a SearchRequest; bad values raise BadRequest (400)."""
+    q = (args.get("q") or "").strip()
+    if len(q) > MAX_Q:
+        raise BadRequest(f"查询过长（最多 {MAX_Q} 个字符）", field="q")
+    try:
+        page = int(args.get("page", "1") or 1)
+        limit = int(args.get("limit", "10") or 10)
+    except ValueError:
+        raise BadRequest("页码和每页条数必须是整数", field="page") from None
+    if page < 1 or page > 1000 or limit < 1 or limit > 100:
+        raise BadRequest("页码须在 1–1000 之间，每页 1–100 条", field="page")
+    sort = args.get("sort", "relevance")
+    if sort not in ("relevance", "date"):
+        raise BadRequest("排序只能是 relevance 或 date", field="sort")
+    filters = {name: [v for v in args.getlist(name) if v] for name in FILTER_FIELDS if args.getlist(name)}
+    types = filters.pop("type", [])
+    return SearchRequest(q=q, types=types, filters=filters, sort=sort, page=page, limit=limit)
+
+
+def _run(req):
+    return searcher().search(req)
+
+
+def _number_card(req):
+    parsed = parse_query(req.q)
+    if not parsed.numbers:
+        return None
+    card = searcher().lookup(parsed.numbers[0].canonical)
+    return card
+
+
+@bp.route("/")
+@bp.route("/search")
+def search_page():
+    req = parse_request(request.args)
+    page = _run(req) if (req.q or req.types or req.filters) else None
+    card = _number_card(req) if req.q else None
+    return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
+                           args=request.args)
+
+
+@bp.route("/search.json")
+@bp.route("/api/search")
+def search_json():
+    req = parse_request(request.args)
+    page = _run(req)
+    data = page.as_json()
+    data["number_card"] = _number_card(req) if req.q else None
+    return jsonify(data)
+
+
+@bp.route("/api/facets")
+def facets_json():
+    req = parse_request(request.args)
+    return jsonify({"query": req.q, "facets": _run(req).facets})
+
+
+def _load(article_id):
+    config = searcher().config
+    path = safe_article_path(config.content_dir, article_id)
+    if path is None:
+        abort(404)
+    try:
+        return read_article(path)
+    except KbError:
+        abort(404)
+
+
+def _neighbours(article):
+    from webui.services import all_documents
+
+    same = [d for d in all_documents() if d.get("issue") == article.issue_slug]
+    ids = [d["id"] for d in same]
+    if article.id not in ids:
+        return None, None
+    i = ids.index(article.id)
+    return (same[i - 1] if i > 0 else None), (same[i + 1] if i + 1 < len(same) else None)
+
+
+def _related(article):
+    words = article.title[:12]
+    req = SearchRequest(q=" OR ".join([words] + article.standards[:2]), limit=6)
+    try:
+        hits = [h for h in searcher().search(req).hits if h.id != article.id]
+    except KbError:
+        hits = []
+    return hits[:5]
+
+
+@bp.route("/doc/<article_id>")
+def article_page(article_id):
+    article = _load(article_id)
+    body = render_markdown(article.body)
+    q = (request.args.get("q") or "")[:MAX_Q]
+    if q:
+        body = highlight_html(body, parse_query(q).highlight)
+    previous, following = _neighbours(article)
+    return render_template("article.html", article=article, body=body, q=q, previous=previous,
+                           following=following, related=_related(article), labels=TYPE_LABELS)
+
+
+@bp.route("/a/<article_id>")
+def article_short(article_id):
+    return redirect(url_for("kb.article_page", article_id=article_id), code=301)
+
+
+@bp.route("/api/doc/<article_id>")
+def article_json(article_id):
+    article = _load(article_id)
+    data = article.front_matter()
+    data["body"] = article.body
+    data["html"] = render_markdown(article.body)
+    return jsonify(data)
+
+
+def _lookup(number):
+    if len(number) > 200:
+        raise BadRequest("编号过长", field="number")
+    parsed = parse_lookup(number)
+    if parsed is None:
+        return None, None
+    return parsed, searcher().lookup(number)
+
+
+@bp.route("/lookup")
+def lookup_form():
+    number = (request.args.get("number") or request.args.get("q") or "").strip()
+    if not number:
+        return redirect(url_for("kb.standards_page"))
+    return redirect(url_for("kb.lookup_page", number=number))
+
+
+@bp.route("/lookup/<path:number>")
+def lookup_page(number):
+    parsed, card = _lookup(number)
+    status = 200 if card and card["articles"] else 404
+    return render_template("lookup.html", number=number, parsed=parsed, card=card, labels=TYPE_LABELS), status
+
+
+@bp.route("/api/lookup/<path:number>")
+def lookup_json(number):
+    parsed, card = _lookup(number)
+    if card is None:
+        raise BadRequest(f"“{number}”不是可识别的标准号、计划号、专利号或文号", field="number")
+    return jsonify(card)
+
+
+@bp.route("/standards")
+def standards_page():
+    rows = standards_register()
+    needle = (request.args.get("filter") or "").strip()[:100]
+    if needle:
+        rows = [r for r in rows if any(needle.lower() in str(v).lower() for v in r.values())]
+    sort = request.args.get("sort", "number")
+    if sort in ("number", "name", "action", "issue", "committee"):
+        rows = sorted(rows, key=lambda r: (r.get(sort) or "", r["number"] or ""))
+    return render_template("standards.html", rows=rows, needle=needle, sort=sort)
+
+
+@bp.route("/patents")
+def patents_page():
+    return render_template("patents.html", rows=patents_register())
+
+
+@bp.route("/issues")
+def issues_page():
+    return render_template("issues.html", issues=issues_register(), labels=TYPE_LABELS)
+
+
+@bp.route("/healthz")
+def healthz():
+    started = time.perf_counter()
+    try:
+        current = searcher().current()
+        documents = current.doc_count()
+        ok = True
+    except KbError:
+        documents, ok = 0, False
+    return jsonify({"ok": ok, "documents": documents,
+                    "ms": round((time.perf_counter() - started) * 1000, 2)}), (200 if ok else 503)
+
+
+@bp.route("/opensearch.xml")
+def opensearch():
+    root = request.url_root.rstrip("/")
+    xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<OpenSearchDescription xmlns="http://a9.com/-/spec/opensearch/1.1/">
+  <ShortName>稀土知识库</ShortName>
+  <Description>稀土政策、标准与专利知识库</Description>
+  <InputEncoding>UTF-8</InputEncoding>
+  <Url type="text/html" template="{root}/search?q={{searchTerms}}"/>
+  <Url type="application/json" template="{root}/api/search?q={{searchTerms}}"/>
+</OpenSearchDescription>"""
+    return Response(xml, mimetype="application/opensearchdescription+xml")
+
+
+def _url_with(**changes):
+    """The current search URL with some arguments changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        if value is None:
+            args.pop(name, None)
+        else:
+            args[name] = value if isinstance(value, list) else [value]
+    return url_for("kb.search_page", **args)
+
+
+@bp.app_context_processor
+def url_helpers():
+    def toggle_url(name, value, add):
+        values = [v for v in request.args.getlist(name) if v != value]
+        if add:
+            values.append(value)
+        return _url_with(**{name: values or None, "page": None})
+
+    def sort_url(sort):
+        return _url_with(sort=sort, page=None)
+
+    def page_url(number):
+        return _url_with(page=str(number))
+
+    return {"toggle_url": toggle_url, "sort_url": sort_url, "page_url": page_url}
