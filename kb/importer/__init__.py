@@ -91,7 +91,7 @@ def import_bulletin(text, path):
     limit = wrap_width(lines)
     seen = set()
     for draft in drafts:
-        article = to_article(draft, info, path, limit)
+        article = to_article(draft, info, path, limit, lines)
         while article.id in seen:
             article.id += "-2"
         seen.add(article.id)
@@ -106,8 +106,10 @@ def import_bulletin(text, path):
     return result
 
 
-def to_article(draft, info, path, limit):
-    body_lines = draft.lines[draft.heading_lines:]
+def to_article(draft, info, path, limit, all_lines):
+    """One draft to an Article; dropped lines inside it still mark page breaks for tables."""
+    first = draft.lines[draft.heading_lines].no if len(draft.lines) > draft.heading_lines else draft.end + 1
+    body_lines = all_lines[first - 1:draft.end]
     blocks = read_blocks(body_lines, limit)
     body = render_blocks(blocks) if blocks else ""
     texts = [line.text for line in body_lines if line.is_content]

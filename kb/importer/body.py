@@ -81,7 +81,8 @@ def _merge_row(row, cells):
         if not cell:
             continue
         if i < len(row):
-            row[i] = join_fragments(row[i], cell)
+            if not row[i].endswith(cell):  # converters repeat a wrapped tail already printed in full
+                row[i] = join_fragments(row[i], cell)
         else:
             row.append(cell)
 

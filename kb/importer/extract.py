@@ -20,6 +20,7 @@ PRICE_ROW = re.compile(
     r"^(?P<product>[\u4e00-\u9fffA-Za-z]{2,12})\s+(?P<purity>[≥≧>=≤]?\s*[\d.]+\s*%[^\s\t]*(?:\s*±\s*\d+%)?)\s+"
     r"(?P<previous>\d+(?:\.\d+)?)\s+(?P<current>\d+(?:\.\d+)?)\s+(?P<change>[-+]?\d+(?:\.\d+)?%)$"
 )
+PRICE_CELLS = re.compile(r"^\d+(?:\.\d+)?\t\d+(?:\.\d+)?\t[-+]?\d+(?:\.\d+)?%$")
 PATENT_FIELD = re.compile(
     r"^\**\s*(?P<label>发明名称|专利名称|名称|公开（公告）号|公开\(公告\)号|公开号|公告号|公开（公告）日期?|"
     r"公开\(公告\)日期?|公开日期?|公告日期?|申请号|申请日期?|发明人|申请人|专利权人|摘要)\s*\**\s*[:：]\s*\**\s*(?P<value>.*)$"
@@ -72,8 +73,15 @@ def read_plans(tables):
 def read_prices(tables, paragraphs):
     """Price rows (product, purity, previous and current average, change) from tables or lines."""
     prices = []
-    candidates = [" ".join(c for c in row if c) for rows in tables for row in rows[1:]]
-    candidates += [p for p in paragraphs if len(p) < 80]
+    for rows in tables:
+        for row in rows[1:]:
+            cells = [c.strip() for c in row if c.strip()]
+            if len(cells) == 5 and PRICE_CELLS.match("\t".join(cells[2:])) and "%" in cells[1]:
+                prices.append({"product": cells[0], "purity": cells[1].replace("≧", "≥").replace(" ", ""),
+                               "previous": float(cells[2]), "current": float(cells[3]), "change": cells[4]})
+    if prices:
+        return prices
+    candidates = [p for p in paragraphs if len(p) < 80]
     for text in candidates:
         match = PRICE_ROW.match(re.sub(r"\s+", " ", text.strip()))
         if match:
