@@ -56,10 +56,12 @@ def segmenter(userdict=None):
             logging.getLogger("jieba").setLevel(logging.ERROR)
             tokenizer = jieba.Tokenizer()
             tokenizer.initialize()
-            tokenizer.load_userdict(str(USERDICT))
+            with open(USERDICT, "rb") as handle:
+                tokenizer.load_userdict(handle)
             _jieba = tokenizer
         if userdict and str(userdict) not in _extra_dicts and Path(userdict).is_file():
-            _jieba.load_userdict(str(userdict))
+            with open(userdict, "rb") as handle:
+                _jieba.load_userdict(handle)
             _extra_dicts.add(str(userdict))
         return _jieba
 

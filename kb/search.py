@@ -150,6 +150,7 @@ def parse_query(text):
         else:
             parsed.must.append([clause])
         pending_or = False
+        parsed.highlight.append(clause[1])
         parsed.highlight.extend(query_words(clause[1]))
     for number in parsed.numbers:
         parsed.highlight.append(number.canonical)
@@ -175,7 +176,8 @@ def _clause_query(clause):
 
 
 def _number_query(number):
-    return Or([Term("numbers", key, boost=NUMBER_BOOST) for key in number.keys])
+    """The most specific key: a year, kind code or issuer typed must match, a missing one need not."""
+    return Term("numbers", max(number.keys, key=len), boost=NUMBER_BOOST)
 
 
 def build_query(parsed, request):
@@ -342,7 +344,8 @@ class Searcher:
         if number is None:
             return None
         searcher = self.current()
-        query = _number_query(number)
+        query = Or([Term("numbers", key) for key in number.keys]) if number.kind == "standard" \
+            and len(number.keys) == 1 else _number_query(number)
         articles, plans, related = [], [], []
         for hit in searcher.search(query, limit=200):
             fields = hit.fields()

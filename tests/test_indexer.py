@@ -1,0 +1,85 @@
+import shutil
+import threading
+
+import pytest
+
+from conftest import CONTENT
+from kb.errors import IndexBusyError
+from kb.indexer import build_lock, live_dir, rebuild, status, update
+from kb.search import SearchRequest, Searcher
+
+
+@pytest.fixture
+def small(config):
+    target = config.content_dir / "2024-01"
+    target.mkdir(parents=True)
+    for path in sorted((CONTENT / "2024-01").glob("*.md"))[:6]:
+        shutil.copy(path, target / path.name)
+    return config
+
+
+def test_rebuild_swaps_in_a_complete_index(small):
+    stats = rebuild(small)
+    assert stats["documents"] == 6
+    first = live_dir(small)
+    rebuild(small)
+    second = live_dir(small)
+    assert first != second and not first.exists()
+    assert status(small)["documents"] == 6 and status(small)["stale"] is False
+
+
+def test_failed_build_keeps_the_live_index(small):
+    rebuild(small)
+    live = live_dir(small)
+    with pytest.raises(RuntimeError):
+        rebuild(small, fail_after=3)
+    assert live_dir(small) == live
+    assert Searcher.open(small).search(SearchRequest(q="稀土")).total > 0
+    assert len(list((small.index_dir / "builds").iterdir())) == 1
+
+
+def test_bad_document_is_reported_and_skipped(small):
+    (small.content_dir / "2024-01" / "broken.md").write_text("---\ntitle: [unclosed\n---\n正文", encoding="utf-8")
+    stats = rebuild(small)
+    assert stats["documents"] == 6
+    assert any("broken.md" in p for p in stats["problems"])
+
+
+def test_update_adds_replaces_and_removes_only_changes(small):
+    rebuild(small)
+    files = sorted((small.content_dir / "2024-01").glob("*.md"))
+    files[0].unlink()
+    text = files[1].read_text(encoding="utf-8").replace("\n---\n", "\n---\n独一无二的测试词语甲乙丙。\n", 1)
+    files[1].write_text(text, encoding="utf-8")
+    assert status(small)["stale"] is True
+    stats = update(small)
+    assert stats == {**stats, "updated": 1, "removed": 1}
+    searcher = Searcher.open(small)
+    assert searcher.search(SearchRequest(q="甲乙丙")).total == 1
+    assert searcher.current().doc_count() == 5
+
+
+def test_second_build_is_refused_while_one_runs(small):
+    rebuild(small)
+    with build_lock(small):
+        with pytest.raises(IndexBusyError):
+            rebuild(small)
+
+
+def test_searches_keep_answering_during_a_rebuild(small):
+    rebuild(small)
+    searcher = Searcher.open(small)
+    errors, totals = [], []
+
+    def hammer():
+        try:
+            for _ in range(30):
+                totals.append(searcher.search(SearchRequest(q="稀土")).total)
+        except Exception as exc:  # pragma: no cover - failure path is the assertion
+            errors.append(exc)
+
+    thread = threading.Thread(target=hammer)
+    thread.start()
+    rebuild(small)
+    thread.join()
+    assert not errors and all(t > 0 for t in totals)
