@@ -1,0 +1,384 @@
+"""Benchmark: import, indexing and query speed, side by side with reference engines in one run.
+
+    python -m bench --quick          # content/ only, under a minute
+    python -m bench                  # + laws as 3,500 documents, + laws split at each 第…条
+    python -m bench --sizes laws     # pick corpora: content, laws, articles
+
+Prints a Markdown table and writes bench/results/<timestamp>.json.  Every figure is a median over
+repeats with its spread (min–max); references (SQLite FTS5 on the same jieba tokens, tantivy when
+installed, Whoosh with jieba's stock ChineseAnalyzer) are measured in the same run.
+"""
+
+import argparse
+import json
+import os
+import re
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAWS = ROOT.parent / "shared" / "corpora" / "laws.tar.xz"
+QUERIES = [
+    "稀土", "国家", "管理", "钕铁硼", "冶炼分离", "总量控制指标", "知识产权", "环境保护", "价格", "专利",
+    "稀土 出口", "国家 管理", "安全 生产", "钕铁硼 永磁", "氧化镨钕 均价", "深海稀土 标准",
+    "海关 稀土出口", "矿产资源 开采 许可", "人民法院 审理 案件", "合同 违约 责任", "税收 减免 企业",
+    "环境 影响 评价", "劳动 合同 解除", "土地 征收 补偿", "食品 安全 标准", '"稀土永磁"',
+    '"总量控制"', '"人民法院"', '"行政处罚"', '"知识产权"', "NdFeB", "Dy", "镨钕 OR 钕铁硼",
+    "稀土 -价格", "钐钴", "铽", "矫顽力", "晶界扩散", "离子型稀土", "绿色矿山", "GB/T 4137-2015",
+    "gbt4137", "GB/T 12690.12", "20220753-T-469", "W20222365", "CN117446850A", "cn115595458",
+    "工信部联原〔2022〕90号", "XB/T 403-2023", "4137-2015", "type:policy 稀土", "year:2024 稀土",
+]
+
+
+def timed(fn, *args, **kwargs):
+    started = time.perf_counter()
+    value = fn(*args, **kwargs)
+    return time.perf_counter() - started, value
+
+
+def summary(samples, scale=1.0):
+    samples = sorted(s * scale for s in samples)
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return {"median": round(statistics.median(samples), 3), "min": round(samples[0], 3),
+            "max": round(samples[-1], 3), "p95": round(p95, 3), "n": len(samples)}
+
+
+def folder_size(path):
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+# ------------------------------------------------------------------ corpora
+
+def unpack_laws(work):
+    target = work / "laws-raw"
+    if not target.exists():
+        with tarfile.open(LAWS) as tar:
+            tar.extractall(target, filter="data")
+    return sorted(p for p in target.rglob("*.md") if p.name != "_index.md")
+
+
+def import_laws(paths, content_dir):
+    """Import each law as a standalone document; returns (seconds, MB)."""
+    from kb.content import plan_writes, write_files
+    from kb.importer import import_file
+
+    started, size, articles = time.perf_counter(), 0, []
+    for path in paths:
+        size += path.stat().st_size
+        articles.extend(import_file(path, kind="document").articles)
+    seconds = time.perf_counter() - started
+    _, writes = plan_writes(articles, content_dir, force=True)
+    write_files(writes)
+    return seconds, size / 1e6
+
+
+ARTICLE = re.compile(r"^(?:\*\*)?第[一二三四五六七八九十百千零〇\d]+条", re.M)
+
+
+def split_laws(content_dir, target_dir):
+    """Every law split at 第…条 into passages, written as articles."""
+    from kb.content import iter_articles, write_files
+    from kb.frontmatter import dump_frontmatter
+
+    writes = []
+    for article in iter_articles(content_dir):
+        pieces = [p for p in ARTICLE.split(article.body) if p.strip()]
+        heads = ARTICLE.findall(article.body)
+        for i, head in enumerate(heads):
+            body = head + pieces[i + (len(pieces) - len(heads))] if i + len(pieces) - len(heads) >= 0 else head
+            meta = article.front_matter()
+            meta.update(id=f"{article.id}-{i + 1}", title=f"{article.title} {head.strip('*')}")
+            writes.append((Path(target_dir) / "articles" / f"{meta['id']}.md", dump_frontmatter(meta, body)))
+    write_files(writes)
+    return len(writes)
+
+
+# ------------------------------------------------------------------ kb figures
+
+def kb_build(config):
+    """Full build in a child process so its peak memory is its own."""
+    code = ("import sys, json, resource; from kb.config import Config; from kb.indexer import rebuild;"
+            "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
+            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'],"
+            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))")
+    out = subprocess.run([sys.executable, "-c", code, str(config.content_dir), str(config.index_dir)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def kb_queries(config, rounds):
+    from kb.search import SearchRequest, Searcher
+
+    cold_started = time.perf_counter()
+    searcher = Searcher.open(config)
+    searcher.search(SearchRequest(q=QUERIES[0]))
+    cold = time.perf_counter() - cold_started
+    warm = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            seconds, _ = timed(searcher.search, SearchRequest(q=q, limit=10))
+            warm.append(seconds)
+    return {"cold_first_query_ms": round(cold * 1000, 1), "warm_ms": summary(warm, 1000)}
+
+
+def kb_update(config, source_content, count=60):
+    """Add `count` new articles and time `kb index update` until they are searchable."""
+    from kb.content import iter_articles, render
+    from kb.indexer import update
+    from kb.search import SearchRequest, Searcher
+
+    new_dir = Path(config.content_dir) / "bench-new-issue"
+    new_dir.mkdir(parents=True, exist_ok=True)
+    for i, article in enumerate(list(iter_articles(source_content))[:count]):
+        article.id = f"bench-new-{i}"
+        article.issue = {**article.issue, "slug": "bench-new-issue"}
+        article.body += "\n\n基准测试新增标记词氪氙。\n"
+        (new_dir / f"{article.id}.md").write_text(render(article), encoding="utf-8")
+    started = time.perf_counter()
+    update(config)
+    total = Searcher.open(config).search(SearchRequest(q="氪氙")).total
+    seconds = time.perf_counter() - started
+    shutil.rmtree(new_dir)
+    update(config)
+    return {"articles": count, "seconds": round(seconds, 2), "searchable": total}
+
+
+def kb_serve_first_answer(config):
+    import socket
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "KB_CONTENT": str(config.content_dir), "KB_INDEX": str(config.index_dir)}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while time.perf_counter() - started < 120:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E7%A8%80%E5%9C%9F",
+                                            timeout=5) as response:
+                    if response.status == 200:
+                        return round(time.perf_counter() - started, 2)
+            except OSError:
+                time.sleep(0.05)
+        return None
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+# ------------------------------------------------------------------ references
+
+def documents_tokens(content_dir):
+    from kb.analysis import fold, words
+    from kb.content import iter_articles
+
+    docs = []
+    started = time.perf_counter()
+    for article in iter_articles(content_dir):
+        text = fold(article.title + "\n" + article.body)
+        docs.append((article.id, article.title, " ".join(w for w, _ in words(text))))
+    return docs, time.perf_counter() - started
+
+
+def sqlite_reference(docs, work, rounds):
+    from kb.analysis import query_words
+
+    path = work / "fts.db"
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    build, _ = timed(lambda: (db.execute("CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, title, body)"),
+                              db.executemany("INSERT INTO d VALUES (?,?,?)", docs), db.commit()))
+    samples = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            terms = [t for t in query_words(re.sub(r'["\-:]', " ", q)) if t not in ("or",)]
+            if not terms:
+                continue
+            match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
+            seconds, _ = timed(lambda: db.execute(
+                "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
+                "ORDER BY rank LIMIT 10", (match,)).fetchall())
+            samples.append(seconds)
+    db.close()
+    return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 1e6, 1),
+            "warm_ms": summary(samples, 1000)}
+
+
+def tantivy_reference(docs, work, rounds):
+    try:
+        import tantivy
+    except ImportError:
+        return None
+    from kb.analysis import query_words
+
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True)
+    builder.add_text_field("body", stored=True, tokenizer_name="whitespace")
+    schema = builder.build()
+    folder = work / "tantivy"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    index = tantivy.Index(schema, path=str(folder))
+
+    def build():
+        writer = index.writer()
+        for doc_id, _, body in docs:
+            writer.add_document(tantivy.Document(id=doc_id, body=body))
+        writer.commit()
+
+    build_s, _ = timed(build)
+    index.reload()
+    searcher = index.searcher()
+    samples = []
+    for _ in range(rounds):
+        for q in QUERIES:
+            terms = [t for t in query_words(re.sub(r'["\-:]', " ", q)) if t not in ("or",)]
+            if not terms:
+                continue
+            query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
+            seconds, _ = timed(lambda: searcher.search(query, 10).hits)
+            samples.append(seconds)
+    return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
+            "warm_ms": summary(samples, 1000)}
+
+
+def stock_whoosh_reference(content_dir, work, rounds):
+    from jieba.analyse import ChineseAnalyzer
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.highlight import HtmlFormatter
+    from whoosh.qparser import QueryParser
+
+    from kb.content import iter_articles
+
+    folder = work / "stock"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    schema = Schema(id=ID(stored=True), body=TEXT(analyzer=ChineseAnalyzer(), stored=True))
+    ix = whoosh_index.create_in(str(folder), schema)
+
+    def build():
+        writer = ix.writer(limitmb=256)
+        for article in iter_articles(content_dir):
+            writer.add_document(id=article.id, body=article.title + "\n" + article.body)
+        writer.commit()
+
+    build_s, _ = timed(build)
+    parser = QueryParser("body", schema)
+    samples = []
+    with ix.searcher() as searcher:
+        for _ in range(rounds):
+            for q in QUERIES:
+                def run():
+                    results = searcher.search(parser.parse(q), limit=10)
+                    results.formatter = HtmlFormatter()
+                    return [hit.highlights("body") for hit in results]
+                seconds, _ = timed(run)
+                samples.append(seconds)
+    return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
+            "warm_ms": summary(samples, 1000)}
+
+
+# ------------------------------------------------------------------ driver
+
+def measure(name, content_dir, work, rounds, extras):
+    from kb.config import Config
+
+    config = Config(content_dir=content_dir, index_dir=work / f"index-{name}")
+    shutil.rmtree(config.index_dir, ignore_errors=True)
+    mb = sum(p.stat().st_size for p in Path(content_dir).rglob("*.md")) / 1e6
+    build = kb_build(config)
+    row = {"corpus": name, "documents": build["documents"], "content_mb": round(mb, 1),
+           "build_s": build["seconds"], "build_mb_s": round(mb / build["seconds"], 2),
+           "index_mb": round(folder_size(config.index_dir) / 1e6, 1), "build_peak_mb": round(build["peak_mb"]),
+           **kb_queries(config, rounds)}
+    docs, seg_s = documents_tokens(content_dir)
+    row["jieba_mb_s"] = round(mb / seg_s, 2)
+    row["sqlite_fts5"] = sqlite_reference(docs, work, rounds)
+    row["tantivy"] = tantivy_reference(docs, work, rounds)
+    if extras.get("stock"):
+        row["whoosh_stock"] = stock_whoosh_reference(content_dir, work, rounds)
+    if extras.get("update"):
+        row["update_60"] = kb_update(config, ROOT / "content")
+    if extras.get("serve"):
+        row["serve_first_answer_s"] = kb_serve_first_answer(config)
+    return row
+
+
+def ratio(a, b):
+    return f"{a / b:.1f}×" if a and b else "—"
+
+
+def table(rows):
+    out = ["| corpus | docs | MB | kb build s | kb p50 / p95 ms | FTS5 p50 / p95 ms | tantivy p95 ms | stock Whoosh p95 ms | "
+           "kb p95 ÷ FTS5 | kb p95 ÷ stock | cold 1st query ms | update 60 s | serve s |",
+           "|---" * 13 + "|"]
+    for r in rows:
+        fts, tan, stock = r["sqlite_fts5"], r.get("tantivy"), r.get("whoosh_stock")
+        out.append("| " + " | ".join(str(x) for x in [
+            r["corpus"], r["documents"], r["content_mb"], r["build_s"],
+            f"{r['warm_ms']['median']} / {r['warm_ms']['p95']}",
+            f"{fts['warm_ms']['median']} / {fts['warm_ms']['p95']}",
+            tan["warm_ms"]["p95"] if tan else "—", stock["warm_ms"]["p95"] if stock else "—",
+            ratio(r["warm_ms"]["p95"], fts["warm_ms"]["p95"]),
+            ratio(r["warm_ms"]["p95"], stock["warm_ms"]["p95"]) if stock else "—",
+            r["cold_first_query_ms"], (r.get("update_60") or {}).get("seconds", "—"),
+            r.get("serve_first_answer_s", "—")]) + " |")
+    return "\n".join(out)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="kb benchmark")
+    parser.add_argument("--quick", action="store_true", help="content/ only, under a minute")
+    parser.add_argument("--sizes", default=None, help="comma list of content,laws,articles")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--work", default=None, help="scratch folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    sizes = ["content"] if args.quick else (args.sizes or "content,laws,articles").split(",")
+    work = Path(args.work or tempfile.mkdtemp(prefix="kb-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    rows, notes = [], {}
+    if "content" in sizes:
+        rows.append(measure("content", ROOT / "content", work, args.rounds,
+                            {"stock": True, "serve": True}))
+    if "laws" in sizes or "articles" in sizes:
+        laws_content = work / "content-laws"
+        if not laws_content.exists():
+            shutil.copytree(ROOT / "content", laws_content)
+            seconds, mb = import_laws(unpack_laws(work), laws_content)
+            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1), "mb_s": round(mb / seconds, 2)}
+        if "laws" in sizes:
+            rows.append(measure("laws", laws_content, work, args.rounds,
+                                {"stock": True, "update": True, "serve": True}))
+        if "articles" in sizes:
+            articles_content = work / "content-articles"
+            if not articles_content.exists():
+                notes["passages"] = split_laws(laws_content, articles_content)
+            rows.append(measure("articles", articles_content, work, args.rounds,
+                                {"update": True, "serve": True}))
+    print(table(rows))
+    if notes:
+        print("\n" + json.dumps(notes, ensure_ascii=False))
+    results = ROOT / "bench" / "results"
+    results.mkdir(exist_ok=True)
+    out = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps({"rows": rows, "notes": notes, "queries": QUERIES,
+                               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024},
+                              ensure_ascii=False, indent=1))
+    print(f"\nwritten {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
