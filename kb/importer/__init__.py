@@ -157,7 +157,7 @@ def import_document(text, path):
         match = FULL_DATE.search("\n".join(texts[:10]))
         date = f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else None
     article = Article(
-        id=make_id("doc", title), title=title,
+        id=make_id("doc", f"{title}|{date or ''}"), title=title,
         type=str(meta.get("type") or classify(title, None, rendered, plans=[], prices=[], patents=[],
                                               standalone=True)),
         body=rendered, section=meta.get("section"), source=meta.get("source"), issue=info.as_dict(),
