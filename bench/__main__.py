@@ -90,12 +90,12 @@ def split_laws(content_dir, target_dir):
 
     writes = []
     for article in iter_articles(content_dir):
-        pieces = [p for p in ARTICLE.split(article.body) if p.strip()]
-        heads = ARTICLE.findall(article.body)
-        for i, head in enumerate(heads):
-            body = head + pieces[i + (len(pieces) - len(heads))] if i + len(pieces) - len(heads) >= 0 else head
+        starts = [m.start() for m in ARTICLE.finditer(article.body)] + [len(article.body)]
+        for i, (start, end) in enumerate(zip(starts, starts[1:]), start=1):
+            body = article.body[start:end]
+            head = ARTICLE.match(body).group(0).strip("*")
             meta = article.front_matter()
-            meta.update(id=f"{article.id}-{i + 1}", title=f"{article.title} {head.strip('*')}")
+            meta.update(id=f"{article.id}-{i}", title=f"{article.title} {head}")
             writes.append((Path(target_dir) / "articles" / f"{meta['id']}.md", dump_frontmatter(meta, body)))
     write_files(writes)
     return len(writes)
@@ -191,25 +191,30 @@ def documents_tokens(content_dir):
     return docs, time.perf_counter() - started
 
 
-def sqlite_reference(docs, work, rounds):
+def reference_terms(rounds):
+    """The query set as jieba terms, for engines fed the same tokens; each query `rounds` times."""
     from kb.analysis import query_words
 
+    for _ in range(rounds):
+        for q in QUERIES:
+            terms = [t for t in query_words(re.sub(r'["\-:]', " ", q)) if t != "or"]
+            if terms:
+                yield terms
+
+
+def sqlite_reference(docs, work, rounds):
     path = work / "fts.db"
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
     build, _ = timed(lambda: (db.execute("CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, title, body)"),
                               db.executemany("INSERT INTO d VALUES (?,?,?)", docs), db.commit()))
     samples = []
-    for _ in range(rounds):
-        for q in QUERIES:
-            terms = [t for t in query_words(re.sub(r'["\-:]', " ", q)) if t not in ("or",)]
-            if not terms:
-                continue
-            match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
-            seconds, _ = timed(lambda: db.execute(
-                "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
-                "ORDER BY rank LIMIT 10", (match,)).fetchall())
-            samples.append(seconds)
+    for terms in reference_terms(rounds):
+        match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
+        seconds, _ = timed(lambda: db.execute(
+            "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
+            "ORDER BY rank LIMIT 10", (match,)).fetchall())
+        samples.append(seconds)
     db.close()
     return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 1e6, 1),
             "warm_ms": summary(samples, 1000)}
@@ -220,8 +225,6 @@ def tantivy_reference(docs, work, rounds):
         import tantivy
     except ImportError:
         return None
-    from kb.analysis import query_words
-
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True)
     builder.add_text_field("body", stored=True, tokenizer_name="whitespace")
@@ -241,14 +244,10 @@ def tantivy_reference(docs, work, rounds):
     index.reload()
     searcher = index.searcher()
     samples = []
-    for _ in range(rounds):
-        for q in QUERIES:
-            terms = [t for t in query_words(re.sub(r'["\-:]', " ", q)) if t not in ("or",)]
-            if not terms:
-                continue
-            query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
-            seconds, _ = timed(lambda: searcher.search(query, 10).hits)
-            samples.append(seconds)
+    for terms in reference_terms(rounds):
+        query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
+        seconds, _ = timed(lambda: searcher.search(query, 10).hits)
+        samples.append(seconds)
     return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
             "warm_ms": summary(samples, 1000)}
 

@@ -1,20 +1,11 @@
 """One Config, built at the edge (CLI or web factory) and passed down explicitly.
 
-Layers: defaults from SETTINGS, then KB_* environment variables (read only by
+Layers: the dataclass defaults, then KB_* environment variables (read only by
 load_config, never by core modules), then explicit overrides such as CLI options.
 """
 
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-
-SETTINGS = (
-    ("content_dir", "content", "folder of YAML-fronted Markdown articles"),
-    ("index_dir", "index", "folder of the built Whoosh index (rebuildable, never committed)"),
-    ("admin_token", None, "token that unlocks /admin; admin pages are off when unset"),
-    ("userdict", None, "extra jieba user dictionary, one word a line, added to the built-in one"),
-    ("max_upload_bytes", 5 * 1024 * 1024, "largest raw issue accepted by /admin"),
-    ("page_size", 10, "hits per results page"),
-)
 
 ENV_NAMES = {
     "content_dir": "KB_CONTENT",

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 
+from kb.analysis import segmenter
 from kb.content import iter_paths, read_article
 from kb.errors import IndexBusyError, IndexMissingError, KbError
 from kb.numbers import keys_of
@@ -72,12 +73,16 @@ def file_hash(path):
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()
 
 
-def live_dir(config):
-    """The folder of the live index, or None."""
+def current_target(config):
+    """Where the `current` link points (a readlink, no folder listing), or None."""
     link = Path(config.index_dir) / CURRENT
-    if link.exists() and whoosh_index.exists_in(str(link)):
-        return link.resolve()
-    return None
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def live_dir(config):
+    """The folder of the live index, or None: the link's target, checked to hold an index."""
+    target = current_target(config)
+    return target if target is not None and whoosh_index.exists_in(str(target)) else None
 
 
 @contextmanager
@@ -109,6 +114,7 @@ def rebuild(config, progress=None, fail_after=None):
     """Build a complete new index and swap it in; returns stats. `fail_after` is for tests."""
     say = progress or (lambda msg: None)
     started = time.time()
+    segmenter(config.userdict)
     with build_lock(config):
         root = Path(config.index_dir)
         builds = root / BUILDS
@@ -189,8 +195,9 @@ def update(config):
     started = time.time()
     if live_dir(config) is None:
         return rebuild(config)
+    segmenter(config.userdict)
     with build_lock(config):
-        ix = whoosh_index.open_dir(str(live_dir(config)))
+        ix = open_live(config)
         changed, removed = _changes(config, ix)
         problems = []
         writer = ix.writer()
@@ -225,8 +232,8 @@ def status(config):
             "stale": bool(changed or removed)}
 
 
-def open_live(config):
-    live = live_dir(config)
+def open_live(config, target=None):
+    live = target or live_dir(config)
     if live is None:
         raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
     return whoosh_index.open_dir(str(live))

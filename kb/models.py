@@ -34,7 +34,6 @@ class Line:
 class TocEntry:
     section: str | None
     title: str
-    pages: str | None = None
 
 
 @dataclass

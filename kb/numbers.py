@@ -174,19 +174,22 @@ _BARE_STANDARD = re.compile(rf"^\s*(?P<num>\d{{1,6}}(?:\.\d{{1,3}})*)\s*{_DASH}\
 _BARE_PATENT = re.compile(r"^\s*(?:ZL\s*)?(?P<num>(?:19|20)\d{10,11})(?:\.\d)?\s*$")
 
 
+def parse_bare_standard(text):
+    """A standard number typed without its prefix, `4137-2015`, as the whole of `text`; else None."""
+    bare = _BARE_STANDARD.match(fold(text))
+    if not bare:
+        return None
+    key = f"{bare.group('num')}-{bare.group('year')}"
+    return Number("standard", key, (key,))
+
+
 def parse_lookup(text):
     """Read one typed number, however it is typed; None if it is not a number."""
     folded = fold(text).strip()
     if not folded:
         return None
     numbers = parse_numbers(folded)
-    if numbers:
-        return numbers[0]
-    bare = _BARE_STANDARD.match(folded)
-    if bare:
-        num, year = bare.group("num"), bare.group("year")
-        return Number("standard", f"{num}-{year}", (f"{num}-{year}",))
-    return None
+    return numbers[0] if numbers else parse_bare_standard(folded)
 
 
 def number_keys(numbers):

@@ -5,25 +5,21 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from kb.analysis import ChineseAnalyzer
 
 
+FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
+NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
+
+
 def make_schema():
     analyzer = ChineseAnalyzer()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-        body=TEXT(analyzer=analyzer, stored=True),
-        type=ID(stored=True, sortable=True),
-        section=ID(stored=True, sortable=True),
-        source=ID(stored=True, sortable=True),
-        issue=ID(stored=True, sortable=True),
-        year=ID(stored=True, sortable=True),
-        date=ID(stored=True, sortable=True),
-        numbers=KEYWORD(commas=True, lowercase=True),
-        standards=KEYWORD(commas=True, stored=True),
-        plan_numbers=KEYWORD(commas=True, stored=True),
-        patents=KEYWORD(commas=True, stored=True),
-        doc_numbers=KEYWORD(commas=True, stored=True),
-        inventors=KEYWORD(commas=True, stored=True),
-        meta=STORED(),
-        path=STORED(),
-        hash=STORED(),
-    )
+    fields = {
+        "id": ID(stored=True, unique=True),
+        "title": TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
+        "body": TEXT(analyzer=analyzer, stored=True),
+        "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
+        "meta": STORED(),
+        "path": STORED(),
+        "hash": STORED(),
+    }
+    fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
+    fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})
+    return Schema(**fields)

@@ -16,10 +16,10 @@ from dataclasses import asdict, dataclass, field
 from whoosh import sorting
 from whoosh.query import And, Every, Not, Or, Phrase, Term
 
-from kb.analysis import expand, fold, query_words
+from kb.analysis import expand, fold, query_words, segmenter
 from kb.errors import KbError
-from kb.indexer import ensure_index, live_dir, open_live
-from kb.numbers import parse_lookup, parse_numbers
+from kb.indexer import current_target, ensure_index, open_live
+from kb.numbers import keys_of, parse_bare_standard, parse_lookup, parse_numbers
 
 FILTER_FIELDS = {"type", "section", "source", "year", "issue"}
 FACET_FIELDS = ("type", "section", "year", "source")
@@ -106,11 +106,10 @@ def parse_query(text):
         parsed.numbers.append(number)
     for number in sorted(numbers, key=lambda n: -n.start):
         text = text[:number.start] + " " + text[number.end:]
-    if not numbers:
-        bare = parse_lookup(text)
-        if bare is not None and bare.canonical.replace(" ", "") == text.strip().upper().replace(" ", ""):
-            parsed.numbers.append(bare)
-            text = ""
+    bare = None if numbers else parse_bare_standard(text)
+    if bare is not None:
+        parsed.numbers.append(bare)
+        text = ""
     if text.count('"') % 2:
         text = text.replace('"', " ")
     pending_or, negate_next = False, False
@@ -262,6 +261,7 @@ class Searcher:
         self._dir = None
         self._ix = None
         self._searcher = None
+        segmenter(config.userdict)
 
     @classmethod
     def open(cls, config, build_if_missing=False):
@@ -273,13 +273,13 @@ class Searcher:
 
     def current(self):
         with self._lock:
-            live = live_dir(self.config)
+            live = current_target(self.config)
             if live is None:
                 if self._searcher is not None:
                     return self._searcher
                 raise KbError("there is no index yet", hint="run `kb index build`")
             if live != self._dir:
-                self._ix = open_live(self.config)
+                self._ix = open_live(self.config, live)
                 self._dir = live
                 self._searcher = self._ix.searcher()
             else:
@@ -298,10 +298,8 @@ class Searcher:
         if request.sort == "date":
             kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
         results = searcher.search(query, limit=max(want, FACET_SAMPLE), terms=False, **kwargs)
-        total = results.estimated_length() if not results.has_exact_length() else len(results)
-        estimate = not results.has_exact_length()
-        if total <= FACET_SAMPLE * 10 and estimate:
-            total, estimate = len(results), False
+        estimate = not results.has_exact_length() and results.estimated_length() > FACET_SAMPLE
+        total = results.estimated_length() if estimate else len(results)
         hits = []
         for hit in results[(page - 1) * limit:want]:
             fields = hit.fields()
@@ -312,7 +310,7 @@ class Searcher:
                 snippet=make_snippet(fields.get("body", ""), parsed.highlight),
                 path=fields.get("path", ""),
             ))
-        facets, sampled = self._facets(searcher, results)
+        facets, sampled = self._facets(searcher, results, total)
         return SearchPage(
             query=request.q, parsed=str(query) + (f" FILTER {filter_query}" if filter_query else ""),
             total=total, hits=hits, facets=facets, page=page, limit=limit,
@@ -320,11 +318,10 @@ class Searcher:
             facets_sampled=sampled, numbers=[n.canonical for n in parsed.numbers],
         )
 
-    def _facets(self, searcher, results):
+    def _facets(self, searcher, results, total):
         """Counts per facet value from the columns (no stored-field reads); the best 1,000 hits at most."""
-        docnums = list(results.docs()) if results.scored_length() >= len(results) else \
-            [hit.docnum for hit in results[:FACET_SAMPLE]]
-        sampled = len(docnums) < len(results)
+        docnums = [results.docnum(i) for i in range(min(results.scored_length(), FACET_SAMPLE))]
+        sampled = len(docnums) < total
         reader = searcher.reader()
         facets = {}
         for name in FACET_FIELDS:
@@ -339,18 +336,13 @@ class Searcher:
             facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
         return facets, sampled
 
-    def article_fields(self, article_id):
-        searcher = self.current()
-        return searcher.document(id=article_id)
-
     def lookup(self, text):
         """Everything known about one number: articles, plan rows, what it replaces / is replaced by."""
         number = parse_lookup(text)
         if number is None:
             return None
         searcher = self.current()
-        query = Or([Term("numbers", key) for key in number.keys]) if number.kind == "standard" \
-            and len(number.keys) == 1 else _number_query(number)
+        query = _number_query(number)
         articles, plans, related = [], [], []
         for hit in searcher.search(query, limit=200):
             fields = hit.fields()
@@ -358,18 +350,13 @@ class Searcher:
                              "issue": fields.get("issue"), "date": fields.get("date")})
             for row in (fields.get("meta") or {}).get("plans", []):
                 values = [row.get(k, "") for k in ("plan_number", "foreign_plan_number", "replaces")]
-                keys = {key for value in values if value for key in _keys(value)}
+                keys = {key for value in values if value for key in keys_of(value)}
                 if keys & set(number.keys):
                     plans.append({**row, "article_id": fields["id"]})
-                    if row.get("replaces") and set(_keys(row["replaces"])) & set(number.keys):
+                    if row.get("replaces") and set(keys_of(row["replaces"])) & set(number.keys):
                         related.append({"relation": "replaced_by", "number": row.get("plan_number", "")})
                     elif row.get("replaces"):
                         related.append({"relation": "replaces", "number": row["replaces"]})
         return {"kind": number.kind, "canonical": number.canonical, "keys": list(number.keys),
                 "articles": articles, "plans": plans, "related": related}
 
-
-def _keys(canonical):
-    from kb.numbers import keys_of
-
-    return keys_of(canonical)

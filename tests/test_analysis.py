@@ -35,3 +35,13 @@ def test_domain_dictionary_words():
 def test_synonyms():
     assert "dy" in expand("镝") and "镝" in expand("dy")
     assert "钕铁硼" in expand("ndfeb")
+
+
+def test_configured_user_dictionary_is_loaded_by_the_searcher(built, tmp_path):
+    from kb.search import Searcher
+
+    extra = tmp_path / "words.txt"
+    extra.write_text("镧铈轻稀土富集渣 5 n\n", encoding="utf-8")
+    assert query_words("镧铈轻稀土富集渣") != ["镧铈轻稀土富集渣"]
+    Searcher(built.with_overrides(userdict=extra))
+    assert query_words("镧铈轻稀土富集渣") == ["镧铈轻稀土富集渣"]

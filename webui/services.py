@@ -33,18 +33,15 @@ def render_markdown(text):
 
 
 def all_documents():
-    """Stored fields of every indexed article, cached per index generation."""
-    handle = searcher()
-    current = handle.current()
+    """Stored fields of every indexed article, cached until the index changes."""
+    current = searcher().current()
     app = current_app._get_current_object()
     cache = app.extensions.get("kb_registry")
-    key = (str(handle._dir), current.doc_count_all(), getattr(current.ixreader, "generation", lambda: 0)()
-           if callable(getattr(current.ixreader, "generation", None)) else 0)
-    if cache and cache[0] == key:
+    if cache and cache[0] is current:
         return cache[1]
     documents = sorted(current.all_stored_fields(),
                        key=lambda f: (f.get("issue", ""), (f.get("meta") or {}).get("origin", {}).get("lines", [0])[0]))
-    app.extensions["kb_registry"] = (key, documents)
+    app.extensions["kb_registry"] = (current, documents)
     return documents
 
 

@@ -38,24 +38,17 @@ def parse_request(args):
     return SearchRequest(q=q, types=types, filters=filters, sort=sort, page=page, limit=limit)
 
 
-def _run(req):
-    return searcher().search(req)
-
-
-def _number_card(req):
-    parsed = parse_query(req.q)
-    if not parsed.numbers:
-        return None
-    card = searcher().lookup(parsed.numbers[0].canonical)
-    return card
+def _number_card(page):
+    """What the knowledge base knows about the first number the query was read as."""
+    return searcher().lookup(page.numbers[0]) if page is not None and page.numbers else None
 
 
 @bp.route("/")
 @bp.route("/search")
 def search_page():
     req = parse_request(request.args)
-    page = _run(req) if (req.q or req.types or req.filters) else None
-    card = _number_card(req) if req.q else None
+    page = searcher().search(req) if (req.q or req.types or req.filters) else None
+    card = _number_card(page)
     return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
                            args=request.args)
 
@@ -64,16 +57,16 @@ def search_page():
 @bp.route("/api/search")
 def search_json():
     req = parse_request(request.args)
-    page = _run(req)
+    page = searcher().search(req)
     data = page.as_json()
-    data["number_card"] = _number_card(req) if req.q else None
+    data["number_card"] = _number_card(page)
     return jsonify(data)
 
 
 @bp.route("/api/facets")
 def facets_json():
     req = parse_request(request.args)
-    return jsonify({"query": req.q, "facets": _run(req).facets})
+    return jsonify({"query": req.q, "facets": searcher().search(req).facets})
 
 
 def _load(article_id):

@@ -19,7 +19,7 @@ from kb.importer.body import read_blocks, render_blocks
 from kb.importer.extract import (
     FULL_DATE, article_date, classify, read_numbers, read_patents, read_plans, read_prices,
 )
-from kb.importer.split import SOURCE, read_lines, split_bulletin, wrap_width
+from kb.importer.split import SOURCE, TOC_HEAD, read_lines, split_bulletin, wrap_width
 from kb.importer.text import decode, normalise_title
 from kb.models import Article, IssueInfo
 
@@ -56,9 +56,8 @@ def slug_for(path):
 
 def is_bulletin(text):
     """A bulletin has source markers or a table of contents; anything else is one document."""
-    lines = [line.text.strip() for line in read_lines(text)]
-    sources = sum(1 for t in lines if SOURCE.match(t))
-    return sources >= 1 or any(re.fullmatch(r"目\s*次", t.replace(" ", "")) for t in lines[:200])
+    lines = [line.strip().lstrip("#").strip() for line in text.split("\n")]
+    return any(SOURCE.match(t) for t in lines) or any(TOC_HEAD.match(t.replace(" ", "")) for t in lines[:200])
 
 
 def import_file(path, kind="auto"):

@@ -124,7 +124,7 @@ def read_toc(lines, info):
         if sec:
             section = sec.group("name").strip()
         elif entry:
-            info.toc.append(TocEntry(section, entry.group("title").strip(), None))
+            info.toc.append(TocEntry(section, entry.group("title").strip()))
         else:
             break
         end = i + 1
