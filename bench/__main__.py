@@ -316,7 +316,7 @@ def measure(name, content_dir, work, rounds, extras):
 
 
 def ratio(a, b):
-    return f"{a / b:.1f}×" if a and b else "—"
+    return f"{a / b:.2g}×" if a and b else "—"
 
 
 def table(rows):
