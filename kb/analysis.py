@@ -10,13 +10,14 @@ and phrases still line up.  Text is folded first: full width to half width,
 lower case.  One-letter Latin tokens are kept: element symbols matter here.
 """
 
-import logging
 import re
 import threading
 import unicodedata
 from pathlib import Path
 
 from whoosh.analysis import Token, Tokenizer
+
+from kb import segment
 
 USERDICT = Path(__file__).with_name("data") / "userdict.txt"
 ELEMENTS = {
@@ -37,7 +38,7 @@ for _char, _symbol in ELEMENTS.items():
 _SKIP = re.compile(r"^[\W_]+$")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 _lock = threading.Lock()
-_jieba = None
+_segmenter = None
 _extra_dicts = set()
 
 
@@ -46,46 +47,35 @@ def fold(text):
 
 
 def segmenter(userdict=None):
-    """The process-wide jieba tokenizer with the domain dictionary, loaded once, quietly."""
-    global _jieba
+    """The process-wide segmenter with the domain dictionary (and `userdict`), loaded once."""
+    global _segmenter
     with _lock:
-        if _jieba is None:
-            import jieba
-
-            jieba.setLogLevel(logging.ERROR)
-            logging.getLogger("jieba").setLevel(logging.ERROR)
-            tokenizer = jieba.Tokenizer()
-            tokenizer.initialize()
-            with open(USERDICT, "rb") as handle:
-                tokenizer.load_userdict(handle)
-            _jieba = tokenizer
+        if _segmenter is None:
+            _segmenter = segment.load(segment.best_engine(), [USERDICT])
         if userdict and str(userdict) not in _extra_dicts and Path(userdict).is_file():
-            with open(userdict, "rb") as handle:
-                _jieba.load_userdict(handle)
+            _segmenter.add_dict(userdict)
             _extra_dicts.add(str(userdict))
-        return _jieba
+        return _segmenter
 
 
 def words(text):
     """Base jieba words of folded text with their start offsets (no sub-words)."""
-    jieba = segmenter()
-    for word, start, _ in jieba.tokenize(text, mode="default", HMM=True):
+    for word, start, _ in segmenter().tokenize(text):
         if word.strip() and not _SKIP.match(word):
             yield word, start
 
 
-def index_terms(word):
+def index_terms(word, has_word):
     """Extra terms that share a base word's position: search-mode sub-words and element characters."""
     extra = []
     n = len(word)
     if n > 2:
-        freq = segmenter().FREQ
         for size in (2, 3):
             if n <= size:
                 continue
             for i in range(n - size + 1):
                 gram = word[i:i + size]
-                if freq.get(gram) and gram not in extra:
+                if gram not in extra and has_word(gram):
                     extra.append(gram)
     if n > 1:
         extra.extend(ch for ch in word if ch in ELEMENTS and ch not in extra)
@@ -115,11 +105,12 @@ class ChineseTokenizer(Tokenizer):
             yield token
             return
         stack = self.subwords and mode != "query"
+        has_word = segmenter().has_word
         pos = start_pos
         for word, start in words(text):
             terms = [word]
             if stack:
-                terms += index_terms(word)
+                terms += index_terms(word, has_word)
             for term in terms:
                 token.text = term
                 token.boost = 1.0
