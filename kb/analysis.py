@@ -40,6 +40,8 @@ _COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
 _lock = threading.Lock()
 _segmenter = None
 _extra_dicts = set()
+_terms = {}
+TERMS_CACHE_SIZE = 500_000
 
 
 def fold(text):
@@ -55,6 +57,7 @@ def segmenter(userdict=None):
         if userdict and str(userdict) not in _extra_dicts and Path(userdict).is_file():
             _segmenter.add_dict(userdict)
             _extra_dicts.add(str(userdict))
+            _terms.clear()
         return _segmenter
 
 
@@ -63,6 +66,23 @@ def words(text):
     for word, start, _ in segmenter().tokenize(text):
         if word.strip() and not _SKIP.match(word):
             yield word, start
+
+
+def stacked_terms(word):
+    """The terms indexed at one word's position: the word, then its sub-words; () for punctuation.
+
+    Memoised: a corpus repeats a few tens of thousands of words millions of times.
+    """
+    terms = _terms.get(word)
+    if terms is None:
+        if not word.strip() or _SKIP.match(word):
+            terms = ()
+        else:
+            terms = (word, *index_terms(word, segmenter().has_word))
+        if len(_terms) >= TERMS_CACHE_SIZE:
+            _terms.clear()
+        _terms[word] = terms
+    return terms
 
 
 def index_terms(word, has_word):
@@ -105,12 +125,14 @@ class ChineseTokenizer(Tokenizer):
             yield token
             return
         stack = self.subwords and mode != "query"
-        has_word = segmenter().has_word
         pos = start_pos
-        for word, start in words(text):
-            terms = [word]
+        for word, start, end in segmenter().tokenize(text):
             if stack:
-                terms += index_terms(word, has_word)
+                terms = stacked_terms(word)
+            elif word.strip() and not _SKIP.match(word):
+                terms = (word,)
+            else:
+                continue
             for term in terms:
                 token.text = term
                 token.boost = 1.0
@@ -121,9 +143,10 @@ class ChineseTokenizer(Tokenizer):
                     token.pos = pos
                 if chars:
                     token.startchar = start_char + start
-                    token.endchar = start_char + start + len(word)
+                    token.endchar = start_char + end
                 yield token
-            pos += 1
+            if terms:
+                pos += 1
         if stack:
             for match in _COMPOUND.finditer(text):
                 token.text = match.group(0).replace("-", "")

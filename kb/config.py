@@ -14,6 +14,7 @@ ENV_NAMES = {
     "userdict": "KB_USERDICT",
     "max_upload_bytes": "KB_MAX_UPLOAD_BYTES",
     "page_size": "KB_PAGE_SIZE",
+    "index_procs": "KB_INDEX_PROCS",
 }
 
 
@@ -25,6 +26,7 @@ class Config:
     userdict: Path | None = None
     max_upload_bytes: int = 5 * 1024 * 1024
     page_size: int = 10
+    index_procs: int = 0  # processes for a full build; 0 = one per core for large builds
 
     def with_overrides(self, **overrides):
         values = {k: v for k, v in overrides.items() if v is not None}

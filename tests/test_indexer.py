@@ -1,3 +1,4 @@
+import multiprocessing
 import shutil
 import threading
 
@@ -83,3 +84,34 @@ def test_searches_keep_answering_during_a_rebuild(small):
     rebuild(small)
     thread.join()
     assert not errors and all(t > 0 for t in totals)
+
+
+@pytest.fixture
+def whole(config):
+    shutil.copytree(CONTENT, config.content_dir, dirs_exist_ok=True)
+    return config
+
+
+def test_parallel_build_finds_what_a_serial_build_finds(whole, tmp_path):
+    serial = whole.with_overrides(index_dir=tmp_path / "serial", index_procs=1)
+    parallel = whole.with_overrides(index_dir=tmp_path / "parallel", index_procs=2)
+    assert rebuild(serial)["processes"] == 1
+    stats = rebuild(parallel)
+    assert stats["processes"] == 2 and stats["documents"] == 64
+    searchers = Searcher.open(serial), Searcher.open(parallel)
+    assert len(searchers[1].current().reader().leaf_readers()) == 2  # one segment per writer process, no merge
+    for q in ("稀土", "钕铁硼 永磁", "GB/T 4137", '"稀土永磁"', "Dy"):
+        serial_ids, parallel_ids = ([hit.id for hit in s.search(SearchRequest(q=q, limit=50)).hits]
+                                    for s in searchers)
+        assert serial_ids and sorted(serial_ids) == sorted(parallel_ids), q
+
+
+def test_failed_parallel_build_stops_its_workers_and_keeps_the_live_index(whole):
+    parallel = whole.with_overrides(index_procs=2)
+    rebuild(parallel)
+    live = live_dir(parallel)
+    with pytest.raises(RuntimeError):
+        rebuild(parallel, fail_after=40)
+    assert live_dir(parallel) == live
+    assert len(list((parallel.index_dir / "builds").iterdir())) == 1
+    assert multiprocessing.active_children() == []  # no writer process left waiting for work
