@@ -47,14 +47,14 @@ def import_cmd(ctx, files, dry_run, force, as_json, kind):
     from kb.report import import_json, import_report
 
     config = _config(ctx)
-    results, failures, all_writes, reports = [], [], [], []
+    results, failures, all_writes, reports, planned = [], [], [], [], {}
     for name in files:
         try:
             result = import_file(name, kind=kind)
         except KbError as exc:
             failures.append(exc.describe())
             continue
-        report, writes = plan_writes(result.articles, config.content_dir, force=force)
+        report, writes = plan_writes(result.articles, config.content_dir, force=force, planned=planned)
         results.append(result)
         reports.append(report)
         all_writes.extend(writes)

@@ -113,13 +113,25 @@ class WriteReport:
     written: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    conflicts: list = field(default_factory=list)  # "path: why", not written
 
 
-def plan_writes(articles, content_dir, force=False):
-    """Decide per file: write, leave unchanged, or skip a hand-edited file."""
+def plan_writes(articles, content_dir, force=False, planned=None):
+    """Decide per file: write, leave unchanged, or skip a hand-edited file.
+
+    `planned` (path → title) spans one import run: a second article that maps to a path already
+    planned is a conflict, reported and not written, instead of silently replacing the first.
+    """
     report, writes = WriteReport(), []
+    planned = {} if planned is None else planned
     for article in articles:
         path = article_path(content_dir, article)
+        if path in planned:
+            report.conflicts.append(f"{path}: 《{article.title}》 has the same id as 《{planned[path]}》 "
+                                    "in this import; give one a distinct title or date in its front "
+                                    "matter and import it again")
+            continue
+        planned[path] = article.title
         text = render(article)
         if path.exists():
             old = path.read_text(encoding="utf-8", errors="replace")

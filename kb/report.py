@@ -34,6 +34,8 @@ def import_report(result, write_report, dry_run=False):
                  f"{len(write_report.skipped)} skipped (edited by hand; use --force to overwrite)")
     for path in write_report.skipped:
         lines.append(f"  skipped: {path}")
+    for conflict in write_report.conflicts:
+        lines.append(f"冲突 conflict, not written: {conflict}")
     return "\n".join(lines)
 
 
@@ -43,6 +45,7 @@ def import_json(results, reports, failures, content_dir, dry_run):
         issues.append({**result.issue.as_dict(), "file": result.path})
         warnings.extend(result.warnings)
         warnings.extend(f"skipped (edited by hand): {p}" for p in report.skipped)
+        warnings.extend(f"conflict, not written: {c}" for c in report.conflicts)
         for article in result.articles:
             meta = article.front_matter()
             meta["path"] = str(article_path(content_dir, article))

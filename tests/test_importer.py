@@ -152,3 +152,27 @@ def test_law_with_front_matter(tmp_path):
     path.write_text("---\ntitle: 中华人民共和国矿产资源法\ndate: 1986-03-19\n---\n\n# 中华人民共和国矿产资源法\n\n第一条 为了发展矿业。\n", encoding="utf-8")
     article = import_file(path).articles[0]
     assert article.title == "中华人民共和国矿产资源法" and article.date == "1986-03-19"
+
+
+AMENDED = ("# 某市社会救助条例\n\n2018年11月22日 某市人民代表大会常务委员会第七次会议通过\n\n{history}"
+           "## 第一章 总则\n\n第一条 为了加强社会救助，制定本条例。2030年1月1日起施行。\n")
+
+
+def test_amended_versions_of_one_law_get_their_own_date_and_id():
+    first = import_text(AMENDED.format(history=""), "v1.md").articles[0]
+    second = import_text(AMENDED.format(history="2024年12月31日 第十八次会议修正\n\n"), "v2.md").articles[0]
+    assert first.date == "2018-11-22"  # a date inside the body proper is not the version date
+    assert second.date == "2024-12-31"
+    assert first.id != second.id
+
+
+def test_two_documents_with_one_id_in_one_import_are_a_conflict_not_a_silent_overwrite(tmp_path):
+    from kb.content import plan_writes
+
+    same = [import_text(AMENDED.format(history=""), name).articles[0] for name in ("a.md", "b.md")]
+    same[1].body += "\n第二条 不同的正文。\n"
+    planned = {}
+    first, writes = plan_writes(same[:1], tmp_path, planned=planned)
+    second, more = plan_writes(same[1:], tmp_path, planned=planned)
+    assert len(writes) == 1 and more == []
+    assert second.conflicts and "某市社会救助条例" in second.conflicts[0] and "front matter" in second.conflicts[0]

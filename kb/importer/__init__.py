@@ -17,7 +17,7 @@ from kb.errors import BulletinError
 from kb.frontmatter import parse_frontmatter
 from kb.importer.body import read_blocks, render_blocks
 from kb.importer.extract import (
-    FULL_DATE, article_date, classify, read_numbers, read_patents, read_plans, read_prices,
+    article_date, classify, read_numbers, read_patents, read_plans, read_prices, version_date,
 )
 from kb.importer.split import SOURCE, TOC_HEAD, read_lines, split_bulletin, wrap_width
 from kb.importer.text import decode, normalise_title
@@ -151,10 +151,7 @@ def import_document(text, path):
     rendered = render_blocks(blocks) if blocks else ""
     texts = [line.text for line in content]
     numbers = read_numbers(title + "\n" + "\n".join(texts))
-    date = meta.get("date")
-    if not date:
-        match = FULL_DATE.search("\n".join(texts[:10]))
-        date = f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}" if match else None
+    date = meta.get("date") or version_date(texts)
     article = Article(
         id=make_id("doc", f"{title}|{date or ''}"), title=title,
         type=str(meta.get("type") or classify(title, None, rendered, plans=[], prices=[], patents=[],

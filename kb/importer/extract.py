@@ -160,6 +160,26 @@ def classify(title, section, body, *, plans, prices, patents, standalone=False, 
     return "news"
 
 
+BODY_START = re.compile(r"^\s*(?:#|第[一二三四五六七八九十百零〇\d]+[章节条])")
+
+
+def version_date(lines, limit=10):
+    """A standalone text's date: the latest full date in its header, the lines before the body.
+
+    Amended laws and revised policies list their history there (adopted …, amended …), so the
+    latest date names this version; two versions of one title get two dates.
+    """
+    dates = []
+    for text in lines[:limit]:
+        if BODY_START.match(text):
+            break
+        for match in FULL_DATE.finditer(text):
+            year, month, day = (int(g) for g in match.groups())
+            if 1 <= month <= 12 and 1 <= day <= 31:
+                dates.append(f"{year}-{month:02d}-{day:02d}")
+    return max(dates) if dates else None
+
+
 def article_date(title, body, issue_date, issue_year):
     """The best date the text supports: a full date near the start, else the issue's."""
     for text in (title, body[:400]):
