@@ -17,6 +17,7 @@ from whoosh import sorting
 from whoosh.query import And, Every, Not, Or, Phrase, Term
 
 from kb.analysis import expand, fold, query_words, segmenter
+from kb.bulk import BulkSearcher, Unsupported
 from kb.errors import KbError
 from kb.indexer import current_target, ensure_index, open_live
 from kb.numbers import keys_of, parse_bare_standard, parse_lookup, parse_numbers
@@ -261,6 +262,7 @@ class Searcher:
         self._dir = None
         self._ix = None
         self._searcher = None
+        self._bulk = None
         segmenter(config.userdict)
 
     @classmethod
@@ -282,9 +284,21 @@ class Searcher:
                 self._ix = open_live(self.config, live)
                 self._dir = live
                 self._searcher = self._ix.searcher()
-            else:
-                self._searcher = self._searcher.refresh()
+            elif not self._searcher.up_to_date():
+                # A fresh searcher, not refresh(): refresh() reuses segment readers by segment id
+                # and so misses deletions an update committed to an existing segment.
+                self._searcher = self._ix.searcher()
             return self._searcher
+
+    def bulk(self, searcher):
+        """The bulk scorer for this index generation; segments unchanged by an update are kept."""
+        with self._lock:
+            if self._bulk is None or self._bulk.searcher is not searcher:
+                try:
+                    self._bulk = BulkSearcher(searcher, self._bulk.segments if self._bulk else None)
+                except Unsupported:
+                    return None
+            return self._bulk
 
     def search(self, request):
         started = time.perf_counter()
@@ -293,30 +307,54 @@ class Searcher:
         query, filter_query = build_query(parsed, request)
         page = max(1, request.page)
         limit = max(1, min(request.limit, 100))
-        want = page * limit
-        kwargs = {"filter": filter_query} if filter_query is not None else {}
-        if request.sort == "date":
-            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
-        results = searcher.search(query, limit=max(want, FACET_SAMPLE), terms=False, **kwargs)
-        estimate = not results.has_exact_length() and results.estimated_length() > FACET_SAMPLE
-        total = results.estimated_length() if estimate else len(results)
+        answer = self._bulk_answer(searcher, query, filter_query, request, page * limit)
+        if answer is None:
+            answer = self._whoosh_answer(searcher, query, filter_query, request, page * limit)
+        ranked, total, facets, estimate, sampled = answer
         hits = []
-        for hit in results[(page - 1) * limit:want]:
-            fields = hit.fields()
+        for docnum, score in ranked[(page - 1) * limit:]:
+            fields = searcher.stored_fields(docnum)
             hits.append(Hit(
                 id=fields["id"], title=fields["title"], type=fields.get("type", ""),
                 section=fields.get("section", ""), issue=fields.get("issue", ""), date=fields.get("date", ""),
-                score=round(float(hit.score or 0), 3),
+                score=round(float(score or 0), 3),
                 snippet=make_snippet(fields.get("body", ""), parsed.highlight),
                 path=fields.get("path", ""),
             ))
-        facets, sampled = self._facets(searcher, results, total)
         return SearchPage(
             query=request.q, parsed=str(query) + (f" FILTER {filter_query}" if filter_query else ""),
             total=total, hits=hits, facets=facets, page=page, limit=limit,
             took_ms=(time.perf_counter() - started) * 1000, total_is_estimate=estimate,
             facets_sampled=sampled, numbers=[n.canonical for n in parsed.numbers],
         )
+
+    def _bulk_answer(self, searcher, query, filter_query, request, want):
+        """(ranked [(docnum, score)], exact total, exact facets, False, False), or None for Whoosh."""
+        bulk = self.bulk(searcher)
+        if bulk is None or isinstance(query, Every):
+            return None
+        try:
+            scores = bulk.scores(query)
+            if filter_query is not None:
+                allowed = bulk.scores(filter_query)
+                scores = {doc: score for doc, score in scores.items() if doc in allowed}
+        except Unsupported:
+            return None
+        top = bulk.top(scores, want, sort_column="date" if request.sort == "date" else None)
+        return ([(doc, scores[doc]) for doc in top], len(scores), bulk.facets(scores, FACET_FIELDS),
+                False, False)
+
+    def _whoosh_answer(self, searcher, query, filter_query, request, want):
+        """Whoosh's own search: phrases and match-all; facets over the best 1,000 hits at most."""
+        kwargs = {"filter": filter_query} if filter_query is not None else {}
+        if request.sort == "date":
+            kwargs["sortedby"] = sorting.FieldFacet("date", reverse=True)
+        results = searcher.search(query, limit=max(want, FACET_SAMPLE), terms=False, **kwargs)
+        estimate = not results.has_exact_length() and results.estimated_length() > FACET_SAMPLE
+        total = results.estimated_length() if estimate else len(results)
+        ranked = [(results.docnum(i), results.score(i)) for i in range(min(want, results.scored_length()))]
+        facets, sampled = self._facets(searcher, results, total)
+        return ranked, total, facets, estimate, sampled
 
     def _facets(self, searcher, results, total):
         """Counts per facet value from the columns (no stored-field reads); the best 1,000 hits at most."""
