@@ -97,6 +97,13 @@ class BulkSearcher:
             self.segments[key] = segment
             self.leaves.append((segment, offset))
 
+    def warm(self, text_fields, columns):
+        for segment, _ in self.leaves:
+            for field in text_fields:
+                segment.lengths(field)
+            for field in columns:
+                segment.column(field)
+
     # -- evaluation: query -> {global docnum: score}
 
     def scores(self, query):

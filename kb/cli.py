@@ -3,6 +3,7 @@
 import json
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -230,5 +231,9 @@ def serve(ctx, host, port, threads):
     except KbError as exc:
         _fail(exc)
     app = create_app(config)
+    with app.app_context():  # read columns in the background; the first query need not wait for it
+        from webui.services import searcher
+
+        threading.Thread(target=searcher().warm, name="kb-warm", daemon=True).start()
     click.echo(f"kb serving on http://{host}:{port}/", err=True)
     waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)

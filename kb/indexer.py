@@ -29,7 +29,7 @@ BUILDS = "builds"
 STATE = "state.json"
 
 
-def to_document(article, file_hash=""):
+def to_document(article, file_hash="", stamp=""):
     """One Article as the dict of fields Whoosh indexes."""
     patents = [p.get("number", "") for p in article.patents if isinstance(p, dict)]
     inventors = [name for p in article.patents if isinstance(p, dict) for name in (p.get("inventors") or [])]
@@ -66,11 +66,18 @@ def to_document(article, file_hash=""):
         },
         "path": article.path or "",
         "hash": file_hash,
+        "stamp": stamp,
     }
 
 
 def file_hash(path):
     return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def file_stamp(path):
+    """Modification time and size: equal stamps mean the file need not be hashed again."""
+    st = os.stat(path)
+    return f"{st.st_mtime_ns}:{st.st_size}"
 
 
 def current_target(config):
@@ -131,7 +138,7 @@ def _read_all(paths, problems):
     for path in paths:
         try:
             article = read_article(path)
-            yield to_document(article, file_hash(path))
+            yield to_document(article, file_hash(path), file_stamp(path))
         except KbError as exc:
             problems.append(exc.describe())
 
@@ -208,18 +215,36 @@ def ensure_index(config, progress=None):
 
 
 def _indexed(ix):
+    """path -> (hash, stamp) of every live document, from the columns (documents stay unread)."""
+    out = {}
     with ix.searcher() as searcher:
-        return {fields["id"]: (fields.get("path"), fields.get("hash")) for fields in searcher.all_stored_fields()}
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
+                raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
+                                        hint="run `kb index rebuild` once")
+            paths, hashes, stamps = ([_text(v) for v in reader.column_reader(name)]
+                                     for name in ("path", "hash", "stamp"))
+            for docnum in reader.all_doc_ids():
+                out[paths[docnum]] = (hashes[docnum], stamps[docnum])
+    return out
+
+
+def _text(value):
+    return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
 
 
 def _changes(config, ix):
+    """(changed or new paths, removed paths): a file is hashed only when its stamp moved."""
     indexed = _indexed(ix)
-    on_disk = {}
+    on_disk, changed = set(), []
     for path in iter_paths(config.content_dir):
-        on_disk[str(path)] = file_hash(path)
-    by_path = {p: (i, h) for i, (p, h) in indexed.items()}
-    changed = [p for p, h in on_disk.items() if p not in by_path or by_path[p][1] != h]
-    removed = [i for i, (p, _) in indexed.items() if p not in on_disk]
+        key = str(path)
+        on_disk.add(key)
+        known = indexed.get(key)
+        if known is None or (known[1] != file_stamp(path) and known[0] != file_hash(path)):
+            changed.append(path)
+    removed = [p for p in indexed if p not in on_disk]
     return changed, removed
 
 
@@ -235,15 +260,16 @@ def update(config):
         problems = []
         writer = ix.writer()
         try:
-            for doc_id in removed:
-                writer.delete_by_term("id", doc_id)
+            for path in removed:
+                writer.delete_by_term("path", path)
             for path in changed:
                 try:
                     article = read_article(path)
                 except KbError as exc:
                     problems.append(exc.describe())
                     continue
-                writer.update_document(**to_document(article, file_hash(path)))
+                writer.delete_by_term("path", str(path))
+                writer.update_document(**to_document(article, file_hash(path), file_stamp(path)))
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -17,8 +17,10 @@ def make_schema():
         "body": TEXT(analyzer=analyzer, stored=True),
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
-        "path": STORED(),
-        "hash": STORED(),
+        # what `kb index update` compares with content/, read from columns without loading documents
+        "path": ID(stored=True, sortable=True),
+        "hash": ID(sortable=True),
+        "stamp": ID(sortable=True),  # mtime_ns:size, so unchanged files are not even hashed
     }
     fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})

@@ -300,6 +300,12 @@ class Searcher:
                     return None
             return self._bulk
 
+    def warm(self):
+        """Read what every query needs (field lengths, facet and date columns) before the first one."""
+        bulk = self.bulk(self.current())
+        if bulk is not None:
+            bulk.warm(("title", "body"), FACET_FIELDS + ("date",))
+
     def search(self, request):
         started = time.perf_counter()
         searcher = self.current()
