@@ -223,7 +223,7 @@ def _indexed(ix):
             if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
                 raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
                                         hint="run `kb index rebuild` once")
-            paths, hashes, stamps = ([_text(v) for v in reader.column_reader(name)]
+            paths, hashes, stamps = ([_text(v) for v in reader.column_reader(name, translate=False)]
                                      for name in ("path", "hash", "stamp"))
             for docnum in reader.all_doc_ids():
                 out[paths[docnum]] = (hashes[docnum], stamps[docnum])
