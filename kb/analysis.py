@@ -61,10 +61,15 @@ def segmenter(userdict=None):
         return _segmenter
 
 
+def is_word(token):
+    """False for whitespace and punctuation, which are not indexed."""
+    return bool(token.strip()) and not _SKIP.match(token)
+
+
 def words(text):
     """Base jieba words of folded text with their start offsets (no sub-words)."""
     for word, start, _ in segmenter().tokenize(text):
-        if word.strip() and not _SKIP.match(word):
+        if is_word(word):
             yield word, start
 
 
@@ -75,10 +80,7 @@ def stacked_terms(word):
     """
     terms = _terms.get(word)
     if terms is None:
-        if not word.strip() or _SKIP.match(word):
-            terms = ()
-        else:
-            terms = (word, *index_terms(word, segmenter().has_word))
+        terms = (word, *index_terms(word, segmenter().has_word)) if is_word(word) else ()
         if len(_terms) >= TERMS_CACHE_SIZE:
             _terms.clear()
         _terms[word] = terms
@@ -129,7 +131,7 @@ class ChineseTokenizer(Tokenizer):
         for word, start, end in segmenter().tokenize(text):
             if stack:
                 terms = stacked_terms(word)
-            elif word.strip() and not _SKIP.match(word):
+            elif is_word(word):
                 terms = (word,)
             else:
                 continue

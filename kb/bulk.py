@@ -80,8 +80,6 @@ class BulkSearcher:
     """Bulk evaluation over one Whoosh searcher (one index generation)."""
 
     def __init__(self, searcher, segments=None):
-        if not isinstance(searcher.weighting, BM25F):
-            raise Unsupported("only BM25F scoring is reproduced")
         self.searcher = searcher
         self.weighting = searcher.weighting
         old = segments or {}
@@ -107,6 +105,8 @@ class BulkSearcher:
     # -- evaluation: query -> {global docnum: score}
 
     def scores(self, query):
+        if not isinstance(self.weighting, BM25F):
+            raise Unsupported("only BM25F scoring is reproduced")
         if isinstance(query, Term):
             return self._term(query)
         if isinstance(query, Or):

@@ -62,15 +62,27 @@ def article_from(meta, body, path):
 def read_article(path):
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        stamp = file_stamp(path)
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ContentError("is not UTF-8 text", path=path, hint="save the file as UTF-8") from None
     except OSError as exc:
         raise ContentError(f"cannot be read: {exc.strerror}", path=path) from None
     meta, body = parse_frontmatter(text, path)
     article = article_from(meta, body, path)
-    article.mtime = path.stat().st_mtime
+    article.sha1, article.stamp = hashlib.sha1(data).hexdigest(), stamp
     return article
+
+
+def file_hash(path):
+    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
+
+
+def file_stamp(path):
+    """Modification time and size: equal stamps mean the file need not be hashed again."""
+    st = os.stat(path)
+    return f"{st.st_mtime_ns}:{st.st_size}"
 
 
 def iter_paths(content_dir):

@@ -8,7 +8,6 @@ two builds from running at once.
 """
 
 import fcntl
-import hashlib
 import json
 import os
 import shutil
@@ -19,7 +18,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from kb.analysis import segmenter
-from kb.content import iter_paths, read_article
+from kb.content import file_hash, file_stamp, iter_paths, read_article
 from kb.errors import IndexBusyError, IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
@@ -29,7 +28,7 @@ BUILDS = "builds"
 STATE = "state.json"
 
 
-def to_document(article, file_hash="", stamp=""):
+def to_document(article):
     """One Article as the dict of fields Whoosh indexes."""
     patents = [p.get("number", "") for p in article.patents if isinstance(p, dict)]
     inventors = [name for p in article.patents if isinstance(p, dict) for name in (p.get("inventors") or [])]
@@ -65,19 +64,11 @@ def to_document(article, file_hash="", stamp=""):
             "plan_numbers": article.plan_numbers, "doc_numbers": article.doc_numbers,
         },
         "path": article.path or "",
-        "hash": file_hash,
-        "stamp": stamp,
+        "hash": article.sha1,
+        "stamp": article.stamp,
     }
 
 
-def file_hash(path):
-    return hashlib.sha1(Path(path).read_bytes()).hexdigest()
-
-
-def file_stamp(path):
-    """Modification time and size: equal stamps mean the file need not be hashed again."""
-    st = os.stat(path)
-    return f"{st.st_mtime_ns}:{st.st_size}"
 
 
 def current_target(config):
@@ -138,7 +129,7 @@ def _read_all(paths, problems):
     for path in paths:
         try:
             article = read_article(path)
-            yield to_document(article, file_hash(path), file_stamp(path))
+            yield to_document(article)
         except KbError as exc:
             problems.append(exc.describe())
 
@@ -269,7 +260,7 @@ def update(config):
                     problems.append(exc.describe())
                     continue
                 writer.delete_by_term("path", str(path))
-                writer.update_document(**to_document(article, file_hash(path), file_stamp(path)))
+                writer.update_document(**to_document(article))
             writer.commit()
         except BaseException:
             writer.cancel()

@@ -90,7 +90,8 @@ class Article:
     prices: list = field(default_factory=list)
     origin: dict = field(default_factory=dict)
     path: str | None = None
-    mtime: float = 0.0
+    sha1: str = ""  # of the file as read, so the indexer need not read it again
+    stamp: str = ""  # mtime_ns:size of the file as read
 
     FRONT_MATTER = ("id", "title", "type", "section", "source", "issue", "date", "standards",
                     "plan_numbers", "patents", "doc_numbers", "plans", "prices", "origin")

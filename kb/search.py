@@ -294,17 +294,12 @@ class Searcher:
         """The bulk scorer for this index generation; segments unchanged by an update are kept."""
         with self._lock:
             if self._bulk is None or self._bulk.searcher is not searcher:
-                try:
-                    self._bulk = BulkSearcher(searcher, self._bulk.segments if self._bulk else None)
-                except Unsupported:
-                    return None
+                self._bulk = BulkSearcher(searcher, self._bulk.segments if self._bulk else None)
             return self._bulk
 
     def warm(self):
         """Read what every query needs (field lengths, facet and date columns) before the first one."""
-        bulk = self.bulk(self.current())
-        if bulk is not None:
-            bulk.warm(("title", "body"), FACET_FIELDS + ("date",))
+        self.bulk(self.current()).warm(("title", "body"), FACET_FIELDS + ("date",))
 
     def search(self, request):
         started = time.perf_counter()
@@ -337,7 +332,7 @@ class Searcher:
     def _bulk_answer(self, searcher, query, filter_query, request, want):
         """(ranked [(docnum, score)], exact total, exact facets, False, False), or None for Whoosh."""
         bulk = self.bulk(searcher)
-        if bulk is None or isinstance(query, Every):
+        if isinstance(query, Every):
             return None
         try:
             scores = bulk.scores(query)
@@ -359,26 +354,9 @@ class Searcher:
         estimate = not results.has_exact_length() and results.estimated_length() > FACET_SAMPLE
         total = results.estimated_length() if estimate else len(results)
         ranked = [(results.docnum(i), results.score(i)) for i in range(min(want, results.scored_length()))]
-        facets, sampled = self._facets(searcher, results, total)
-        return ranked, total, facets, estimate, sampled
-
-    def _facets(self, searcher, results, total):
-        """Counts per facet value from the columns (no stored-field reads); the best 1,000 hits at most."""
-        docnums = [results.docnum(i) for i in range(min(results.scored_length(), FACET_SAMPLE))]
-        sampled = len(docnums) < total
-        reader = searcher.reader()
-        facets = {}
-        for name in FACET_FIELDS:
-            column = reader.column_reader(name)
-            counts = {}
-            for docnum in docnums:
-                value = column[docnum]
-                if isinstance(value, bytes):
-                    value = value.decode("utf-8")
-                if value:
-                    counts[value] = counts.get(value, 0) + 1
-            facets[name] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:30]
-        return facets, sampled
+        best = [results.docnum(i) for i in range(min(results.scored_length(), FACET_SAMPLE))]
+        facets = self.bulk(searcher).facets(best, FACET_FIELDS)
+        return ranked, total, facets, estimate, len(best) < total
 
     def lookup(self, text):
         """Everything known about one number: articles, plan rows, what it replaces / is replaced by."""
