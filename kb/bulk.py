@@ -18,6 +18,8 @@ from whoosh.query import And, AndNot, Not, Or, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
+from kb.columns import column_bytes, column_texts
+
 TERM_CACHE_POSTINGS = 3_000_000  # scored postings kept per index generation (about 300 MB at most)
 
 
@@ -63,7 +65,7 @@ class Segment:
 
                 column = perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
             if column is not None:
-                self._columns[key] = list(map(byte_to_length, _column_bytes(column, self.doc_count)))
+                self._columns[key] = list(map(byte_to_length, column_bytes(column, self.doc_count)))
             else:
                 self._columns[key] = [self.reader.doc_field_length(d, field) for d in range(self.doc_count)]
         return self._columns[key]
@@ -71,8 +73,7 @@ class Segment:
     def column(self, field):
         key = ("column", field)
         if key not in self._columns:
-            values = list(self.reader.column_reader(field))
-            self._columns[key] = [v.decode("utf-8") if isinstance(v, bytes) else v for v in values]
+            self._columns[key] = column_texts(self.reader, field, self.doc_count)
         return self._columns[key]
 
 
@@ -218,14 +219,6 @@ class BulkSearcher:
             counter.pop(None, None)
             out[field] = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:keep]
         return out
-
-
-def _column_bytes(column, doc_count):
-    """A one-byte-per-document column as bytes: one read instead of a Python call per document."""
-    if getattr(column, "_typecode", None) == "B" and hasattr(column, "_dbfile"):
-        raw = bytes(column._dbfile.get(column._basepos, column._count))
-        return raw + bytes(doc_count - len(raw))
-    return [v or 0 for v in column]
 
 
 def _boost(result, boost):

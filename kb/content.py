@@ -81,22 +81,41 @@ def file_hash(path):
 
 def file_stamp(path):
     """Modification time and size: equal stamps mean the file need not be hashed again."""
-    st = os.stat(path)
+    return _stamp(os.stat(path))
+
+
+def _stamp(st):
     return f"{st.st_mtime_ns}:{st.st_size}"
 
 
-def iter_paths(content_dir):
-    """Every article file under content_dir as a sorted list of path strings (cheap at 100,000s);
-    hidden files and folders are left out."""
-    root = Path(content_dir)
-    if not root.is_dir():
-        return []
-    found = []
-    for folder, subfolders, names in os.walk(root):
+def _article_files(content_dir):
+    """(folder, names) of the article files under content_dir; hidden files and folders left out."""
+    if not os.path.isdir(content_dir):
+        return
+    for folder, subfolders, names in os.walk(content_dir):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        found.extend(os.path.join(folder, name) for name in names
-                     if name.endswith(".md") and not name.startswith("."))
-    return sorted(found)
+        yield folder, [name for name in names if name.endswith(".md") and not name.startswith(".")]
+
+
+def iter_paths(content_dir):
+    """Every article file under content_dir as a sorted list of path strings (cheap at 100,000s)."""
+    return sorted(os.path.join(folder, name) for folder, names in _article_files(content_dir)
+                  for name in names)
+
+
+def stamps(content_dir):
+    """path -> file_stamp() of every article file, in one walk; a file that vanishes meanwhile is left out."""
+    out = {}
+    for folder, names in _article_files(content_dir):
+        prefix = os.path.join(folder, "")
+        for name in names:
+            path = prefix + name
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            out[path] = _stamp(st)
+    return out
 
 
 def iter_articles(content_dir, problems=None):

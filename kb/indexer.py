@@ -18,7 +18,8 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 
 from kb.analysis import segmenter
-from kb.content import file_hash, file_stamp, iter_paths, read_article
+from kb.columns import column_texts
+from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexBusyError, IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
@@ -211,32 +212,28 @@ def _indexed(ix):
     with ix.searcher() as searcher:
         for leaf, _ in searcher.leaf_searchers():
             reader = leaf.reader()
+            if reader.doc_count_all() == 0:  # an update that only removed documents can leave one
+                continue
             if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
                 raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
                                         hint="run `kb index rebuild` once")
-            paths, hashes, stamps = ([_text(v) for v in reader.column_reader(name, translate=False)]
-                                     for name in ("path", "hash", "stamp"))
-            for docnum in reader.all_doc_ids():
+            paths, hashes, stamps = (column_texts(reader, name) for name in ("path", "hash", "stamp"))
+            for docnum in reader.all_doc_ids() if reader.has_deletions() else range(len(paths)):
                 out[paths[docnum]] = (hashes[docnum], stamps[docnum])
     return out
-
-
-def _text(value):
-    return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
 
 
 def _changes(config, ix):
     """(changed or new paths, removed paths): a file is hashed only when its stamp moved."""
     indexed = _indexed(ix)
-    on_disk, changed = set(), []
-    for path in iter_paths(config.content_dir):
-        key = str(path)
-        on_disk.add(key)
-        known = indexed.get(key)
-        if known is None or (known[1] != file_stamp(path) and known[0] != file_hash(path)):
+    on_disk = stamps(config.content_dir)
+    changed = []
+    for path, stamp in on_disk.items():
+        known = indexed.get(path)
+        if known is None or (known[1] != stamp and known[0] != file_hash(path)):
             changed.append(path)
     removed = [p for p in indexed if p not in on_disk]
-    return changed, removed
+    return sorted(changed), removed
 
 
 def update(config):

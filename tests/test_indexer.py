@@ -115,3 +115,19 @@ def test_failed_parallel_build_stops_its_workers_and_keeps_the_live_index(whole)
     assert live_dir(parallel) == live
     assert len(list((parallel.index_dir / "builds").iterdir())) == 1
     assert multiprocessing.active_children() == []  # no writer process left waiting for work
+
+
+def test_update_after_updates_that_only_removed(small):
+    rebuild(small)
+    folder = small.content_dir / "2024-01"
+    source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
+    for round_ in range(4):  # Whoosh merges the emptied segments into one with no documents
+        extra = folder / f"extra-{round_}.md"
+        extra.write_text(source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8")
+        assert update(small)["updated"] == 1
+        extra.unlink()
+        assert update(small)["removed"] == 1
+    assert status(small)["stale"] is False
+    stats = update(small)
+    assert stats == {**stats, "updated": 0, "removed": 0}
+    assert Searcher.open(small).current().doc_count() == 6
