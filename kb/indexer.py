@@ -9,9 +9,11 @@ two builds from running at once.
 
 import fcntl
 import json
+import multiprocessing
 import os
 import shutil
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -100,15 +102,17 @@ def build_lock(config):
         handle.close()
 
 
-PARALLEL_FROM = 1000  # documents; below this, forking writers costs more than it saves
+PARALLEL_FROM = 1000  # documents in a build; below this, forking writers costs more than it saves
+BACKGROUND_WALK_FROM = 20_000  # indexed documents; from here update walks content/ in a second process
+UPDATE_PARALLEL_FROM = 30  # changed documents in an update (its commit writes every new term, ~0.1 ms each)
 WRITER_MB = 1024  # posting buffer per writer before it spills sorted runs to disk
 
 
-def build_procs(config, documents):
-    """How many writer processes a full build of `documents` uses."""
+def build_procs(config, documents, parallel_from=PARALLEL_FROM):
+    """How many writer processes writing `documents` use."""
     if config.index_procs:
         return max(1, config.index_procs)
-    return min(os.cpu_count() or 1, 4) if documents >= PARALLEL_FROM else 1
+    return min(os.cpu_count() or 1, 4) if documents >= parallel_from else 1
 
 
 def _open_writer(ix, procs, documents):
@@ -223,10 +227,10 @@ def _indexed(ix):
     return out
 
 
-def _changes(config, ix):
+def _changes(config, ix, on_disk=None):
     """(changed or new paths, removed paths): a file is hashed only when its stamp moved."""
     indexed = _indexed(ix)
-    on_disk = stamps(config.content_dir)
+    on_disk = stamps(config.content_dir) if on_disk is None else on_disk()
     changed = []
     for path, stamp in on_disk.items():
         known = indexed.get(path)
@@ -236,17 +240,34 @@ def _changes(config, ix):
     return sorted(changed), removed
 
 
+def _stamps_meanwhile(config, ix):
+    """A callable giving stamps(content_dir); for a large archive the walk starts now in a forked
+    process, so statting every file overlaps reading the index columns and loading the dictionary."""
+    if ix.doc_count_all() < BACKGROUND_WALK_FROM or (os.cpu_count() or 1) < 2:
+        return lambda: stamps(config.content_dir)
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    walk = pool.submit(stamps, config.content_dir)
+
+    def result():
+        try:
+            return walk.result()
+        finally:
+            pool.shutdown()
+    return result
+
+
 def update(config):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
     if live_dir(config) is None:
         return rebuild(config)
-    segmenter(config.userdict)
     with build_lock(config):
         ix = open_live(config)
-        changed, removed = _changes(config, ix)
+        on_disk = _stamps_meanwhile(config, ix)
+        segmenter(config.userdict)
+        changed, removed = _changes(config, ix, on_disk)
         problems = []
-        writer = ix.writer()
+        writer = _open_writer(ix, build_procs(config, len(changed), UPDATE_PARALLEL_FROM), len(changed))
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
@@ -260,7 +281,7 @@ def update(config):
                 writer.update_document(**to_document(article))
             writer.commit()
         except BaseException:
-            writer.cancel()
+            _stop_writer(writer)
             raise
         return {"updated": len(changed) - len(problems), "removed": len(removed),
                 "seconds": round(time.time() - started, 2), "problems": problems}

@@ -2,6 +2,7 @@
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
+import kb.whoosh_fixes  # noqa: F401  (before any index is opened)
 from kb.analysis import ChineseAnalyzer
 
 

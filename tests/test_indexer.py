@@ -121,7 +121,7 @@ def test_update_after_updates_that_only_removed(small):
     rebuild(small)
     folder = small.content_dir / "2024-01"
     source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
-    for round_ in range(4):  # Whoosh merges the emptied segments into one with no documents
+    for round_ in range(4):  # removal-only updates leave emptied segments for Whoosh's merge policy
         extra = folder / f"extra-{round_}.md"
         extra.write_text(source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8")
         assert update(small)["updated"] == 1
@@ -131,3 +131,27 @@ def test_update_after_updates_that_only_removed(small):
     stats = update(small)
     assert stats == {**stats, "updated": 0, "removed": 0}
     assert Searcher.open(small).current().doc_count() == 6
+
+
+def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_path, monkeypatch):
+    import kb.indexer
+
+    monkeypatch.setattr(kb.indexer, "BACKGROUND_WALK_FROM", 0)  # walk content/ in a forked process
+    monkeypatch.setattr(kb.indexer, "UPDATE_PARALLEL_FROM", 2)
+    live = whole.with_overrides(index_procs=2)
+    aside = tmp_path / "aside"
+    shutil.move(str(live.content_dir / "2024-01"), aside)
+    rebuild(live)
+    shutil.move(str(aside), live.content_dir / "2024-01")
+    edited = sorted((live.content_dir / "2022-08").glob("*.md"))[0]
+    edited.write_text(edited.read_text(encoding="utf-8") + "\n独一无二的测试词语甲乙丙。\n", encoding="utf-8")
+    stats = update(live)
+    assert stats["updated"] == len(list((live.content_dir / "2024-01").glob("*.md"))) + 1
+    assert multiprocessing.active_children() == []
+    fresh = whole.with_overrides(index_dir=tmp_path / "fresh", index_procs=1)
+    rebuild(fresh)
+    searchers = Searcher.open(live), Searcher.open(fresh)
+    assert searchers[0].current().doc_count() == searchers[1].current().doc_count() == 64
+    for q in ("稀土", "甲乙丙", "GB/T 4137", '"稀土永磁"', "Dy"):
+        found = [sorted(hit.id for hit in s.search(SearchRequest(q=q, limit=100)).hits) for s in searchers]
+        assert found[0] and found[0] == found[1], q

@@ -1,0 +1,47 @@
+"""A correction to whoosh-reloaded 2.7, applied once on import (kb.schema imports it).
+
+Opening a segment copies each of its compound sub-files into memory:
+`BufferFile.__init__` wraps the mmap'd slice in `BytesIO(buf)`, which copies
+it, although nearly every read goes through `get()`, which slices the buffer
+directly.  At 140,000 documents that costs about 0.15 s, and memory the size of
+the postings, on every searcher opened (server start, every index update).
+Here the BytesIO is made only when something reads the file sequentially.
+The rest of Whoosh is used as shipped.
+"""
+
+from io import BytesIO
+
+from whoosh.filedb.structfile import BufferFile
+
+
+def _init(self, buf, name=None, onclose=None):
+    self._buf = buf
+    self._name = name
+    self.onclose = onclose
+    self.is_real = False
+    self.is_closed = False
+
+
+def _file(self):
+    stream = self.__dict__.get("_stream")
+    if stream is None:
+        stream = self.__dict__["_stream"] = BytesIO(self._buf)
+    return stream
+
+
+def _close(self):
+    if self.is_closed:
+        raise Exception("This file is already closed")
+    if self.onclose:
+        self.onclose(self)
+    stream = self.__dict__.get("_stream")
+    if stream is not None:
+        stream.close()
+    self.is_closed = True
+
+
+if not getattr(BufferFile, "_kb_lazy", False):
+    BufferFile.__init__ = _init
+    BufferFile.file = property(_file)
+    BufferFile.close = _close
+    BufferFile._kb_lazy = True
