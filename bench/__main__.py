@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -137,8 +138,18 @@ def kb_queries(config, rounds):
             "warm_ms": summary(warm, 1000)}
 
 
-def kb_update(config, source_content, count=60):
-    """Add `count` new articles and time `kb index update` until they are searchable."""
+def kb_update(config, source_content, count=60, rounds=3):
+    """`rounds` times: add `count` new articles, time `kb index update` until a running searcher finds
+    them and until the command ends, then take them out again."""
+    runs = [_update_once(config, source_content, count) for _ in range(rounds)]
+    found = [r["seconds"] for r in runs if r["seconds"] is not None]
+    return {"articles": count, "seconds": summary(found)["median"] if found else None,
+            "searchable_s": summary(found) if found else None,
+            "command_s": summary([r["command_s"] for r in runs]),
+            "searchable": all(r["searchable"] for r in runs), "output": runs[-1]["output"]}
+
+
+def _update_once(config, source_content, count):
     from kb.content import iter_articles, render
     from kb.indexer import update
     from kb.search import SearchRequest, Searcher
@@ -153,15 +164,35 @@ def kb_update(config, source_content, count=60):
     live = Searcher.open(config)  # as a running server holds it
     live.warm()
     env = {**os.environ, "KB_CONTENT": str(config.content_dir), "KB_INDEX": str(config.index_dir)}
+    seen = []
+
+    def watch():  # search as a user would, every 20 ms, until the new articles are found
+        deadline = None
+        while True:
+            if live.search(SearchRequest(q="氪氙")).total >= count:
+                seen.append(time.perf_counter())
+                return
+            if command.poll() is not None:
+                deadline = deadline or time.perf_counter() + 5
+                if time.perf_counter() > deadline:
+                    return
+            time.sleep(0.02)
+
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kb", "index", "update"], env=env, check=True, capture_output=True)
-    command = time.perf_counter() - started
-    total = live.search(SearchRequest(q="氪氙")).total
-    seconds = time.perf_counter() - started
+    command = subprocess.Popen([sys.executable, "-m", "kb", "index", "update"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    out, err = command.communicate()
+    finished = time.perf_counter()
+    if command.returncode:
+        raise RuntimeError(f"kb index update failed: {err.decode()[-500:]}")
+    watcher.join(30)
     shutil.rmtree(new_dir)
     update(config)
-    return {"articles": count, "seconds": round(seconds, 2), "command_s": round(command, 2),
-            "searchable": total}
+    return {"seconds": round(seen[0] - started, 3) if seen else None,
+            "command_s": round(finished - started, 3), "searchable": bool(seen),
+            "output": out.decode().strip()}
 
 
 def kb_serve_first_answer(config):

@@ -6,7 +6,8 @@ import pytest
 
 from conftest import CONTENT
 from kb.errors import IndexBusyError
-from kb.indexer import build_lock, live_dir, rebuild, status, update
+from kb.content import read_article
+from kb.indexer import build_lock, live_dir, open_live, rebuild, status, update
 from kb.search import SearchRequest, Searcher
 
 
@@ -117,20 +118,37 @@ def test_failed_parallel_build_stops_its_workers_and_keeps_the_live_index(whole)
     assert multiprocessing.active_children() == []  # no writer process left waiting for work
 
 
-def test_update_after_updates_that_only_removed(small):
+def test_updates_drop_emptied_segments_and_merge_a_full_tier(small, monkeypatch):
+    import kb.indexer
+
+    monkeypatch.setattr(kb.indexer, "MERGE_FANOUT", 3)
     rebuild(small)
     folder = small.content_dir / "2024-01"
     source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
-    for round_ in range(4):  # removal-only updates leave emptied segments for Whoosh's merge policy
-        extra = folder / f"extra-{round_}.md"
-        extra.write_text(source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8")
-        assert update(small)["updated"] == 1
-        extra.unlink()
-        assert update(small)["removed"] == 1
+
+    def segments():
+        return [(s.doc_count_all(), s.deleted_count()) for s in open_live(small)._segments()]
+
+    extra = folder / "extra-gone.md"
+    extra.write_text(source.replace("\nid: ", "\nid: extra-gone-", 1), encoding="utf-8")
+    update(small)
+    extra.unlink()
+    assert update(small)["removed"] == 1
+    assert segments() == [(6, 0)]  # the emptied one-document segment is gone, not merged
+    merged = []
+    for round_ in range(3):  # one segment per update; with the built one (6 documents) tier 1-9 fills
+        (folder / f"extra-{round_}.md").write_text(
+            source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8")
+        stats = update(small)
+        assert stats["updated"] == 1 and stats["searchable_after"] <= stats["seconds"]
+        merged.append(stats["segments_merged"])
+    assert merged == [0, 3, 0] and sorted(segments()) == [(1, 0), (8, 0)]
     assert status(small)["stale"] is False
-    stats = update(small)
-    assert stats == {**stats, "updated": 0, "removed": 0}
-    assert Searcher.open(small).current().doc_count() == 6
+    searcher = Searcher.open(small)
+    assert searcher.current().doc_count() == 9
+    title = read_article(sorted(folder.glob("*.md"))[0]).title
+    ids = {hit.id for hit in searcher.search(SearchRequest(q=f'"{title}"', limit=20)).hits}
+    assert len([i for i in ids if i.startswith("extra-")]) == 3
 
 
 def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_path, monkeypatch):
