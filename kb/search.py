@@ -11,6 +11,7 @@ import html
 import re
 import threading
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
@@ -222,12 +223,21 @@ def make_snippet(text, terms, size=SNIPPET_CHARS):
     spans = [m.span() for m in pattern.finditer(plain)] if pattern else []
     if not spans:
         return html.escape(plain[:size]) + ("…" if len(plain) > size else "")
-    best, best_count = spans[0][0], 0
+    # the window starting at a match that holds the most distinct matched words, then the most
+    # matches; one pass with a sliding window (a long law can hold thousands of matches)
+    words = [plain[s:e].lower() for s, e in spans]
+    inside, end_index = Counter(), 0
+    best, best_score = spans[0][0], 0
     for i, (start, _) in enumerate(spans):
-        count = sum(1 for s, _ in spans[i:] if s < start + size)
-        distinct = len({plain[s:e].lower() for s, e in spans[i:] if s < start + size})
-        if distinct * 100 + count > best_count:
-            best, best_count = start, distinct * 100 + count
+        while end_index < len(spans) and spans[end_index][0] < start + size:
+            inside[words[end_index]] += 1
+            end_index += 1
+        score = len(inside) * 100 + (end_index - i)
+        if score > best_score:
+            best, best_score = start, score
+        inside[words[i]] -= 1
+        if not inside[words[i]]:
+            del inside[words[i]]
     begin = max(0, best - size // 4)
     end = min(len(plain), begin + size)
     out = "…" if begin else ""
