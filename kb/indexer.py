@@ -219,7 +219,7 @@ def _indexed(ix):
     with ix.searcher() as searcher:
         for leaf, _ in searcher.leaf_searchers():
             reader = leaf.reader()
-            if reader.doc_count_all() == 0:  # an update that only removed documents can leave one
+            if reader.doc_count_all() == 0:  # Whoosh's own merge policy could leave one (older indexes)
                 continue
             if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
                 raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
@@ -254,6 +254,8 @@ def _stamps_meanwhile(config, ix):
     def result():
         try:
             return walk.result()
+        except Exception:  # the helper process died (out of memory, killed): walk here instead
+            return stamps(config.content_dir)
         finally:
             pool.shutdown()
     return result
