@@ -4,7 +4,6 @@ import json
 import os
 import sys
 import threading
-from pathlib import Path
 
 import click
 
@@ -82,13 +81,14 @@ def import_cmd(ctx, files, dry_run, force, as_json, kind):
 @cli.command(help="Validate content/: front matter, duplicate ids, unreadable files.")
 @click.pass_context
 def check(ctx):
+    from kb.content import iter_paths
     from kb.validate import check_content
 
     config = _config(ctx)
     problems = check_content(config.content_dir)
     for problem in problems:
         click.echo(str(problem))
-    count = len(list(Path(config.content_dir).rglob("*.md"))) if Path(config.content_dir).is_dir() else 0
+    count = len(iter_paths(config.content_dir))
     click.echo(f"{count} file(s) checked, {len(problems)} problem(s).")
     if problems:
         sys.exit(1)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
+from whoosh.reading import SegmentReader
 
 from kb.analysis import segmenter
 from kb.columns import column_texts
@@ -171,7 +172,7 @@ def rebuild(config, progress=None, fail_after=None):
             except BaseException:
                 _stop_writer(writer)
                 raise
-            indexed = whoosh_index.open_dir(str(target)).doc_count()
+            indexed = open_live(config, target).doc_count()
             if indexed != count:
                 raise KbError(f"the new index holds {indexed} documents, not {count}: a writer "
                               "process failed", path=target, hint="run the build again with KB_INDEX_PROCS=1")
@@ -280,8 +281,6 @@ def _tiers_due(segments):
 
 def _merge_tiers(writer, segments):
     """Whoosh merge policy: drop emptied segments and merge the tiers that are due."""
-    from whoosh.reading import SegmentReader
-
     due = _tiers_due(segments)
     for segment in due:
         reader = SegmentReader(writer.storage, writer.schema, segment)
@@ -326,7 +325,7 @@ def update(config):
                 except KbError as exc:
                     problems.append(exc.describe())
                     continue
-                writer.delete_by_term("path", str(path))
+                writer.delete_by_term("path", path)
                 writer.update_document(**to_document(article))
             writer.commit(mergetype=_drop_emptied)
         except BaseException:
@@ -343,7 +342,7 @@ def status(config):
     live = live_dir(config)
     if live is None:
         return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet"}
-    ix = whoosh_index.open_dir(str(live))
+    ix = open_live(config, live)
     changed, removed = _changes(config, ix, _stamps_meanwhile(config, ix))
     state_file = Path(config.index_dir) / STATE
     state = json.loads(state_file.read_text()) if state_file.exists() else {}

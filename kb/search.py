@@ -7,6 +7,7 @@ document number is matched exactly on the number keys first.  No input raises:
 unbalanced quotes and lone operators are read as plain words.
 """
 
+import functools
 import html
 import re
 import threading
@@ -206,8 +207,14 @@ def build_query(parsed, request):
 # ------------------------------------------------------------------ snippets (pure)
 
 def _pattern(terms):
+    """One compiled pattern for a query's highlight terms (made once per query, not per hit)."""
+    return _compiled(tuple(sorted({t for t in terms if t and t.strip()}, key=lambda t: (-len(t), t))))
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(terms):
     pieces = []
-    for term in sorted({t for t in terms if t and t.strip()}, key=len, reverse=True):
+    for term in terms:
         if re.fullmatch(r"[\w./\-:〔〕]+", term, re.ASCII) or not re.search(r"[a-z0-9]", term):
             escaped = r"\s*".join(re.escape(ch) for ch in term.replace(" ", ""))
         else:
