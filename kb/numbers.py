@@ -86,12 +86,47 @@ def standard(code, kind, num, year):
     return canonical, tuple(keys)
 
 
+# Converters that drop a hyphen at a line end (dehyphenation) glue the pieces of a number:
+# `20220747-T469`, `20220747T469`; `GB/T 41382015`, `GB/T 12690.122003`.  A plan number is
+# eight digits starting with a year, T or Z and three digits; no national or industry standard
+# number has more than five digits, so a run of seven to nine digits ending in a year after a
+# sector code is a number and its year.
+_PLAN_GLUED = re.compile(r"(?<![\dA-Za-z])(?P<a>(?:19|20)\d{6})\s?-?\s?(?P<k>[TZ])\s?-?\s?(?P<b>\d{3})(?!\d)")
+_STANDARD_GLUED = re.compile(
+    rf"(?<![A-Z])(?P<head>(?:{_SECTOR})\s*(?:/\s*[TZ])?\s*)"
+    r"(?P<num>\d{3,5}|\d{1,5}\.\d{1,3}?)(?P<year>(?:19|20)\d{2})(?![\d.])"
+)
+
+
 def repair_numbers(text):
-    """Close converter gaps inside plan numbers: `202207 62-T-4 69` → `20220762-T-469`."""
+    """Close converter gaps inside numbers by their grammar.
+
+    `202207 62-T-4 69` → `20220762-T-469`, `20220747-T469` → `20220747-T-469`,
+    `W2022 2365` → `W20222365`, `GB/T 41382015` → `GB/T 4138-2015`.
+    """
     if not re.search(r"\d", text):
         return text
     text = _PLAN.sub(lambda m: f"{_squeeze(m.group('a'))}-{m.group('k').upper()}-{_squeeze(m.group('b'))}", text)
+    text = _PLAN_GLUED.sub(lambda m: f"{m.group('a')}-{m.group('k')}-{m.group('b')}", text)
+    text = _STANDARD_GLUED.sub(lambda m: f"{m.group('head')}{m.group('num')}-{m.group('year')}", text)
     return _FOREIGN_PLAN.sub(lambda m: f"W{m.group('a')}{m.group('b')}", text)
+
+
+def join_number(head, tail):
+    """`head` + `tail` when a number broken between them (a wrapped table cell) reads whole there.
+
+    The joined text is returned only if the number grammar finds a number that starts in
+    `head` and runs on into `tail`: `20220747-T-` + `469`, `GB/T 4138-` + `2015`,
+    `XB/T4` + `03-202`.  Otherwise None.
+    """
+    head, tail = head.rstrip(), tail.strip()
+    if not head or not tail or not re.match(r"[\d.\-–—TZ]", tail) or not re.search(r"[\dTZ.\-–—/]$", head):
+        return None
+    joined = repair_numbers(head + tail)
+    cut = len(repair_numbers(head))
+    if any(n.start < cut < n.end for n in parse_numbers(joined)):
+        return joined
+    return None
 
 
 def _standard_numbers(text):

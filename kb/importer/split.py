@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 
 from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
-from kb.numbers import SECTOR_CODES
+from kb.numbers import join_number
 
 # Sections bulletins of this kind print; the table of contents adds its own.
 KNOWN_SECTIONS = (
@@ -39,8 +39,7 @@ ENUMERATOR = re.compile(
     r"^(?:[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+(?:\.\d+)*\s*[、.．]\s*\D|"
     r"第[一二三四五六七八九十百\d]+[章节条部分]|[①-⑳]|[-*•·]\s)"
 )
-NUMBER_FRAGMENT_HEAD = re.compile(rf"^(?:{'|'.join(SECTOR_CODES)})\s*(?:/\s*[TZ])?\s*[\d.]*$")
-NUMBER_FRAGMENT_TAIL = re.compile(r"^[\d.]*[-—]?\d*$")
+NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 REPEATS_AS_HEADER = 5
 
@@ -58,27 +57,31 @@ def read_lines(text):
 
 
 def repair_broken_numbers(lines):
-    """Join a standard number a table cell broke over lines: `XB/T4` `03-202` `3`."""
+    """Join a number a narrow table cell broke over lines, by the number grammar.
+
+    `XB/T4` `03-202` `3`, `20220747-T-` `469`, `GB/T 4138-` `2015`.  The rest of a number
+    is a short line of number characters; it follows the head directly, or, when the head
+    clearly stops short (ends in a dash), after one or two lines of a neighbouring cell.
+    """
     content = [line for line in lines if line.text.strip()]
     for i, line in enumerate(content):
-        if line.joined_into or not NUMBER_FRAGMENT_HEAD.match(line.text.strip()):
+        if line.joined_into or line.drop:
             continue
-        joined = line.text.strip()
-        for follower in content[i + 1:i + 4]:
-            piece = follower.text.strip()
-            if not piece or not NUMBER_FRAGMENT_TAIL.match(piece) or len(piece) > 8:
+        while True:
+            head = line.text.rstrip()
+            reach = 3 if re.search(r"[-–—]$", head) else 1
+            followers = [f for f in content[i + 1:i + 8] if not f.joined_into][:reach]
+            for follower in followers:
+                if not NUMBER_TAIL.match(follower.text.strip()):
+                    continue
+                joined = join_number(head, follower.text)
+                if joined:
+                    line.text = joined
+                    follower.joined_into = line.no
+                    follower.text = ""
+                    break
+            else:
                 break
-            year = re.search(r"-(\d*)$", joined)
-            if year and len(year.group(1)) >= 4:
-                break
-            candidate = joined + piece
-            year = re.search(r"-(\d*)$", candidate)
-            if year and len(year.group(1)) > 4:
-                break
-            joined = candidate
-            follower.joined_into = line.no
-            follower.text = ""
-        line.text = joined
 
 
 def read_issue_info(lines, fallback_slug):
