@@ -13,7 +13,7 @@ from difflib import SequenceMatcher
 
 from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
-from kb.numbers import join_number
+from kb.numbers import join_number, parse_numbers
 
 # Sections bulletins of this kind print; the table of contents adds its own.
 KNOWN_SECTIONS = (
@@ -41,7 +41,10 @@ ENUMERATOR = re.compile(
 )
 NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
-REPEATS_AS_HEADER = 5
+REPEATS_AS_HEADER = 3
+PAGE_LINES = 12  # fewer text lines than any printed page holds
+PAGE_MARK = re.compile(r"(?<![\w\-－—–])[-－—–]\s*\d{1,3}\s*[-－—–](?![\w\-－—–])|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?")
+LABEL = re.compile(r"^[^：:]{1,8}[：:]")
 
 
 def read_lines(text):
@@ -134,22 +137,55 @@ def read_toc(lines, info):
     return end
 
 
-def mark_boilerplate(lines, cover_end, sections):
+def shape(text):
+    """A line's shape: digits masked and spaces out, so `- 12 - 行业动态` and `- 13 - 行业动态` match."""
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def repeated_shapes(lines):
+    """Shapes of short lines printed again and again, pages apart: running headers and footers.
+
+    Table cells repeat too (修订, 推荐 …) but row after row, a few lines apart; furniture
+    comes back once a page, so the typical gap between two prints must be a page's worth.
+    """
+    where = {}
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        if text and "\t" not in text and width(text) <= 30 and not ends_sentence(text) \
+                and not BARE_NUMBER.match(text) and not LABEL.match(text) and not parse_numbers(text):
+            where.setdefault(shape(text), []).append(i)
+    found = set()
+    for key, spots in where.items():
+        if len(spots) >= REPEATS_AS_HEADER:
+            gaps = sorted(b - a for a, b in zip(spots, spots[1:]))
+            if gaps[len(gaps) // 2] >= PAGE_LINES:
+                found.add(key)
+    return found
+
+
+def section_in(text, sections):
+    """A section name a furniture line carries (`行业动态- 1 -`, `简报  行业动态`), else None."""
+    bare = re.sub(r"\s+", "", PAGE_MARK.sub(" ", text))
+    for name in sorted(sections, key=len, reverse=True):
+        if bare == name or (bare.startswith(name) or bare.endswith(name)) and len(bare) <= len(name) + 20:
+            return name
+    return None
+
+
+def mark_boilerplate(lines, cover_end, sections, publication=None):
     """Set line.drop on everything that is not article text; return section signals."""
     for line in lines[:cover_end]:
         if line.text.strip():
             line.drop = "cover"
-    counts = Counter(
-        line.text.strip() for line in lines[cover_end:]
-        if line.text.strip() and "\t" not in line.text and width(line.text) <= 20
-    )
+    body = lines[cover_end:]
+    repeated = repeated_shapes([line for line in body if line.text.strip()])
     signals = []
-    for line in lines[cover_end:]:
+    for line in body:
         text = line.text.strip()
         if not text:
             continue
         bare = text.replace(" ", "")
-        if PAGE_NUMBER.match(text):
+        if PAGE_NUMBER.match(text) or is_page_with_label(text):
             line.drop = "page number"
         elif STRAY_LINK.match(text):
             line.drop = "stray link"
@@ -157,35 +193,89 @@ def mark_boilerplate(lines, cover_end, sections):
             line.drop = "table rule"
         elif bare in sections and line.heading < 3:
             line.drop = "running header"
-            signals.append((line.no, bare))
         elif width(text) <= 20 and WATERMARK.search(text):
             line.drop = "watermark"
-        elif "\t" not in text and counts[text] >= REPEATS_AS_HEADER and not ends_sentence(text) \
-                and not BARE_NUMBER.match(text):
+        elif "\t" not in text and shape(text) in repeated:
             line.drop = "running header"
-    mark_headers_beside_page_numbers(lines[cover_end:])
+        elif publication and bare.startswith(publication.replace(" ", "")) and width(text) <= 40 \
+                and not ends_sentence(text):
+            line.drop = "running header"
+    mark_headers_beside_page_numbers(body, repeated)
+    mark_page_number_runs(body)
+    for line in body:
+        if line.drop in ("running header", "page number") and line.heading < 3:
+            name = section_in(line.text, sections)
+            if name:
+                signals.append((line.no, name))
     return signals
+
+
+def is_page_with_label(text):
+    """`- 12 -   行业动态`, `行业动态- 1 -`, `第 3 页  离子型稀土信息简报`: a page number and a short label."""
+    match = PAGE_MARK.search(text)
+    if not match:
+        return False
+    label = (text[:match.start()] + " " + text[match.end():]).strip()
+    return width(label) <= 24 and not ends_sentence(label) and not SOURCE.match(label) \
+        and not re.search(r"[，,、]", label)
 
 
 def _neighbours(content, i):
     return [content[j] for j in (i - 1, i + 1) if 0 <= j < len(content)]
 
 
-def mark_headers_beside_page_numbers(lines):
-    """Short lines touching a page number are page furniture; so are bare numbers touching furniture."""
+def mark_headers_beside_page_numbers(lines, repeated=()):
+    """Short lines touching a page number are page furniture where no title can stand.
+
+    A title never starts mid-sentence, so a short line beside a page number is furniture when
+    the text before the page break has not ended its sentence, or when its shape repeats.
+    Bare numbers touching furniture are page numbers.
+    """
     content = [line for line in lines if line.text.strip()]
     for i, line in enumerate(content):
         if line.drop != "page number":
             continue
+        before = next((c for c in reversed(content[:i]) if c.drop is None), None)
+        mid_sentence = before is not None and not ends_sentence(before.text) \
+            and not SOURCE.match(before.text.strip())
         for other in _neighbours(content, i):
             text = other.text.strip()
             if other.drop is None and width(text) <= 15 and not ends_sentence(text) \
-                    and "\t" not in text and not SOURCE.match(text):
+                    and "\t" not in text and not SOURCE.match(text) \
+                    and (mid_sentence or shape(text) in repeated):
                 other.drop = "running header"
     for i, line in enumerate(content):
         if line.drop is None and BARE_NUMBER.match(line.text.strip()):
             if any(o.drop in ("watermark", "running header") for o in _neighbours(content, i)):
                 line.drop = "page number"
+
+
+def mark_page_number_runs(lines):
+    """Bare numbers that count up by one, a page apart, are page numbers (`16` … `17` …)."""
+    content = [line for line in lines if line.text.strip()]
+    spots = [(i, int(line.text.strip())) for i, line in enumerate(content)
+             if line.drop is None and BARE_NUMBER.match(line.text.strip())]
+    best = {}  # index in spots -> (run length, previous index)
+    for k, (i, value) in enumerate(spots):
+        best[k] = (1, None)
+        for j in range(k - 1, -1, -1):
+            pi, pvalue = spots[j]
+            if i - pi > 4 * PAGE_LINES:
+                break
+            if value - pvalue in (1, 2) and i - pi >= PAGE_LINES // 2 and best[j][0] + 1 > best[k][0]:
+                best[k] = (best[j][0] + 1, j)
+    if not best:
+        return
+    k = max(best, key=lambda key: best[key][0])
+    first = k
+    while best[first][1] is not None:
+        first = best[first][1]
+    # a table's row numbers count up too, but only over the table; page numbers run through the issue
+    if best[k][0] < 5 or spots[k][0] - spots[first][0] < len(content) // 2:
+        return
+    while k is not None:
+        content[spots[k][0]].drop = "page number"
+        k = best[k][1]
 
 
 def wrap_width(lines):
@@ -291,7 +381,7 @@ def split_bulletin(text, name="issue"):
     repair_broken_numbers(lines)
     info, cover_end = read_issue_info(lines, name)
     sections = set(KNOWN_SECTIONS) | {entry.section for entry in info.toc if entry.section}
-    signals = mark_boilerplate(lines, cover_end, sections)
+    signals = mark_boilerplate(lines, cover_end, sections, info.publication)
     limit = wrap_width(lines)
     drafts = []
     for group in cut_articles(lines, info.toc):
