@@ -30,6 +30,8 @@ ISSUE_LINE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*第\s*(?P<no>\d{1,3})
 TOC_HEAD = re.compile(r"^(?:目\s*次|目\s*录|本\s*期\s*目\s*录)$")
 TOC_SECTION = re.compile(r"^[◇◆■□]\s*(?P<name>[^\t\d]+?)\s*(?P<pages>\d+\s*[-–—~]\s*\d+|\d+)?\s*$")
 TOC_ENTRY = re.compile(r"^(?:[-*]\s*)?[◎○●•]\s*(?P<title>.+?)\s*(?P<pages>\d+\s*[-–—]\s*\d+)?\s*$")
+TOC_LEADER = re.compile(r"\s*(?:[.·…．•]{2,}|[.·…．]\s*$)[\s.·…．•]*\d{0,3}\s*$")
+TOC_PAGES = re.compile(r"^\d{1,3}(?:\s*[-–—~]\s*\d{1,3})?$")
 PAGE_NUMBER = re.compile(r"^(?:[-－—–]\s*\d{1,3}\s*[-－—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?|\d{1,3}\s*/\s*\d{1,3}|Page\s*\d+)$", re.I)
 STRAY_LINK = re.compile(r"^(?:https?://|www\.)\S+$", re.I)
 BARE_NUMBER = re.compile(r"^\d{1,3}$")
@@ -107,34 +109,67 @@ def read_issue_info(lines, fallback_slug):
     return info, cover_end
 
 
+def _toc_text(line):
+    """A contents line without Markdown list marks, tab cells, dot leaders and its page number."""
+    cells = [c for c in line.text.split("\t") if c.strip()]
+    text = " ".join(cells).strip()
+    return TOC_LEADER.sub("", text).strip(), bool(TOC_LEADER.search(text))
+
+
+def find_toc_head(lines, limit=300):
+    """Index of the 目次 / 目录 line (also printed as `目` and `次` on two lines), or None."""
+    content = [(i, line.text.replace(" ", "")) for i, line in enumerate(lines[:limit]) if line.text.strip()]
+    for k, (i, text) in enumerate(content):
+        head = TOC_HEAD.match(text)
+        if not head and k + 1 < len(content) and len(text) == 1:
+            head = TOC_HEAD.match(text + content[k + 1][1])
+            if head:
+                i = content[k + 1][0]
+        if head:
+            following = [_toc_text(x)[0] for x in lines[i + 1:i + 12] if x.text.strip()][:4]
+            if any(TOC_SECTION.match(t) or TOC_ENTRY.match(t) for t in following):
+                return i
+    return None
+
+
 def read_toc(lines, info):
-    """Fill info.toc from a 目次 block; return the index of the first line after the cover."""
-    start = None
-    for i, line in enumerate(lines[:200]):
-        if TOC_HEAD.match(line.text.replace(" ", "")):
-            following = [x.text for x in lines[i + 1:i + 8] if x.text.strip()]
-            if any(TOC_SECTION.match(t) for t in following[:3]):
-                start = i
-                break
+    """Fill info.toc from a 目次 block; return the index of the first line after the cover.
+
+    Contents pages come apart in converters: dot leaders and page numbers after each entry,
+    page ranges on lines of their own or collected after the entries, an entry wrapped onto
+    a second line.  Page numbers are skipped; a line that is no entry continues the entry
+    before it when it carries the entry's page number or another entry follows it.
+    """
+    start = find_toc_head(lines)
     if start is None:
         return 0
-    section, end = None, start + 1
-    for i in range(start + 1, len(lines)):
-        text = lines[i].text.strip()
-        if not text or TABLE_RULE.match(text):
+    section, end, last = None, start + 1, None
+    items = [i for i in range(start + 1, len(lines)) if lines[i].text.strip()]
+    for k, i in enumerate(items):
+        text, led = _toc_text(lines[i])
+        if not text or TABLE_RULE.match(text) or TOC_PAGES.match(text):
+            end = i + 1
             continue
-        cells = [c for c in text.split("\t") if c.strip()]
-        text = " ".join(cells)
         sec = TOC_SECTION.match(text)
         entry = TOC_ENTRY.match(text)
         if sec:
-            section = sec.group("name").strip()
+            section, last = sec.group("name").strip(), None
         elif entry:
             info.toc.append(TocEntry(section, entry.group("title").strip()))
+            last = info.toc[-1]
+        elif last is not None and (led or _next_is_toc(lines, items[k + 1:k + 2])):
+            last.title = join_fragments(last.title, text)
         else:
             break
         end = i + 1
     return end
+
+
+def _next_is_toc(lines, following):
+    for i in following:
+        text = _toc_text(lines[i])[0]
+        return not text or bool(TOC_SECTION.match(text) or TOC_ENTRY.match(text) or TOC_PAGES.match(text))
+    return False
 
 
 def shape(text):
