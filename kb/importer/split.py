@@ -46,6 +46,7 @@ EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 REPEATS_AS_HEADER = 3
 PAGE_LINES = 12  # fewer text lines than any printed page holds
 PAGE_MARK = re.compile(r"(?<![\w\-－—–])[-－—–]\s*\d{1,3}\s*[-－—–](?![\w\-－—–])|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?")
+FURNITURE = ("running header", "page number", "watermark", "stray link")
 LABEL = re.compile(r"^[^：:]{1,8}[：:]")
 
 
@@ -237,11 +238,28 @@ def mark_boilerplate(lines, cover_end, sections, publication=None):
             line.drop = "running header"
     mark_headers_beside_page_numbers(body, repeated)
     mark_page_number_runs(body)
-    for line in body:
-        if line.drop in ("running header", "page number") and line.heading < 3:
-            name = section_in(line.text, sections)
-            if name:
-                signals.append((line.no, name))
+    return header_signals(body, sections)
+
+
+def header_signals(lines, sections):
+    """(line number, section or None) for each run of page furniture that holds a running header.
+
+    A header naming a section says which section the page is in; a header naming none (only
+    the publication) says the page is in no section.
+    """
+    signals, group = [], []
+    for line in lines + [None]:
+        if line is not None and (not line.text.strip() or line.drop in FURNITURE):
+            if line.text.strip():
+                group.append(line)
+            continue
+        texts = [g for g in group if g.drop == "running header" or g.drop == "page number"
+                 and not PAGE_NUMBER.match(g.text.strip())]
+        if texts:
+            names = [section_in(g.text, sections) for g in texts if g.heading < 3]
+            named = [n for n in names if n]
+            signals.append((group[0].no, named[0] if named else None))
+        group = []
     return signals
 
 
@@ -395,7 +413,9 @@ def title_lines(group, limit):
 
 
 def assign_sections(drafts, toc, signals, default=None):
-    """A draft's section: its TOC entry, else a running header on its pages, else none."""
+    """A draft's section: its TOC entry; else the running header of the page it starts on;
+    else the section of the article before it (sections run on until the next one starts)."""
+    previous = default
     for draft in drafts:
         best, score = None, 0.0
         key = normalise_title(draft.title)
@@ -405,9 +425,10 @@ def assign_sections(drafts, toc, signals, default=None):
                 best, score = entry, ratio
         if best is not None and score >= 0.6:
             draft.section = best.section
-            continue
-        inside = [name for no, name in signals if draft.start <= no <= draft.end]
-        draft.section = inside[0] if inside else default
+        else:
+            before = [name for no, name in signals if no <= draft.start]
+            draft.section = before[-1] if before else previous
+        previous = draft.section
 
 
 def split_bulletin(text, name="issue"):
