@@ -398,7 +398,14 @@ def cut_articles(lines, toc):
 def title_lines(group, limit):
     """How many leading lines make the title: wrapped titles continue on short lines."""
     first = group[0]
-    if first.heading or "\t" in first.text:
+    if first.heading:
+        # a converter that cuts a long title into two headings of one level: `# …复合材` `# 料方面…`
+        nxt = group[1] if len(group) > 2 else None
+        if nxt is not None and nxt.heading == first.heading and not ends_sentence(first.text) \
+                and width(nxt.text) < width(first.text) and width(first.text) >= 0.5 * limit:
+            return 2
+        return 1
+    if "\t" in first.text:
         return 1
     taken = 1
     while taken < min(3, len(group) - 1):

@@ -88,8 +88,33 @@ def despace(text):
     return text
 
 
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_CELL_BREAK = re.compile(r"<br\s*/?>", re.I)
+_HTML_COMMENT = re.compile(r"<!--.*?-->")
+
+
+def pipe_row_to_cells(line):
+    """A Markdown pipe-table row to tab-separated cells; `<br>` inside a cell is a wrap, rejoined.
+
+    `| 1 | 20220747-<br>T-469 | 稀土<br>硅铁合金 |` → `1\t20220747-T-469\t稀土硅铁合金`.
+    Lines that are not pipe rows come back unchanged.
+    """
+    if not _PIPE_ROW.match(line):
+        return line
+    cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+    out = []
+    for cell in cells:
+        text = ""
+        for piece in _CELL_BREAK.split(cell):
+            text = join_fragments(text, piece.strip())
+        out.append(text.replace("\t", " ").replace("\\|", "|"))
+    return "\t".join(out)
+
+
 def clean_line(line):
     """One raw line, repaired: no images, LaTeX, inline HTML or Markdown escapes; trimmed."""
+    line = _HTML_COMMENT.sub("", line)
+    line = pipe_row_to_cells(line)
     line = _IMAGE.sub("", line)
     line = strip_latex(line)
     line = _HTML_SCRIPT.sub("", line)
