@@ -52,7 +52,7 @@ _DOC = re.compile(
     r"(?P<issuer>[\u4e00-\u9fff]{1,10}?)\s*[〔\[［(（【]\s*(?P<year>(?:19|20)\d{2})\s*[〕\]］)）】]"
     r"\s*第?\s*(?P<num>\d{1,5})\s*号"
 )
-_ISSUER_NOISE = re.compile(r"^.*?(?:印发|发布|下发|转发|根据|依据|按照|关于|通知|的|和|及|与|《|》)")
+_ISSUER_NOISE = re.compile(r"^.*(?:印发|发布|下发|转发|根据|依据|按照|关于|通知|的|和|及|与|《|》)")
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,9 @@ def join_number(head, tail):
         return None
     joined = repair_numbers(head + tail)
     cut = len(repair_numbers(head))
-    if any(n.start < cut < n.end for n in parse_numbers(joined)):
+    # a piece may still end in the dot or dash the next piece continues: `GB/T12690.` `12-`
+    probe = joined.rstrip(".-–—")
+    if any(n.start < cut < n.end for n in parse_numbers(probe)):
         return joined
     return None
 

@@ -117,7 +117,7 @@ def to_article(draft, info, path, limit, all_lines):
     plans = read_plans(tables)
     prices = read_prices(tables, paragraphs)
     patents = read_patents(texts)
-    numbers = read_numbers(draft.title + "\n" + "\n".join(texts))
+    numbers = read_numbers(draft.title + "\n" + body)  # wrapped lines rejoined: a number may span two
     for plan in plans:
         for key in ("plan_number", "foreign_plan_number"):
             if plan.get(key) and plan[key] not in numbers["plan_numbers"]:

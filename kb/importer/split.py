@@ -178,11 +178,24 @@ def shape(text):
     return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
 
 
-def repeated_shapes(lines):
-    """Shapes of short lines printed again and again, pages apart: running headers and footers.
+def page_breaks(lines):
+    """Indexes (into `lines`) where a page ends: a form feed, or a page-number line."""
+    breaks = set()
+    for i, line in enumerate(lines):
+        if "\f" in line.raw:
+            breaks.add(i - 0.5)
+        text = line.text.strip()
+        if PAGE_NUMBER.match(text) or is_page_with_label(text):
+            breaks.add(i)
+    return sorted(breaks)
 
-    Table cells repeat too (修订, 推荐 …) but row after row, a few lines apart; furniture
-    comes back once a page, so the typical gap between two prints must be a page's worth.
+
+def repeated_shapes(lines):
+    """Shapes of short lines printed again and again at page breaks: running headers and footers.
+
+    Table cells repeat too (修订, 推荐 …), but row after row wherever the table runs; furniture
+    comes back once a page, beside the page break.  Without any page break to go by (no form
+    feeds, no page numbers), furniture must come back often and a page's worth of lines apart.
     """
     where = {}
     for i, line in enumerate(lines):
@@ -190,11 +203,18 @@ def repeated_shapes(lines):
         if text and "\t" not in text and width(text) <= 30 and not ends_sentence(text) \
                 and not BARE_NUMBER.match(text) and not LABEL.match(text) and not parse_numbers(text):
             where.setdefault(shape(text), []).append(i)
+    breaks = page_breaks(lines)
     found = set()
     for key, spots in where.items():
-        if len(spots) >= REPEATS_AS_HEADER:
+        if len(spots) < REPEATS_AS_HEADER:
+            continue
+        if breaks:
+            near = sum(1 for i in spots if any(abs(i - b) <= 3 for b in breaks))
+            if near >= 0.75 * len(spots):
+                found.add(key)
+        elif len(spots) >= 5:
             gaps = sorted(b - a for a, b in zip(spots, spots[1:]))
-            if gaps[len(gaps) // 2] >= PAGE_LINES:
+            if gaps[len(gaps) // 2] >= 2 * PAGE_LINES:
                 found.add(key)
     return found
 
@@ -236,7 +256,7 @@ def mark_boilerplate(lines, cover_end, sections, publication=None):
         elif publication and bare.startswith(publication.replace(" ", "")) and width(text) <= 40 \
                 and not ends_sentence(text):
             line.drop = "running header"
-    mark_headers_beside_page_numbers(body, repeated)
+    mark_headers_beside_page_numbers(body, repeated, wrap_width(body))
     mark_page_number_runs(body)
     return header_signals(body, sections)
 
@@ -277,7 +297,7 @@ def _neighbours(content, i):
     return [content[j] for j in (i - 1, i + 1) if 0 <= j < len(content)]
 
 
-def mark_headers_beside_page_numbers(lines, repeated=()):
+def mark_headers_beside_page_numbers(lines, repeated=(), limit=40.0):
     """Short lines touching a page number are page furniture where no title can stand.
 
     A title never starts mid-sentence, so a short line beside a page number is furniture when
@@ -288,9 +308,10 @@ def mark_headers_beside_page_numbers(lines, repeated=()):
     for i, line in enumerate(content):
         if line.drop != "page number":
             continue
-        before = next((c for c in reversed(content[:i]) if c.drop is None), None)
+        before = next((c for c in reversed(content[:i]) if c.drop is None
+                       and (width(c.text) > 15 or ends_sentence(c.text))), None)
         mid_sentence = before is not None and not ends_sentence(before.text) \
-            and not SOURCE.match(before.text.strip())
+            and not SOURCE.match(before.text.strip()) and width(before.text) >= 0.6 * limit
         for other in _neighbours(content, i):
             text = other.text.strip()
             if other.drop is None and width(text) <= 15 and not ends_sentence(text) \

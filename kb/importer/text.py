@@ -56,7 +56,9 @@ def decode(data, path="<input>"):
     if controls > 0.01 * min(len(text), 20000):
         raise BulletinError("this looks like a binary file, not text", path=path,
                             hint="convert the PDF or Word file to plain text first")
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    # form feeds stay: they mark page breaks, where running headers and footers sit
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text
 
 
 def latex_to_text(fragment):
@@ -113,7 +115,7 @@ def pipe_row_to_cells(line):
 
 def clean_line(line):
     """One raw line, repaired: no images, LaTeX, inline HTML or Markdown escapes; trimmed."""
-    line = _HTML_COMMENT.sub("", line)
+    line = _HTML_COMMENT.sub("", line.replace("\f", ""))
     line = pipe_row_to_cells(line)
     line = _IMAGE.sub("", line)
     line = strip_latex(line)
