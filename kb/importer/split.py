@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
+from kb.importer.text import repair_layout_numbers, clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
 from kb.numbers import join_number, parse_numbers
 
@@ -53,12 +53,14 @@ LABEL = re.compile(r"^[^：:]{1,8}[：:]")
 def read_lines(text):
     """Raw text to Line records with Markdown heading levels and repaired text."""
     lines = []
-    for no, raw in enumerate(text.split("\n"), start=1):
-        body, level = raw.strip(), 0
+    raws = text.split("\n")
+    repaired = repair_layout_numbers(raws)
+    for no, (raw, fixed) in enumerate(zip(raws, repaired), start=1):
+        body, level = fixed.strip(), 0
         match = HEADING.match(body)
         if match:
             level, body = len(match.group(1)), match.group(2)
-        lines.append(Line(no=no, raw=raw, text=clean_line(body if level else raw), heading=level))
+        lines.append(Line(no=no, raw=raw, text=clean_line(body if level else fixed), heading=level))
     return lines
 
 

@@ -11,7 +11,7 @@ import unicodedata
 from charset_normalizer import from_bytes
 
 from kb.errors import BulletinError
-from kb.numbers import repair_numbers
+from kb.numbers import join_number, repair_numbers
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 CJK_PUNCT = "\u3000-\u303f\uff00-\uffef“”‘’…—"
@@ -111,6 +111,46 @@ def pipe_row_to_cells(line):
             text = join_fragments(text, piece.strip())
         out.append(text.replace("\t", " ").replace("\\|", "|"))
     return "\t".join(out)
+
+
+_TOKEN = re.compile(r"\S+")
+_NUMBER_PIECE = re.compile(r"^[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
+
+
+def _piece_below(lines, start, col):
+    """The number piece nearest below `start` in column `col` (within three lines), as (line, match)."""
+    for j in range(start + 1, min(start + 4, len(lines))):
+        below = next((t for t in _TOKEN.finditer(lines[j]) if abs(t.start() - col) <= 2), None)
+        if below is not None:
+            return (j, below) if _NUMBER_PIECE.match(below.group()) else None
+    return None
+
+
+def repair_layout_numbers(raw_lines):
+    """Rejoin numbers that a narrow table cell wrapped, in text laid out in columns (`-layout`).
+
+    `20220747-` on one line and `T-469` two lines below in the same column are one number; so
+    are `GB/T` `12690.` `12-` `2003`.  The pieces are joined onto the first line, the later
+    pieces blanked (columns kept), and only where the number grammar reads one number.
+    """
+    lines = list(raw_lines)
+    for i, line in enumerate(lines):
+        if "  " not in line or not re.search(r"[\d/]", line):
+            continue
+        for head in reversed(list(_TOKEN.finditer(line))):  # right to left: columns stay put
+            text, col, at = head.group(), head.start(), i
+            if not _NUMBER_PIECE.match(text):
+                continue
+            while (found := _piece_below(lines, at, col)) is not None:
+                j, below = found
+                joined = join_number(text, below.group())
+                if joined is None:
+                    break
+                lines[j] = lines[j][:below.start()] + " " * len(below.group()) + lines[j][below.end():]
+                text, at = joined, j
+            if text != head.group():
+                lines[i] = lines[i][:col] + text + lines[i][col + len(head.group()):]
+    return lines
 
 
 def clean_line(line):
