@@ -48,7 +48,9 @@ def read_blocks(lines, limit):
         if "\t" in line.text:
             cells = [c.strip() for c in line.text.split("\t")]
             if last is not None and last.kind == "table":
-                if page_break and not cells[0] and last.rows:
+                if cells == last.rows[0]:
+                    pass  # the header row printed again on the next page
+                elif page_break and not cells[0] and last.rows:
                     _merge_row(last.rows[-1], cells)
                 else:
                     last.rows.append(cells)

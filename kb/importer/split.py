@@ -311,7 +311,8 @@ def mark_headers_beside_page_numbers(lines, repeated=(), limit=40.0):
         if line.drop != "page number":
             continue
         before = next((c for c in reversed(content[:i]) if c.drop is None
-                       and (width(c.text) > 15 or ends_sentence(c.text))), None)
+                       and (width(c.text) > 15 or ends_sentence(c.text) or SOURCE.match(c.text.strip()))),
+                      None)
         mid_sentence = before is not None and not ends_sentence(before.text) \
             and not SOURCE.match(before.text.strip()) and width(before.text) >= 0.6 * limit
         for other in _neighbours(content, i):
