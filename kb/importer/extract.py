@@ -33,10 +33,6 @@ FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*
 YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 POLICY_WORDS = re.compile(r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施|政策)")
 STANDARD_PLAN_WORDS = re.compile(r"(?:标准计划|标准.{0,6}报批|报批公示|标准.{0,4}立项|标准制修订|征求意见稿)")
-SECTION_TYPES = {
-    "专利简介": "patent", "专利目录": "patent_list", "期刊目录": "journal_toc", "文章摘要": "abstract",
-    "市场行情": "market", "稀土知识": "knowledge", "科技前沿": "research", "政策法规": "policy",
-}
 
 
 def _plan_field(header):
@@ -134,29 +130,61 @@ def read_numbers(text):
     }
 
 
+# How a careful editor files an article.  Rows are tried top to bottom; the first whose
+# evidence matches names the type.  Evidence: `records` the structured records found (patent
+# abstracts, plan rows, price rows), `section` the section it sits in, `title`, `lead` the
+# first 300 characters of the body, `body` the whole body, `doc+title` a document number in
+# the text and the title's verb.  Specific evidence (records, a telling title) outranks the
+# section, and the section outranks what the lead paragraph suggests.
+TYPE_RULES = (
+    # type           evidence      pattern
+    ("patent",        "records",   "patents"),
+    ("patent_list",   "section",   r"专利目录"),
+    ("journal_toc",   "section",   r"期刊目录"),
+    ("abstract",      "section",   r"文章摘要|论文摘要"),
+    ("abstract",      "body",      r"关\s*键\s*词\s*[:：]"),
+    ("knowledge",     "section",   r"知识|科普"),
+    ("standard_plan", "records",   "plans"),
+    ("standard_plan", "title",     STANDARD_PLAN_WORDS.pattern),
+    ("market",        "records",   "prices"),
+    ("market",        "title",     r"价格|均价|走势|行情|报价|市场(?:分析|回顾|周报|月报)"),
+    ("report",        "title",     r"概述|综述|分析|报告|展望|战略研究|发展策略|盘点|回顾"),
+    ("policy",        "doc+title", r"下达|印发|发布|通知|公布"),
+    ("policy",        "title",     r"^关于.+的(?:通知|意见|办法|规定|决定|方案|公告)|"
+                                   r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施)"
+                                   r"(?:[（(][^）)]*[）)])?$"),
+    ("research",      "title",     r"研究(?![院会])|团队|课题组|取得.{0,6}进展|获进展|新进展|发现|研制|研发|"
+                                   r"首次|机理|问世"),
+    ("knowledge",     "lead",      r"^[^。！？\n]{0,40}(?:是指|的总称|基本特征是|是一种|可分为)"),
+    ("research",      "section",   r"科技前沿|技术进展|科研进展|科研动态"),
+    ("research",      "lead",      r"(?:研究团队|课题组|研究人员|研究员|科研人员|科学家|教授)[^。]{0,30}"
+                                   r"(?:发现|研制|开发|制备|合成|报道|提出|实现|设计|揭示|成功|发表)"),
+    ("policy",        "section",   r"政策|法规"),
+    ("market",        "section",   r"市场|行情|价格"),
+    ("news",          "default",   r""),
+)
+_COMPILED_RULES = tuple((kind, evidence, re.compile(pattern)) for kind, evidence, pattern in TYPE_RULES)
+
+
+def type_evidence(title, section, body, records, doc_numbers):
+    """The text each kind of evidence in TYPE_RULES is matched against."""
+    return {
+        "section": section or "", "title": title or "", "lead": (body or "")[:300].lstrip("#* \n"),
+        "body": body or "", "doc+title": (title or "") if doc_numbers else "",
+        "records": " ".join(name for name, found in records.items() if found), "default": "",
+    }
+
+
 def classify(title, section, body, *, plans, prices, patents, standalone=False, doc_numbers=()):
-    """The article's type from its section and what it holds."""
-    if patents:
-        return "patent"
-    by_section = SECTION_TYPES.get(section or "")
-    if by_section in ("patent_list", "journal_toc", "abstract", "knowledge"):
-        return by_section
-    if plans or STANDARD_PLAN_WORDS.search(title):
-        return "standard_plan"
-    if prices or re.search(r"价格走势|价格行情|市场行情|价格指数", title):
-        return "market"
-    if by_section:
-        return by_section
+    """The article's type: the first row of TYPE_RULES its evidence matches."""
     if standalone:
         return "policy" if POLICY_WORDS.search(title) else "report"
-    if doc_numbers and re.search(r"下达|印发|发布|通知|公布", title):
-        return "policy"
-    if POLICY_WORDS.search(title) and not re.search(r"[：:]", title[:8]):
-        return "policy"
-    if re.search(r"分析|报告|展望|战略研究|综述|发展策略", title):
-        return "report"
-    if re.search(r"进展|研制|研发|首次发现|机理|课题组|团队|成果", title):
-        return "research"
+    evidence = type_evidence(title, section, body, {"patents": patents, "plans": plans, "prices": prices},
+                             doc_numbers)
+    for kind, where, pattern in _COMPILED_RULES:
+        text = evidence[where]
+        if where == "default" or (text and pattern.search(text)):
+            return kind
     return "news"
 
 
