@@ -9,10 +9,12 @@ where a careful editor would join them.
 import re
 from dataclasses import dataclass, field
 
-from kb.importer.split import ENUMERATOR, SOURCE
+from kb.importer.split import ENUMERATOR, SOURCE, SOURCE_END
 from kb.importer.text import ends_sentence, join_fragments, width
 
 LIST_ITEM = re.compile(r"^[-*•·]\s+")
+# a lone super- or subscript: `1`, `0`, `3+`, `2-`, `5d`, `-1` — at most three characters
+SCRIPT = re.compile(r"^(?:[+\-−]?\d{1,2}[+\-−]?|\d[a-z]|[+\-−])$")
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Block:
     rows: list = field(default_factory=list)
     level: int = 2
     tail: str = ""  # the last raw line joined in, for the wrap test
+    script: bool = False  # the last line joined in was a lone super- or subscript
 
 
 def _is_long(text, limit):
@@ -44,31 +47,47 @@ def read_blocks(lines, limit):
         text = line.text.strip()
         if not text:
             continue
-        last = blocks[-1] if blocks else None
-        if "\t" in line.text:
-            cells = [c.strip() for c in line.text.split("\t")]
-            if last is not None and last.kind == "table":
-                if cells == last.rows[0]:
-                    pass  # the header row printed again on the next page
-                elif page_break and not cells[0] and last.rows:
-                    _merge_row(last.rows[-1], cells)
-                else:
-                    last.rows.append(cells)
-            else:
-                blocks.append(Block("table", rows=[cells]))
-        elif SOURCE.match(text):
-            blocks.append(Block("source", text))
-        elif line.heading:
-            blocks.append(Block("heading", text, level=2 if line.heading <= 2 else 3))
-        elif LIST_ITEM.match(text):
-            blocks.append(Block("item", LIST_ITEM.sub("", text), tail=text))
-        elif last is not None and last.kind in ("paragraph", "item") and _continues(last.tail, text, limit):
-            last.text = join_fragments(last.text, text)
-            last.tail = text
-        else:
-            blocks.append(Block("paragraph", text, tail=text))
+        glued = SOURCE_END.search(text) if not SOURCE.match(text) else None
+        if glued:
+            text = text[:glued.start()].rstrip()
+        _read_text_line(blocks, line, text, limit, page_break)
+        if glued:
+            blocks.append(Block("source", glued.group().strip()))
         page_break = False
     return blocks
+
+
+def _read_text_line(blocks, line, text, limit, page_break):
+    """Add one content line to the blocks: a table row, heading, list item or paragraph text."""
+    last = blocks[-1] if blocks else None
+    if "\t" in line.text:
+        cells = [c.strip() for c in line.text.split("\t")]
+        if last is None or last.kind != "table":
+            blocks.append(Block("table", rows=[cells]))
+        elif cells == last.rows[0]:
+            pass  # the header row printed again on the next page
+        elif page_break and not cells[0] and last.rows:
+            _merge_row(last.rows[-1], cells)
+        else:
+            last.rows.append(cells)
+    elif SOURCE.match(text):
+        blocks.append(Block("source", text))
+    elif line.heading:
+        blocks.append(Block("heading", text, level=2 if line.heading <= 2 else 3))
+    elif LIST_ITEM.match(text):
+        blocks.append(Block("item", LIST_ITEM.sub("", text), tail=text))
+    elif last is not None and last.kind == "paragraph" and (last.script or SCRIPT.match(text)
+                                                            and re.search(r"[A-Za-z0-9)\]]$", last.text)
+                                                            and not ends_sentence(last.text)):
+        # a super- or subscript set on a line of its own (`4f` `1` `5d` `0`), and the text after it
+        last.text += text
+        last.tail = last.tail if SCRIPT.match(text) else text
+        last.script = bool(SCRIPT.match(text)) and not ends_sentence(text)
+    elif last is not None and last.kind in ("paragraph", "item") and _continues(last.tail, text, limit):
+        last.text = join_fragments(last.text, text)
+        last.tail = text
+    else:
+        blocks.append(Block("paragraph", text, tail=text))
 
 
 def _continues(previous, text, limit):

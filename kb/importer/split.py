@@ -22,9 +22,16 @@ KNOWN_SECTIONS = (
     "会议信息", "专题报道", "技术进展", "科研进展",
 )
 
-SOURCE = re.compile(
-    r"^[（(【\[]\s*(?:文章|信息|资料|新闻)?来\s*源(?:于)?\s*[:：]\s*(?P<source>[^）)】\]]{1,60}?)\s*[）)】\]]\s*$"
-)
+SOURCE_MARK = r"[（(【\[]\s*(?:文章|信息|资料|新闻)?来\s*源(?:于)?\s*[:：]\s*(?P<source>[^）)】\]]{1,60}?)\s*[）)】\]]"
+SOURCE = re.compile(rf"^{SOURCE_MARK}\s*$")
+# a source line glued to the end of the last paragraph: `…的资助。 （来源：宁波材料所）`
+SOURCE_END = re.compile(rf"(?<=[。！？!?”」])\s*{SOURCE_MARK}\s*$")
+
+
+def source_at_end(text):
+    """The source match a line ends with (a line of its own, or glued after a sentence), else None."""
+    text = text.strip()
+    return SOURCE.match(text) or SOURCE_END.search(text)
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 ISSUE_LINE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*第\s*(?P<no>\d{1,3})\s*期(?:\s*[（(]?\s*总第\s*(?P<total>\d{1,5})\s*期)?")
 TOC_HEAD = re.compile(r"^(?:目\s*次|目\s*录|本\s*期\s*目\s*录)$")
@@ -411,7 +418,7 @@ def cut_articles(lines, toc):
                 groups.append(current)
                 current = []
         current.append(line)
-        if SOURCE.match(line.text.strip()):
+        if source_at_end(line.text):
             groups.append(current)
             current = []
     if current:
@@ -479,7 +486,7 @@ def split_bulletin(text, name="issue"):
         title = ""
         for line in real[:taken]:
             title = join_fragments(title, line.text.strip())
-        source = SOURCE.match(real[-1].text.strip())
+        source = source_at_end(real[-1].text)
         title = EMPHASIS.sub(r"\1", title).strip()
         drafts.append(ArticleDraft(title=title, lines=group, heading_lines=taken,
                                    source=source.group("source").strip() if source else None))
