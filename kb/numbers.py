@@ -98,6 +98,12 @@ _STANDARD_GLUED = re.compile(
 )
 
 
+# Two narrow cells side by side, each wrapping its number, read across by a converter that also
+# dehyphenates: `W2022236` `20220762-` over `5` `T-469` comes out `W2022236 202207625`.  A foreign
+# plan number is W and eight digits, a plan number eight digits: the ninth digit is W's.
+_SPLIT_PAIR = re.compile(r"(?<![A-Z\d])W(?P<w>(?:19|20)\d{5})(?P<gap>\s+)(?P<plan>(?:19|20)\d{6})(?P<digit>\d)(?!\d)")
+
+
 def repair_numbers(text):
     """Close converter gaps inside numbers by their grammar.
 
@@ -107,6 +113,7 @@ def repair_numbers(text):
     if not re.search(r"\d", text):
         return text
     text = _PLAN.sub(lambda m: f"{_squeeze(m.group('a'))}-{m.group('k').upper()}-{_squeeze(m.group('b'))}", text)
+    text = _SPLIT_PAIR.sub(lambda m: f"W{m.group('w')}{m.group('digit')}{m.group('gap')}{m.group('plan')}", text)
     text = _PLAN_GLUED.sub(lambda m: f"{m.group('a')}-{m.group('k')}-{m.group('b')}", text)
     text = _STANDARD_GLUED.sub(lambda m: f"{m.group('head')}{m.group('num')}-{m.group('year')}", text)
     return _FOREIGN_PLAN.sub(lambda m: f"W{m.group('a')}{m.group('b')}", text)

@@ -3,6 +3,7 @@
 from collections import Counter
 
 from kb.content import article_path
+from kb.importer.flags import review_flags
 
 
 def import_report(result, write_report, dry_run=False):
@@ -23,6 +24,11 @@ def import_report(result, write_report, dry_run=False):
         if numbers:
             shown = ", ".join(numbers[:8]) + (f" … (+{len(numbers) - 8})" if len(numbers) > 8 else "")
             lines.append(f"      numbers: {shown}")
+    flagged = review_flags(result.articles, result.issue.toc)
+    if flagged:
+        lines.append(f"需复核 review: {len(flagged)}")
+        for article, flags in flagged:
+            lines.append(f"  ⚑ {article.title[:40]} (line {article.origin['lines'][0]}): " + "；".join(flags))
     by_reason, samples = result.summary()
     lines.append(f"删除的版面行 dropped lines: {sum(by_reason.values())}")
     for reason, count in by_reason.most_common():
@@ -40,8 +46,10 @@ def import_report(result, write_report, dry_run=False):
 
 
 def import_json(results, reports, failures, content_dir, dry_run):
-    documents, warnings, issues = [], list(failures), []
+    documents, warnings, issues, review = [], list(failures), [], []
     for result, report in zip(results, reports):
+        review.extend({"file": result.path, "title": article.title, "line": article.origin["lines"][0],
+                       "flags": flags} for article, flags in review_flags(result.articles, result.issue.toc))
         issues.append({**result.issue.as_dict(), "file": result.path})
         warnings.extend(result.warnings)
         warnings.extend(f"skipped (edited by hand): {p}" for p in report.skipped)
@@ -57,6 +65,7 @@ def import_json(results, reports, failures, content_dir, dry_run):
         "issue": issues[0] if len(issues) == 1 else {"issues": issues},
         "documents": documents,
         "warnings": warnings,
+        "review": review,
         "dropped": dict(by_reason),
         "dry_run": dry_run,
         "written": [p for r in reports for p in r.written],

@@ -10,11 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from kb.importer.split import ENUMERATOR, SOURCE, SOURCE_END
-from kb.importer.text import ends_sentence, join_fragments, width
+from kb.importer.text import CJK, ends_sentence, join_fragments, width
 
 LIST_ITEM = re.compile(r"^[-*•·]\s+")
 # a lone super- or subscript: `1`, `0`, `3+`, `2-`, `5d`, `-1` — at most three characters
 SCRIPT = re.compile(r"^(?:[+\-−]?\d{1,2}[+\-−]?|\d[a-z]|[+\-−])$")
+# what a script attaches to: an orbital (`4f`) or an element symbol (`Nd`, `O`), not a word
+SCRIPT_BASE = re.compile(r"(?<![A-Za-z])(?:\d[a-z]|[A-Z][a-z]?)$")
 
 
 @dataclass
@@ -76,9 +78,9 @@ def _read_text_line(blocks, line, text, limit, page_break):
         blocks.append(Block("heading", text, level=2 if line.heading <= 2 else 3))
     elif LIST_ITEM.match(text):
         blocks.append(Block("item", LIST_ITEM.sub("", text), tail=text))
-    elif last is not None and last.kind == "paragraph" and (last.script or SCRIPT.match(text)
-                                                            and re.search(r"[A-Za-z0-9)\]]$", last.text)
-                                                            and not ends_sentence(last.text)):
+    elif last is not None and last.kind == "paragraph" and (
+            SCRIPT.match(text) and (last.script or SCRIPT_BASE.search(last.text))
+            or last.script and re.match(rf"[^\w]|[a-z{CJK}]", text)):
         # a super- or subscript set on a line of its own (`4f` `1` `5d` `0`), and the text after it
         last.text += text
         last.tail = last.tail if SCRIPT.match(text) else text

@@ -48,6 +48,7 @@ ENUMERATOR = re.compile(
     r"^(?:[一二三四五六七八九十百]+\s*[、.．]|[（(][一二三四五六七八九十\d]+[)）]|\d+(?:\.\d+)*\s*[、.．]\s*\D|"
     r"第[一二三四五六七八九十百\d]+[章节条部分]|[①-⑳]|[-*•·]\s)"
 )
+NEIGHBOUR_AFTER = re.compile(r"(?<=[-–—.])\s+\S{1,3}$")
 NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 REPEATS_AS_HEADER = 3
@@ -90,6 +91,10 @@ def repair_broken_numbers(lines):
                 if not NUMBER_TAIL.match(follower.text.strip()):
                     continue
                 joined = join_number(head, follower.text)
+                dangling = NEIGHBOUR_AFTER.search(head)
+                if not joined and dangling:  # `GB/T 4138- 1`: a neighbouring cell's text came between
+                    joined = join_number(head[:dangling.start()], follower.text)
+                    joined = joined and joined + head[dangling.start():]
                 if joined:
                     line.text = joined
                     follower.joined_into = line.no
@@ -97,6 +102,20 @@ def repair_broken_numbers(lines):
                     break
             else:
                 break
+
+
+SOURCE_OPEN = re.compile(r"[（(【\[]\s*(?:文章|信息|资料|新闻)?来\s*源(?:于)?\s*[:：][^）)】\]]*$")
+SOURCE_CLOSE = re.compile(r"^[^（(【\[]{1,40}[）)】\]]$")
+
+
+def join_wrapped_sources(lines):
+    """A source marker the line wrapped (`…基础。（来源：武汉纺织` `大学）`) is put back on one line."""
+    content = [line for line in lines if line.text.strip() and not line.joined_into]
+    for line, nxt in zip(content, content[1:]):
+        if SOURCE_OPEN.search(line.text) and SOURCE_CLOSE.match(nxt.text.strip()):
+            line.text = line.text.rstrip() + nxt.text.strip()
+            nxt.joined_into = line.no
+            nxt.text = ""
 
 
 def read_issue_info(lines, fallback_slug):
@@ -473,6 +492,7 @@ def split_bulletin(text, name="issue"):
     """Raw issue text to (IssueInfo, drafts, lines); lines carry what was dropped and why."""
     lines = read_lines(text)
     repair_broken_numbers(lines)
+    join_wrapped_sources(lines)
     info, cover_end = read_issue_info(lines, name)
     sections = set(KNOWN_SECTIONS) | {entry.section for entry in info.toc if entry.section}
     signals = mark_boilerplate(lines, cover_end, sections, info.publication)

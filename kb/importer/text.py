@@ -137,20 +137,36 @@ def repair_layout_numbers(raw_lines):
     for i, line in enumerate(lines):
         if "  " not in line or not re.search(r"[\d/]", line):
             continue
-        for head in reversed(list(_TOKEN.finditer(line))):  # right to left: columns stay put
-            text, col, at = head.group(), head.start(), i
-            if not _NUMBER_PIECE.match(text):
+        tokens = list(_TOKEN.finditer(line))
+        for k in range(len(tokens) - 1, -1, -1):  # right to left: columns to the left stay put
+            head = tokens[k]
+            if not _NUMBER_PIECE.match(head.group()):
                 continue
-            while (found := _piece_below(lines, at, col)) is not None:
-                j, below = found
-                joined = join_number(text, below.group())
-                if joined is None:
+            # a cell may hold two pieces one space apart: `GB/T 4138-` over `2015`
+            spans = [(head.start(), head.end())]
+            if k + 1 < len(tokens) and tokens[k + 1].start() == head.end() + 1 \
+                    and _NUMBER_PIECE.match(tokens[k + 1].group()):
+                spans.insert(0, (head.start(), tokens[k + 1].end()))
+            for start, end in spans:
+                if _join_down(lines, i, start, end):
                     break
-                lines[j] = lines[j][:below.start()] + " " * len(below.group()) + lines[j][below.end():]
-                text, at = joined, j
-            if text != head.group():
-                lines[i] = lines[i][:col] + text + lines[i][col + len(head.group()):]
     return lines
+
+
+def _join_down(lines, i, start, end):
+    """Join the number pieces below lines[i][start:end] in its column onto it; True if any."""
+    text, at = lines[i][start:end], i
+    while (found := _piece_below(lines, at, start)) is not None:
+        j, below = found
+        joined = join_number(text, below.group())
+        if joined is None:
+            break
+        lines[j] = lines[j][:below.start()] + " " * len(below.group()) + lines[j][below.end():]
+        text, at = joined, j
+    if at == i:
+        return False
+    lines[i] = lines[i][:start] + text + lines[i][end:]
+    return True
 
 
 def clean_line(line):
