@@ -14,12 +14,14 @@ TITLE_FLAGS = (
     ("标题只有数字或标点", lambda t: bool(t) and all(ch.isdigit() or unicodedata.category(ch)[0] in "PSZ"
                                                     for ch in t)),
     ("标题以右引号或右括号开头", lambda t: bool(t) and t[0] in CLOSING),
+    ("标题引号不成对", lambda t: t.count("“") != t.count("”") or t.count("（") != t.count("）")),
     ("标题不足四个字", lambda t: len(t) < 4),
 )
 
 
 def title_flags(title):
-    """The messages a title deserves: only digits or punctuation, a closing quote first, too short."""
+    """The messages a title deserves: only digits or punctuation, a closing quote first, quotes
+    that do not pair (a wrapped fragment), too short."""
     bare = re.sub(r"\s+", "", unicodedata.normalize("NFKC", title or ""))
     return [message for message, test in TITLE_FLAGS if test(bare)]
 

@@ -53,7 +53,7 @@ NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 REPEATS_AS_HEADER = 3
 PAGE_LINES = 12  # fewer text lines than any printed page holds
-PAGE_MARK = re.compile(r"(?<![\w\-－—–])[-－—–]\s*\d{1,3}\s*[-－—–](?![\w\-－—–])|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?")
+PAGE_MARK = re.compile(r"(?<![A-Za-z0-9\-－—–])[-－—–]\s*\d{1,3}\s*[-－—–](?![A-Za-z0-9\-－—–])|第\s*\d{1,3}\s*页(?:\s*共\s*\d+\s*页)?")
 FURNITURE = ("running header", "page number", "watermark", "stray link")
 LABEL = re.compile(r"^[^：:]{1,8}[：:]")
 
@@ -281,9 +281,9 @@ def mark_boilerplate(lines, cover_end, sections, publication=None):
             line.drop = "watermark"
         elif "\t" not in text and shape(text) in repeated:
             line.drop = "running header"
-        elif publication and bare.startswith(publication.replace(" ", "")) and width(text) <= 40 \
-                and not ends_sentence(text):
-            line.drop = "running header"
+        elif (publication and bare.startswith(publication.replace(" ", "")) or ISSUE_LINE.match(bare)) \
+                and width(text) <= 40 and not ends_sentence(text):
+            line.drop = "running header"  # the issue's own name or number, printed on every page
     mark_headers_beside_page_numbers(body, repeated, wrap_width(body))
     mark_page_number_runs(body)
     return header_signals(body, sections)
