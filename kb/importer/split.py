@@ -397,7 +397,12 @@ def _match_toc(text, toc, used):
         if i in used:
             continue
         other = normalise_title(entry.title)
-        if key == other or SequenceMatcher(None, key, other).ratio() >= 0.9:
+        if key == other:
+            return i
+        if 2 * min(len(key), len(other)) < 0.9 * (len(key) + len(other)):
+            continue  # lengths alone rule out a 0.9 ratio
+        matcher = SequenceMatcher(None, key, other)
+        if matcher.real_quick_ratio() >= 0.9 and matcher.quick_ratio() >= 0.9 and matcher.ratio() >= 0.9:
             return i
     return None
 
@@ -416,7 +421,7 @@ def _toc_title_at(content, i, toc, used):
         hit = _match_toc(probe, toc, used)
         if hit is not None:
             return hit
-        if not any(normalise_title(e.title).startswith(head) for e in toc):
+        if follower is None and not any(normalise_title(e.title).startswith(head) for e in toc):
             break
     return None
 

@@ -7,6 +7,7 @@ measure the line-joining rules use.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from charset_normalizer import from_bytes
 
@@ -185,8 +186,11 @@ def clean_line(line):
     return despace(line.strip())
 
 
+@lru_cache(maxsize=65536)
 def width(text):
     """Display width: Chinese and full-width characters count 1, others 1/2."""
+    if text.isascii():
+        return len(text) / 2
     return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
 
 
@@ -209,6 +213,7 @@ def join_fragments(left, right):
     return left + right
 
 
+@lru_cache(maxsize=8192)
 def normalise_title(text):
     """Comparable form of a title: NFKC, no white space."""
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
