@@ -6,6 +6,7 @@ one entry; a standard is replaced by a later version of the same number (XB/T 40
 XB/T 403-2023) and is put up for revision by a plan whose row names it under 代替标准.
 """
 
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -226,7 +227,7 @@ def _link_versions(entries):
             by_stem.setdefault(_stem(entry.number), []).append(entry)
     for versions in by_stem.values():
         versions.sort(key=lambda e: _year(e.number))
-        for older, newer in zip(versions, versions[1:]):
+        for older, newer in itertools.pairwise(versions):
             _link(older, newer, "新版本")
 
 
@@ -243,14 +244,19 @@ def build_register(records):
     return sorted(entries.values(), key=lambda e: (e.kind != "standard", e.number))
 
 
+def wanted_key(parsed):
+    """The key a typed number must match, as search matches it: the most specific one (a year typed
+    must match, a missing one need not)."""
+    return max(parsed.keys, key=len)
+
+
 def find(register, number):
     """Entries about one typed number (read as search reads it), with the entries they replace or are
     replaced by; None if the text is not a number."""
     parsed = parse_lookup(number)
     if parsed is None:
         return None
-    wanted = set(parsed.keys)
-    return [e for e in register if e.keys & wanted]
+    return [e for e in register if wanted_key(parsed) in e.keys]
 
 
 def filter_register(register, text="", stage="", committee="", year=""):
@@ -260,9 +266,9 @@ def filter_register(register, text="", stage="", committee="", year=""):
     if text:
         parsed = parse_lookup(text)
         if parsed is not None:
-            wanted = set(parsed.keys)
-            rows = [e for e in rows if e.keys & wanted
-                    or any(set(keys_of(n)) & wanted for n in e.replaces + e.replaced_by_numbers())]
+            wanted = wanted_key(parsed)
+            rows = [e for e in rows if wanted in e.keys
+                    or any(wanted in keys_of(n) for n in e.replaces + e.replaced_by_numbers())]
         else:
             needle = fold(text).lower()
             rows = [e for e in rows if any(needle in fold(str(v)).lower() for v in
