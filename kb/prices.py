@@ -150,7 +150,8 @@ def iter_rows(record):
 
 
 def build_products(records):
-    """Every product priced in `records`, each with its series sorted by month."""
+    """Every product priced in `records`, in the order the tables first list them, each with its series
+    sorted by month."""
     products = {}
     points = {}  # (key, period) -> PricePoint; a month's own figure beats a later table's "previous"
     for record in records:
@@ -173,7 +174,7 @@ def build_products(records):
         products[key].points.append(point)
     for product in products.values():
         product.points.sort(key=lambda p: p.period)
-    return sorted(products.values(), key=lambda p: (p.name, p.purity))
+    return list(products.values())  # in the order the tables list them
 
 
 def match_products(query, products, limit=3):

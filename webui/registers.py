@@ -7,6 +7,7 @@ BOM so that Excel opens it as Unicode).
 
 import csv
 import io
+import re
 
 from flask import Response, abort, current_app, jsonify, render_template, request, url_for
 
@@ -171,6 +172,23 @@ def _price_points(products):
     return [{"product": p.name, "purity": p.purity, "unit": p.unit, **vars(pt)} for p in products for pt in p.points]
 
 
+def monthly_series(points):
+    """Every month from the first to the last point; months no table reports are None (a gap in
+    the line, not a straight line drawn through months nobody priced)."""
+    if not points:
+        return {"periods": [], "prices": []}
+    known = {p.period: p.price for p in points}
+    year, month = int(points[0].period[:4]), int(points[0].period[5:7])
+    periods = []
+    while True:
+        period = f"{year}-{month:02d}"
+        periods.append(period)
+        if period >= points[-1].period:
+            break
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return {"periods": periods, "prices": [known.get(p) for p in periods]}
+
+
 @bp.route("/prices")
 @bp.route("/prices.<fmt>")
 def prices_page(fmt=None):
@@ -195,8 +213,7 @@ def price_page(key):
         return jsonify(product.as_json())
     if fmt == "csv":
         return csv_response(_price_points([product]), PRICE_COLUMNS, "price")
-    series = {"periods": [p.period for p in product.points], "prices": [p.price for p in product.points],
-              "label": f"{product.name} {product.purity}（{product.unit}）"}
+    series = {**monthly_series(product.points), "label": f"{product.name} {product.purity}（{product.unit}）"}
     return render_template("price.html", product=product, series=series,
                            exports={"csv": url_for("kb.price_page", key=key + ".csv"),
                                     "json": url_for("kb.price_page", key=key + ".json")})
@@ -308,3 +325,12 @@ def search_csv():
 def register_helpers():
     return {"product_cards": product_cards, "standard_life": standard_life, "patent_card": patent_card,
             "article_panel": article_panel}
+
+
+@bp.app_template_filter("trend")
+def trend(change):
+    """CSS class of a printed change: up (red, as Chinese market tables colour rises), down, or flat."""
+    text = str(change or "").strip()
+    if not text or re.fullmatch(r"[+-]?0+(?:\.0+)?%?", text):
+        return ""
+    return "down" if text.startswith("-") else "up"

@@ -15,7 +15,7 @@
         { size: 64 }],
       series: [{ label: "月份", value: function (u, t) { if (t == null) return "—";
           var d = new Date(t * 1000); return d.getUTCFullYear() + "-" + String(d.getUTCMonth() + 1).padStart(2, "0"); } },
-        { label: series.label, stroke: "#0b5cad", width: 2, points: { show: true, size: 7 } }]
+        { label: series.label, stroke: "#0b5cad", width: 2, spanGaps: false, points: { show: true, size: 7 } }]
     };
     box.textContent = "";
     var plot = new uPlot(options, [xs, series.prices], box);
