@@ -150,3 +150,10 @@ def test_article_panels(client):
 def test_policies_page_filters(client):
     html = client.get("/policies?issuer=中共江西省委、江西省人民政府").get_data(as_text=True)
     assert "知识产权强省" in html and "总量控制指标" not in html
+
+
+def test_lookup_api_carries_life_and_patent(client):
+    data = client.get("/api/lookup/xbt403-2012").get_json()
+    assert data["life"][0]["replaced_by"] == [{"number": "XB/T 403-2023", "how": "报批公示"}]
+    assert data["articles"][0]["url"].endswith("/doc/002_64e5ae6ac3e7075b-7565f146")
+    assert client.get("/api/lookup/CN117446850A").get_json()["patent"]["inventors"].startswith("刘炜珍")

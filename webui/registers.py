@@ -289,7 +289,7 @@ def policies_page(fmt=None):
 
 # ------------------------------------------------------------------ search results as CSV
 
-def hit_links(hit, q=""):
+def hit_links(hit):
     """The page and API addresses of one search hit."""
     return {"url": url_for("kb.article_page", article_id=hit["id"], _external=True),
             "api_url": url_for("kb.article_json", article_id=hit["id"], _external=True)}
@@ -307,6 +307,15 @@ def search_json_extras(data):
         next_url = url_for("kb.search_json", _external=True, **args)
     data["next_url"] = next_url
     return data
+
+
+def lookup_extras(card, number):
+    """The lookup answer plus the number's life in the standards register and its patent record."""
+    card["life"] = [e.as_json() for e in standard_life(number)]
+    card["patent"] = patent_card(number)
+    for article in card.get("articles", []):
+        article.update(hit_links(article))
+    return card
 
 
 @bp.route("/search.csv")

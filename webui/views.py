@@ -158,7 +158,9 @@ def lookup_json(number):
     parsed, card = _lookup(number)
     if card is None:
         raise BadRequest(f"“{number}”不是可识别的标准号、计划号、专利号或文号", field="number")
-    return jsonify(card)
+    from webui.registers import lookup_extras
+
+    return jsonify(lookup_extras(card, number))
 
 
 @bp.route("/issues")
