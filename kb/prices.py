@@ -12,9 +12,25 @@ import unicodedata
 from dataclasses import dataclass, field
 
 # Rare-earth element symbols and the character that names each element in Chinese.
-ELEMENTS = {"La": "镧", "Ce": "铈", "Pr": "镨", "Nd": "钕", "Pm": "钷", "Sm": "钐", "Eu": "铕", "Gd": "钆",
-            "Tb": "铽", "Dy": "镝", "Ho": "钬", "Er": "铒", "Tm": "铥", "Yb": "镱", "Lu": "镥", "Y": "钇",
-            "Sc": "钪"}
+ELEMENTS = {
+    "La": "镧",
+    "Ce": "铈",
+    "Pr": "镨",
+    "Nd": "钕",
+    "Pm": "钷",
+    "Sm": "钐",
+    "Eu": "铕",
+    "Gd": "钆",
+    "Tb": "铽",
+    "Dy": "镝",
+    "Ho": "钬",
+    "Er": "铒",
+    "Tm": "铥",
+    "Yb": "镱",
+    "Lu": "镥",
+    "Y": "钇",
+    "Sc": "钪",
+}
 ELEMENT_CHARS = set(ELEMENTS.values())
 
 # Name rules: (pattern, replacement, why), applied in order to the folded, space-free name.
@@ -24,7 +40,12 @@ NAME_RULES = (
 )
 # Purity rules, applied to the folded text: LaTeX and full-width signs to plain ones.
 PURITY_RULES = (
-    (r"\$?\\geq?\s*", "≥"), (r"\\%", "%"), (r"\$", ""), (r"[≧⩾]", "≥"), (r">=", "≥"), (r"\s+", ""),
+    (r"\$?\\geq?\s*", "≥"),
+    (r"\\%", "%"),
+    (r"\$", ""),
+    (r"[≧⩾]", "≥"),
+    (r">=", "≥"),
+    (r"\s+", ""),
     (r"([A-Z][a-z]?2O3)(\d)", r"\1 \2"),  # Nd2O375% → Nd2O3 75% (formula, then its share)
     (r"%(?=[A-Z])", "% "),  # ≥99%Gd75% → ≥99% Gd75%
 )
@@ -63,10 +84,17 @@ class Product:
 
     def as_json(self):
         latest = self.latest
-        return {"key": self.key, "name": self.name, "purity": self.purity, "unit": self.unit,
-                "latest_period": latest.period if latest else "", "latest_price": latest.price if latest else None,
-                "latest_change": latest.change if latest else "", "notes": self.notes,
-                "points": [vars(p) for p in self.points]}
+        return {
+            "key": self.key,
+            "name": self.name,
+            "purity": self.purity,
+            "unit": self.unit,
+            "latest_period": latest.period if latest else "",
+            "latest_price": latest.price if latest else None,
+            "latest_change": latest.change if latest else "",
+            "notes": self.notes,
+            "points": [vars(p) for p in self.points],
+        }
 
 
 def fold(text):
@@ -90,7 +118,9 @@ def normalise_name(name, purity=""):
 
 def _name_from_symbol(name, purity):
     """An alloy's content spec names its element (钆铁 ≥99% Gd75%): a name naming another one is misread."""
-    symbols = [s for s in re.findall(r"(?<![A-Za-z])([A-Z][a-z]?)(?=\d+(?:\.\d+)?%)", purity) if s in ELEMENTS]
+    symbols = [
+        s for s in re.findall(r"(?<![A-Za-z])([A-Z][a-z]?)(?=\d+(?:\.\d+)?%)", purity) if s in ELEMENTS
+    ]
     named = [c for c in name if c in ELEMENT_CHARS]
     if len(symbols) != 1 or len(named) != 1 or "2O3" in purity:
         return name, ""
@@ -117,7 +147,11 @@ def _previous_month(period):
 
 def record_period(record):
     """The month a price table reports: the article's date, else a month in its title, else its issue."""
-    return _month(record.get("date") or "") or _month(record.get("title") or "") or _month(record.get("issue") or "")
+    return (
+        _month(record.get("date") or "")
+        or _month(record.get("title") or "")
+        or _month(record.get("issue") or "")
+    )
 
 
 def record_unit(record):
@@ -144,9 +178,18 @@ def iter_rows(record):
             continue
         purity = normalise_purity(row.get("purity", ""))
         name, note = normalise_name(row["product"], purity)
-        yield {"key": product_key(name, purity), "name": name, "purity": purity, "unit": unit,
-               "period": period, "previous": _number(row.get("previous")), "current": _number(row.get("current")),
-               "change": fold(row.get("change", "")), "printed": fold(row["product"]), "note": note}
+        yield {
+            "key": product_key(name, purity),
+            "name": name,
+            "purity": purity,
+            "unit": unit,
+            "period": period,
+            "previous": _number(row.get("previous")),
+            "current": _number(row.get("current")),
+            "change": fold(row.get("change", "")),
+            "printed": fold(row["product"]),
+            "note": note,
+        }
 
 
 def build_products(records):
@@ -156,7 +199,9 @@ def build_products(records):
     points = {}  # (key, period) -> PricePoint; a month's own figure beats a later table's "previous"
     for record in records:
         for row in iter_rows(record):
-            product = products.setdefault(row["key"], Product(row["key"], row["name"], row["purity"], row["unit"]))
+            product = products.setdefault(
+                row["key"], Product(row["key"], row["name"], row["purity"], row["unit"])
+            )
             if row["note"] and row["note"] not in product.notes:
                 product.notes.append(row["note"])
             if not row["period"]:
@@ -168,8 +213,9 @@ def build_products(records):
                     continue
                 old = points.get((row["key"], period))
                 if old is None or (old.kind == "previous" and kind == "current"):
-                    points[(row["key"], period)] = PricePoint(period, price, change, kind, record["id"],
-                                                              record.get("title", ""))
+                    points[(row["key"], period)] = PricePoint(
+                        period, price, change, kind, record["id"], record.get("title", "")
+                    )
     for (key, _period), point in points.items():
         products[key].points.append(point)
     for product in products.values():

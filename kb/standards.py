@@ -23,8 +23,22 @@ TITLE_STAGES = (
 )
 # A cell that opens a standard's description in a table flattened to one cell per paragraph.
 DESCRIPTION_START = re.compile(r"^(?:本(?:文件|标准|部分)|适用于|规定了)")
-ENTRY_FIELDS = ("number", "kind", "name", "nature", "action", "plan_number", "foreign_plan_number",
-                "foreign_title", "language", "committee", "department", "drafters", "translator", "period")
+ENTRY_FIELDS = (
+    "number",
+    "kind",
+    "name",
+    "nature",
+    "action",
+    "plan_number",
+    "foreign_plan_number",
+    "foreign_title",
+    "language",
+    "committee",
+    "department",
+    "drafters",
+    "translator",
+    "period",
+)
 
 
 @dataclass
@@ -78,8 +92,12 @@ class Entry:
 
     def as_json(self):
         data = {name: getattr(self, name) for name in ENTRY_FIELDS}
-        data.update(replaces=list(self.replaces), replaced_by=list(self.replaced_by), status=self.status,
-                    stages=[vars(s) for s in self.stages])
+        data.update(
+            replaces=list(self.replaces),
+            replaced_by=list(self.replaced_by),
+            status=self.status,
+            stages=[vars(s) for s in self.stages],
+        )
         return data
 
 
@@ -122,8 +140,12 @@ def flattened_rows(body):
         text = re.sub(r"\s+", "", fold(paragraph.strip().strip("|").strip()))
         numbers = [n for n in parse_numbers(text) if n.kind == "standard"]
         alone = len(numbers) == 1 and numbers[0].end - numbers[0].start >= len(text) - 1
-        if alone and row and _stem(numbers[0].canonical) == _stem(row["number"]) \
-                and _year(numbers[0].canonical) < _year(row["number"]):
+        if (
+            alone
+            and row
+            and _stem(numbers[0].canonical) == _stem(row["number"])
+            and _year(numbers[0].canonical) < _year(row["number"])
+        ):
             row["replaces"] = numbers[0].canonical
             row, stage = None, ""
         elif alone:
@@ -176,13 +198,23 @@ def _read_plans(record, entries):
         if not plan:
             continue
         entry = _entry(entries, plan, "plan")
-        _fill(entry, {"name": row.get("name", ""), "nature": row.get("nature", ""),
-                      "action": row.get("action", ""), "plan_number": row.get("plan_number", ""),
-                      "foreign_plan_number": row.get("foreign_plan_number", ""),
-                      "foreign_title": row.get("foreign_title", ""), "language": row.get("language", ""),
-                      "committee": row.get("committee", ""), "department": row.get("department", ""),
-                      "drafters": row.get("drafter", ""), "translator": row.get("translator", ""),
-                      "period": str(row.get("period") or "")})
+        _fill(
+            entry,
+            {
+                "name": row.get("name", ""),
+                "nature": row.get("nature", ""),
+                "action": row.get("action", ""),
+                "plan_number": row.get("plan_number", ""),
+                "foreign_plan_number": row.get("foreign_plan_number", ""),
+                "foreign_title": row.get("foreign_title", ""),
+                "language": row.get("language", ""),
+                "committee": row.get("committee", ""),
+                "department": row.get("department", ""),
+                "drafters": row.get("drafter", ""),
+                "translator": row.get("translator", ""),
+                "period": str(row.get("period") or ""),
+            },
+        )
         _add_stage(entry, _stage(stage, record, "外文版" if row.get("foreign_plan_number") else ""))
         replaced = _canonical(row.get("replaces", ""))
         if replaced:
@@ -267,12 +299,21 @@ def filter_register(register, text="", stage="", committee="", year=""):
         parsed = parse_lookup(text)
         if parsed is not None:
             wanted = wanted_key(parsed)
-            rows = [e for e in rows if wanted in e.keys
-                    or any(wanted in keys_of(n) for n in e.replaces + e.replaced_by_numbers())]
+            rows = [
+                e
+                for e in rows
+                if wanted in e.keys or any(wanted in keys_of(n) for n in e.replaces + e.replaced_by_numbers())
+            ]
         else:
             needle = fold(text).lower()
-            rows = [e for e in rows if any(needle in fold(str(v)).lower() for v in
-                                           (e.number, e.name, e.foreign_title, e.committee, e.drafters))]
+            rows = [
+                e
+                for e in rows
+                if any(
+                    needle in fold(str(v)).lower()
+                    for v in (e.number, e.name, e.foreign_title, e.committee, e.drafters)
+                )
+            ]
     if stage:
         rows = [e for e in rows if any(s.stage == stage for s in e.stages)]
     if committee:

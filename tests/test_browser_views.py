@@ -6,7 +6,6 @@ Reuses the server and browser fixtures of test_browser.py; screenshots go to tes
 import time
 
 import pytest
-
 from test_browser import SHOTS, browser, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser]
@@ -122,7 +121,9 @@ def test_facets_fold_above_results_on_a_phone(server, browser):  # noqa: F811
 
 def test_csv_download(server, browser, tmp_path):  # noqa: F811
     browser.set_window_size(*SIZES["desktop"])
-    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)})
+    browser.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(tmp_path)}
+    )
     browser.get(server + "/standards")
     browser.find_element(by().LINK_TEXT, "CSV").click()
     deadline = time.time() + 15
@@ -134,8 +135,9 @@ def test_csv_download(server, browser, tmp_path):  # noqa: F811
     assert raw.startswith(b"\xef\xbb\xbf") and "XB/T 403-2023" in raw.decode("utf-8-sig")
 
 
-@pytest.mark.parametrize("article", ["2022-08-d35695f0", "002_64e5ae6ac3e7075b-7565f146",
-                                     "002_64e5ae6ac3e7075b-7f4e1112"])
+@pytest.mark.parametrize(
+    "article", ["2022-08-d35695f0", "002_64e5ae6ac3e7075b-7565f146", "002_64e5ae6ac3e7075b-7f4e1112"]
+)
 def test_article_tables_scroll_inside_their_box_on_a_phone(server, browser, article):  # noqa: F811
     browser.set_window_size(*SIZES["phone"])
     browser.get(server + "/doc/" + article)

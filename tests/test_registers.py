@@ -9,25 +9,70 @@ from kb.registers import build_patents, filter_policies, own_doc_number, policy_
 
 
 def test_policy_fields_from_front_matter_win():
-    row = policy_row({"id": "p", "title": "稀土管理条例", "type": "policy", "issue": "documents",
-                      "issuer": "国务院", "doc_number": "国令第785号", "published": "2024-06-22",
-                      "effective": "2024-10-01", "validity": "现行有效", "body": "", "doc_numbers": []})
-    assert (row["issuer"], row["effective"], row["validity"], row["derived"]) == ("国务院", "2024-10-01", "现行有效", [])
+    row = policy_row(
+        {
+            "id": "p",
+            "title": "稀土管理条例",
+            "type": "policy",
+            "issue": "documents",
+            "issuer": "国务院",
+            "doc_number": "国令第785号",
+            "published": "2024-06-22",
+            "effective": "2024-10-01",
+            "validity": "现行有效",
+            "body": "",
+            "doc_numbers": [],
+        }
+    )
+    assert (row["issuer"], row["effective"], row["validity"], row["derived"]) == (
+        "国务院",
+        "2024-10-01",
+        "现行有效",
+        [],
+    )
 
 
-@pytest.mark.parametrize("record, field, expected", [
-    ({"doc_numbers": ["国发〔2011〕12号"], "issue": "documents",
-      "body": "根据《若干意见》（国发〔2011〕12号）的要求"}, "doc_number", ""),  # a citation is not its number
-    ({"doc_numbers": ["工信部联原〔2022〕90号"], "issue": "2022-08", "body": "通知工信部联原〔2022〕90号"},
-     "issuer", "工业和信息化部等"),
-    ({"title": "关于加强知识产权强省建设的行动方案（2022—2035年）", "issue": "2022-08",
-      "body": "近日，中共江西省委、江西省人民政府印发了《关于加强知识产权强省建设的行动方案（2022—2035年）》"},
-     "issuer", "中共江西省委、江西省人民政府"),
-    ({"title": "稀土行业发展规划（2016-2020年）", "issue": "documents", "body": ""}, "validity", "规划期 2016–2020 年"),
-    ({"body": "本办法自2024年10月1日起施行。", "issue": "documents"}, "effective", "2024-10-01"),
-    ({"source": "发展改革委网站", "issue": "x", "body": ""}, "issuer", "发展改革委"),
-    ({"source": "青岛日报社", "issue": "x", "body": ""}, "issuer", ""),  # a newspaper did not issue it
-])
+@pytest.mark.parametrize(
+    "record, field, expected",
+    [
+        (
+            {
+                "doc_numbers": ["国发〔2011〕12号"],
+                "issue": "documents",
+                "body": "根据《若干意见》（国发〔2011〕12号）的要求",
+            },
+            "doc_number",
+            "",
+        ),  # a citation is not its number
+        (
+            {
+                "doc_numbers": ["工信部联原〔2022〕90号"],
+                "issue": "2022-08",
+                "body": "通知工信部联原〔2022〕90号",
+            },
+            "issuer",
+            "工业和信息化部等",
+        ),
+        (
+            {
+                "title": "关于加强知识产权强省建设的行动方案（2022—2035年）",
+                "issue": "2022-08",
+                "body": "近日，中共江西省委、江西省人民政府印发了"
+                "《关于加强知识产权强省建设的行动方案（2022—2035年）》",
+            },
+            "issuer",
+            "中共江西省委、江西省人民政府",
+        ),
+        (
+            {"title": "稀土行业发展规划（2016-2020年）", "issue": "documents", "body": ""},
+            "validity",
+            "规划期 2016–2020 年",
+        ),
+        ({"body": "本办法自2024年10月1日起施行。", "issue": "documents"}, "effective", "2024-10-01"),
+        ({"source": "发展改革委网站", "issue": "x", "body": ""}, "issuer", "发展改革委"),
+        ({"source": "青岛日报社", "issue": "x", "body": ""}, "issuer", ""),  # a newspaper did not issue it
+    ],
+)
 def test_policy_fields_derived_by_rule(record, field, expected):
     record = {"id": "x", "title": "", "type": "policy", "doc_numbers": [], **record}
     row = policy_row(record)
@@ -36,15 +81,37 @@ def test_policy_fields_derived_by_rule(record, field, expected):
 
 
 def test_own_doc_number_in_a_bulletin_article():
-    assert own_doc_number({"doc_numbers": ["国标委发〔2022〕22号"], "issue": "2022-08",
-                           "body": "《通知》（国标委发[2022]22号）正式发布"}) == "国标委发〔2022〕22号"
+    assert (
+        own_doc_number(
+            {
+                "doc_numbers": ["国标委发〔2022〕22号"],
+                "issue": "2022-08",
+                "body": "《通知》（国标委发[2022]22号）正式发布",
+            }
+        )
+        == "国标委发〔2022〕22号"
+    )
 
 
 def test_policy_filters():
-    rows = [{"issuer": "国务院", "doc_number": "国发〔2011〕12号", "published": "2011-05", "effective": "",
-             "validity": "", "title": "若干意见"},
-            {"issuer": "工业和信息化部", "doc_number": "", "published": "2016-09", "effective": "",
-             "validity": "规划期 2016–2020 年", "title": "发展规划"}]
+    rows = [
+        {
+            "issuer": "国务院",
+            "doc_number": "国发〔2011〕12号",
+            "published": "2011-05",
+            "effective": "",
+            "validity": "",
+            "title": "若干意见",
+        },
+        {
+            "issuer": "工业和信息化部",
+            "doc_number": "",
+            "published": "2016-09",
+            "effective": "",
+            "validity": "规划期 2016–2020 年",
+            "title": "发展规划",
+        },
+    ]
     assert filter_policies(rows, doc_number="国发[2011]12号") == rows[:1]
     assert filter_policies(rows, issuer="工业和信息化部", year="2016", validity="规划期") == rows[1:]
 
@@ -56,6 +123,7 @@ def test_patents_one_row_per_number():
 
 
 # ------------------------------------------------------------------ pages and exports
+
 
 @pytest.mark.parametrize("url", ["/prices", "/standards", "/patents", "/policies"])
 def test_csv_exports_open_in_excel(client, url):
@@ -70,7 +138,9 @@ def test_csv_exports_open_in_excel(client, url):
 
 
 def test_standards_csv_columns(client):
-    rows = list(csv.DictReader(io.StringIO(client.get("/standards.csv?filter=xbt403").get_data().decode("utf-8-sig"))))
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/standards.csv?filter=xbt403").get_data().decode("utf-8-sig")))
+    )
     assert [r["编号"] for r in rows] == ["XB/T 403-2012", "XB/T 403-2023"]
     assert rows[0]["被代替"] == "XB/T 403-2023" and rows[1]["代替"] == "XB/T 403-2012"
     assert rows[1]["阶段"] == "报批公示 2023-07-10" and rows[1]["名称"] == "钆铁合金"

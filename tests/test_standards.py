@@ -1,16 +1,27 @@
 """The standards register on content/'s standards: merged rows, stages, replaces / replaced-by, filters."""
 
 import pytest
-
 from conftest import CONTENT
+
 from kb.content import iter_articles
 from kb.standards import build_register, filter_register, find, flattened_rows, title_stage
 
 
 @pytest.fixture(scope="module")
 def register():
-    records = [{"id": a.id, "title": a.title, "type": a.type, "date": a.date, "issue": a.issue_slug,
-                "body": a.body, "standards": a.standards, "plans": a.plans} for a in iter_articles(CONTENT)]
+    records = [
+        {
+            "id": a.id,
+            "title": a.title,
+            "type": a.type,
+            "date": a.date,
+            "issue": a.issue_slug,
+            "body": a.body,
+            "standards": a.standards,
+            "plans": a.plans,
+        }
+        for a in iter_articles(CONTENT)
+    ]
     return {e.number: e for e in build_register(records)}
 
 
@@ -41,20 +52,42 @@ def test_xbt_403_2012_is_replaced_not_approved(register):
 def test_names_from_a_table_flattened_to_one_cell_per_paragraph(register):
     assert register["XB/T 403-2023"].name == "钆铁合金"
     assert register["XB/T 617.8-2023"].name.startswith("钕铁硼合金化学分析方法第8部分")
-    assert register["XB/T 631-2023"].name == "稀土复合钇锆陶瓷材料化学分析方法氧化锆、氧化钇和氧化铪含量的测定"
+    assert (
+        register["XB/T 631-2023"].name == "稀土复合钇锆陶瓷材料化学分析方法氧化锆、氧化钇和氧化铪含量的测定"
+    )
 
 
 def test_flattened_rows_rule():
-    body = "1\n\nXB/T403-2023\n\n钆铁\n\n合金\n\n本文件规定了钆铁合金的分类。\n\nXB/T403-2012\n\n2\n\nXB/T631-2023\n\n陶瓷"
-    assert flattened_rows(body) == [{"number": "XB/T 403-2023", "name": "钆铁合金", "replaces": "XB/T 403-2012"},
-                                    {"number": "XB/T 631-2023", "name": "陶瓷", "replaces": ""}]
+    body = "\n\n".join(
+        [
+            "1",
+            "XB/T403-2023",
+            "钆铁",
+            "合金",
+            "本文件规定了钆铁合金的分类。",
+            "XB/T403-2012",
+            "2",
+            "XB/T631-2023",
+            "陶瓷",
+        ]
+    )
+    assert flattened_rows(body) == [
+        {"number": "XB/T 403-2023", "name": "钆铁合金", "replaces": "XB/T 403-2012"},
+        {"number": "XB/T 631-2023", "name": "陶瓷", "replaces": ""},
+    ]
 
 
-@pytest.mark.parametrize("title, stage", [
-    ("工信部：5项稀土行业标准报批公示", "报批公示"), ("国家标准委下达2022年第二批推荐性国家标准计划", "计划下达"),
-    ("《稀土硅铁合金》征求意见稿", "征求意见"), ("国内外首个深海稀土资源勘查领域的标准发布", "发布"),
-    ("稀土新标准7月1日起实施", "实施"), ("稀土价格走势", ""),
-])
+@pytest.mark.parametrize(
+    "title, stage",
+    [
+        ("工信部：5项稀土行业标准报批公示", "报批公示"),
+        ("国家标准委下达2022年第二批推荐性国家标准计划", "计划下达"),
+        ("《稀土硅铁合金》征求意见稿", "征求意见"),
+        ("国内外首个深海稀土资源勘查领域的标准发布", "发布"),
+        ("稀土新标准7月1日起实施", "实施"),
+        ("稀土价格走势", ""),
+    ],
+)
 def test_stage_from_the_title(title, stage):
     assert title_stage(title) == stage
 
@@ -63,12 +96,27 @@ def test_a_standard_merely_cited_by_a_policy_is_mentioned(register):
     assert [s.stage for s in register["GB 26451-2011"].stages] == ["提及"]
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("gbt4137", {"GB/T 4137-2015", "20220753-T-469"}), ("ＧＢ／Ｔ　４１３７", {"GB/T 4137-2015", "20220753-T-469"}),
-    ("xbt 403", {"XB/T 403-2012", "XB/T 403-2023"}), ("XB/T 403-2012", {"XB/T 403-2012", "XB/T 403-2023"}),
-    ("w20222364", {"20220753-T-469"}), ("硅铁", {"GB/T 4137-2015", "GB/T 4138-2015", "GB/T 16477.1-2010",
-                                             "20220751-T-469", "20220753-T-469", "20220762-T-469"}),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("gbt4137", {"GB/T 4137-2015", "20220753-T-469"}),
+        ("ＧＢ／Ｔ　４１３７", {"GB/T 4137-2015", "20220753-T-469"}),
+        ("xbt 403", {"XB/T 403-2012", "XB/T 403-2023"}),
+        ("XB/T 403-2012", {"XB/T 403-2012", "XB/T 403-2023"}),
+        ("w20222364", {"20220753-T-469"}),
+        (
+            "硅铁",
+            {
+                "GB/T 4137-2015",
+                "GB/T 4138-2015",
+                "GB/T 16477.1-2010",
+                "20220751-T-469",
+                "20220753-T-469",
+                "20220762-T-469",
+            },
+        ),
+    ],
+)
 def test_filter_reads_numbers_as_search_does(register, typed, expected):
     assert {e.number for e in filter_register(list(register.values()), typed)} == expected
 
@@ -78,7 +126,13 @@ def test_filters_by_stage_committee_and_year(register):
     assert {e.number for e in filter_register(rows, stage="被代替")} == {"XB/T 403-2012"}
     assert len(filter_register(rows, committee="全国稀土标准化技术委员会")) == 16
     assert {e.number for e in filter_register(rows, year="2023")} == {
-        "XB/T 403-2012", "XB/T 403-2023", "XB/T 617.8-2023", "XB/T 631-2023", "XB/T 632-2023", "XB/T 633-2023"}
+        "XB/T 403-2012",
+        "XB/T 403-2023",
+        "XB/T 617.8-2023",
+        "XB/T 631-2023",
+        "XB/T 632-2023",
+        "XB/T 633-2023",
+    }
 
 
 def test_find_by_lookup(register):

@@ -15,7 +15,7 @@ from kb.content import safe_article_path
 from kb.errors import KbError
 from kb.frontmatter import parse_frontmatter
 from kb.prices import build_products, match_products
-from kb.registers import build_patents, build_policies, filter_policies, find_patent
+from kb.registers import build_patents, build_policies, filter_policies, find_patent, is_policy, policy_row
 from kb.standards import STAGES, build_register, filter_register, find
 from webui.errors import BadRequest
 from webui.services import all_documents, searcher
@@ -24,25 +24,66 @@ from webui.views import bp, parse_request
 POLICY_KEYS = ("issuer", "doc_number", "published", "effective", "validity")
 MAX_LIMIT = 1000
 
-PRICE_COLUMNS = (("product", "产品"), ("purity", "纯度"), ("unit", "单位"), ("period", "月份"), ("price", "均价"),
-                 ("change", "环比"), ("kind", "数据"), ("article_id", "文章"))
-STANDARD_COLUMNS = (("number", "编号"), ("kind", "类别"), ("name", "名称"), ("nature", "性质"),
-                    ("action", "制修订"), ("status", "最新阶段"), ("plan_number", "计划号"),
-                    ("foreign_plan_number", "外文版计划号"), ("replaces", "代替"), ("replaced_by", "被代替"),
-                    ("committee", "归口单位"), ("drafters", "起草单位"), ("stages", "阶段"))
-PATENT_COLUMNS = (("number", "公开号"), ("title", "名称"), ("applicant", "申请人"), ("inventors", "发明人"),
-                  ("published", "公开日"), ("abstract", "摘要"), ("article_id", "文章"))
-POLICY_COLUMNS = (("title", "标题"), ("issuer", "发文机关"), ("doc_number", "发文字号"), ("published", "发布日期"),
-                  ("effective", "施行日期"), ("validity", "效力/期限"), ("id", "文章"))
-SEARCH_COLUMNS = (("rank", "序号"), ("title", "标题"), ("type", "类型"), ("section", "栏目"), ("issue", "期号"),
-                  ("date", "日期"), ("url", "链接"))
+PRICE_COLUMNS = (
+    ("product", "产品"),
+    ("purity", "纯度"),
+    ("unit", "单位"),
+    ("period", "月份"),
+    ("price", "均价"),
+    ("change", "环比"),
+    ("kind", "数据"),
+    ("article_id", "文章"),
+)
+STANDARD_COLUMNS = (
+    ("number", "编号"),
+    ("kind", "类别"),
+    ("name", "名称"),
+    ("nature", "性质"),
+    ("action", "制修订"),
+    ("status", "最新阶段"),
+    ("plan_number", "计划号"),
+    ("foreign_plan_number", "外文版计划号"),
+    ("replaces", "代替"),
+    ("replaced_by", "被代替"),
+    ("committee", "归口单位"),
+    ("drafters", "起草单位"),
+    ("stages", "阶段"),
+)
+PATENT_COLUMNS = (
+    ("number", "公开号"),
+    ("title", "名称"),
+    ("applicant", "申请人"),
+    ("inventors", "发明人"),
+    ("published", "公开日"),
+    ("abstract", "摘要"),
+    ("article_id", "文章"),
+)
+POLICY_COLUMNS = (
+    ("title", "标题"),
+    ("issuer", "发文机关"),
+    ("doc_number", "发文字号"),
+    ("published", "发布日期"),
+    ("effective", "施行日期"),
+    ("validity", "效力/期限"),
+    ("id", "文章"),
+)
+SEARCH_COLUMNS = (
+    ("rank", "序号"),
+    ("title", "标题"),
+    ("type", "类型"),
+    ("section", "栏目"),
+    ("issue", "期号"),
+    ("date", "日期"),
+    ("url", "链接"),
+)
 
 
 # ------------------------------------------------------------------ data (cached per index generation)
 
-def _policy_extras(doc):
+
+def _policy_extras(record):
     """Front-matter keys of a policy file that the index does not store (issuer, dates, validity)."""
-    path = safe_article_path(searcher().config.content_dir, doc["id"])
+    path = safe_article_path(searcher().config.content_dir, record["id"])
     if path is None:
         return {}
     try:
@@ -52,32 +93,50 @@ def _policy_extras(doc):
     return {key: meta[key] for key in POLICY_KEYS if meta.get(key)}
 
 
-def registers():
-    """{"records", "products", "standards", "patents", "policies"}, rebuilt when the index changes."""
+def _record(doc):
+    meta = doc.get("meta") or {}
+    return {
+        "id": doc["id"],
+        "title": doc.get("title", ""),
+        "type": doc.get("type", ""),
+        "date": doc.get("date", ""),
+        "issue": doc.get("issue", ""),
+        "source": doc.get("source", ""),
+        "body": doc.get("body", ""),
+        **{k: v for k, v in meta.items() if k != "issue"},
+    }
+
+
+def _with_extras(record):
+    return {**record, **_policy_extras(record)} if is_policy(record) else record
+
+
+BUILDERS = {
+    "products": lambda records: build_products(r for r in records if r.get("prices")),
+    "standards": lambda records: build_register([r for r in records if r.get("standards") or r.get("plans")]),
+    "patents": lambda records: build_patents(r for r in records if r.get("patents")),
+    "policies": lambda records: build_policies([_with_extras(r) for r in records if is_policy(r)]),
+}
+
+
+def registers(name):
+    """One register ("products", "standards", "patents", "policies"), built on first use and kept until
+    the index changes; a page needing only prices never builds the others."""
     documents = all_documents()
     app = current_app._get_current_object()
-    cached = app.extensions.get("kb_registers")
-    if cached and cached[0] is documents:
-        return cached[1]
-    records = []
-    for doc in documents:
-        meta = doc.get("meta") or {}
-        record = {"id": doc["id"], "title": doc.get("title", ""), "type": doc.get("type", ""),
-                  "date": doc.get("date", ""), "issue": doc.get("issue", ""), "source": doc.get("source", ""),
-                  "body": doc.get("body", ""), **{k: v for k, v in meta.items() if k != "issue"}}
-        if record["type"] == "policy" or record["issue"] in ("documents", ""):
-            record.update(_policy_extras(doc))
-        records.append(record)
-    data = {"records": records, "products": build_products(records), "standards": build_register(records),
-            "patents": build_patents(records), "policies": build_policies(records)}
-    app.extensions["kb_registers"] = (documents, data)
-    return data
+    cache = app.extensions.get("kb_registers")
+    if not cache or cache["documents"] is not documents:
+        cache = {"documents": documents, "records": [_record(d) for d in documents]}
+        app.extensions["kb_registers"] = cache
+    if name not in cache:
+        cache[name] = BUILDERS[name](cache["records"])
+    return cache[name]
 
 
 def product_cards(query):
     """Products a search query asks about, for the card above the results (empty when none)."""
     try:
-        return match_products(query, registers()["products"])
+        return match_products(query, registers("products"))
     except KbError:
         return []
 
@@ -85,28 +144,41 @@ def product_cards(query):
 def standard_life(number):
     """Register entries about a looked-up number, for the life panel of /lookup."""
     try:
-        return find(registers()["standards"], number) or []
+        return find(registers("standards"), number) or []
     except KbError:
         return []
 
 
 def patent_card(number):
     try:
-        return find_patent(registers()["patents"], number)
+        return find_patent(registers("patents"), number)
     except KbError:
         return None
 
 
-def article_panel(article_id):
+def article_panel(article):
     """What the registers know about one article: its price rows, standards and policy fields."""
-    data = registers()
-    products = [p for p in data["products"] if any(pt.article_id == article_id for pt in p.points)]
-    standards = [e for e in data["standards"] if any(s.article_id == article_id for s in e.stages)]
-    policy = next((p for p in data["policies"] if p["id"] == article_id), None)
+    products = standards = []
+    if article.prices:
+        products = [p for p in registers("products") if any(pt.article_id == article.id for pt in p.points)]
+    if article.standards or article.plans:
+        standards = [e for e in registers("standards") if any(s.article_id == article.id for s in e.stages)]
+    record = {
+        "id": article.id,
+        "title": article.title,
+        "type": article.type,
+        "date": article.date or "",
+        "issue": article.issue_slug,
+        "source": article.source or "",
+        "body": article.body,
+        "doc_numbers": article.doc_numbers,
+    }
+    policy = policy_row(_with_extras(record)) if is_policy(record) else None
     return {"products": products, "standards": standards, "policy": policy}
 
 
 # ------------------------------------------------------------------ export helpers
+
 
 def _paging():
     try:
@@ -122,14 +194,15 @@ def _paging():
 def json_rows(rows, **extra):
     """A paged JSON answer: rows, total, page, limit and next_url (None on the last page)."""
     page, limit = _paging()
-    chunk = rows[(page - 1) * limit: page * limit]
+    chunk = rows[(page - 1) * limit : page * limit]
     next_url = None
     if page * limit < len(rows):
         args = request.args.to_dict(flat=False)
         args["page"] = [str(page + 1)]
         next_url = url_for(request.endpoint, _external=True, **request.view_args, **args)
-    return jsonify({"total": len(rows), "page": page, "limit": limit, "next_url": next_url, "rows": chunk,
-                    **extra})
+    return jsonify(
+        {"total": len(rows), "page": page, "limit": limit, "next_url": next_url, "rows": chunk, **extra}
+    )
 
 
 def _cell(value):
@@ -168,8 +241,13 @@ def _format(fmt):
 
 # ------------------------------------------------------------------ prices
 
+
 def _price_points(products):
-    return [{"product": p.name, "purity": p.purity, "unit": p.unit, **vars(pt)} for p in products for pt in p.points]
+    return [
+        {"product": p.name, "purity": p.purity, "unit": p.unit, **vars(pt)}
+        for p in products
+        for pt in p.points
+    ]
 
 
 def monthly_series(points):
@@ -192,7 +270,7 @@ def monthly_series(points):
 @bp.route("/prices")
 @bp.route("/prices.<fmt>")
 def prices_page(fmt=None):
-    products = registers()["products"]
+    products = registers("products")
     if _format(fmt) == "json":
         return json_rows([p.as_json() for p in products])
     if fmt == "csv":
@@ -206,7 +284,7 @@ def price_page(key):
     for suffix in ("csv", "json"):
         if key.endswith("." + suffix):
             key, fmt = key[: -len(suffix) - 1], suffix
-    product = next((p for p in registers()["products"] if p.key == key), None)
+    product = next((p for p in registers("products") if p.key == key), None)
     if product is None:
         abort(404)
     if fmt == "json":
@@ -214,12 +292,19 @@ def price_page(key):
     if fmt == "csv":
         return csv_response(_price_points([product]), PRICE_COLUMNS, "price")
     series = {**monthly_series(product.points), "label": f"{product.name} {product.purity}（{product.unit}）"}
-    return render_template("price.html", product=product, series=series,
-                           exports={"csv": url_for("kb.price_page", key=key + ".csv"),
-                                    "json": url_for("kb.price_page", key=key + ".json")})
+    return render_template(
+        "price.html",
+        product=product,
+        series=series,
+        exports={
+            "csv": url_for("kb.price_page", key=key + ".csv"),
+            "json": url_for("kb.price_page", key=key + ".json"),
+        },
+    )
 
 
 # ------------------------------------------------------------------ standards
+
 
 def _standard_filters():
     args = request.args
@@ -233,36 +318,60 @@ def _standard_filters():
 @bp.route("/standards")
 @bp.route("/standards.<fmt>")
 def standards_page(fmt=None):
-    register = registers()["standards"]
+    register = registers("standards")
     filters = _standard_filters()
     rows = filter_register(register, **filters)
     sort = request.args.get("sort", "number")
-    keys = {"number": lambda e: e.number, "name": lambda e: e.name, "status": lambda e: e.status,
-            "committee": lambda e: e.committee, "year": lambda e: e.year}
+    keys = {
+        "number": lambda e: e.number,
+        "name": lambda e: e.name,
+        "status": lambda e: e.status,
+        "committee": lambda e: e.committee,
+        "year": lambda e: e.year,
+    }
     rows = sorted(rows, key=lambda e: (keys.get(sort, keys["number"])(e) or "", e.number))
     if _format(fmt) == "json":
         return json_rows([e.as_json() for e in rows])
     if fmt == "csv":
-        return csv_response([e.as_json() | {"stages": [f"{s.stage} {s.date}" for s in e.stages],
-                                            "replaced_by": e.replaced_by_numbers()} for e in rows],
-                            STANDARD_COLUMNS, "standards")
+        return csv_response(
+            [
+                e.as_json()
+                | {
+                    "stages": [f"{s.stage} {s.date}" for s in e.stages],
+                    "replaced_by": e.replaced_by_numbers(),
+                }
+                for e in rows
+            ],
+            STANDARD_COLUMNS,
+            "standards",
+        )
     committees = sorted({e.committee for e in register if e.committee})
     years = sorted({s.date[:4] for e in register for s in e.stages if s.date}, reverse=True)
-    return render_template("standards.html", rows=rows, total=len(register), filters=filters, sort=sort,
-                           stages=STAGES + ("提及",), committees=committees, years=years,
-                           exports=export_links("kb.standards_page"))
+    return render_template(
+        "standards.html",
+        rows=rows,
+        total=len(register),
+        filters=filters,
+        sort=sort,
+        stages=STAGES + ("提及",),
+        committees=committees,
+        years=years,
+        exports=export_links("kb.standards_page"),
+    )
 
 
 # ------------------------------------------------------------------ patents and policies
 
+
 @bp.route("/patents")
 @bp.route("/patents.<fmt>")
 def patents_page(fmt=None):
-    rows = registers()["patents"]
+    rows = registers("patents")
     text = (request.args.get("filter") or "").strip()[:100]
     if text:
-        rows = [r for r in rows if any(text in str(v) for v in r.values())] or \
-               ([r] if (r := find_patent(rows, text)) else [])
+        rows = [r for r in rows if any(text in str(v) for v in r.values())] or (
+            [r] if (r := find_patent(rows, text)) else []
+        )
     if _format(fmt) == "json":
         return json_rows(rows)
     if fmt == "csv":
@@ -273,9 +382,11 @@ def patents_page(fmt=None):
 @bp.route("/policies")
 @bp.route("/policies.<fmt>")
 def policies_page(fmt=None):
-    every = registers()["policies"]
-    filters = {name: (request.args.get(name) or "").strip()[:100]
-               for name in ("issuer", "doc_number", "year", "validity", "text")}
+    every = registers("policies")
+    filters = {
+        name: (request.args.get(name) or "").strip()[:100]
+        for name in ("issuer", "doc_number", "year", "validity", "text")
+    }
     rows = filter_policies(every, **filters)
     if _format(fmt) == "json":
         return json_rows(rows)
@@ -283,16 +394,26 @@ def policies_page(fmt=None):
         return csv_response(rows, POLICY_COLUMNS, "policies")
     issuers = sorted({r["issuer"] for r in every if r["issuer"]})
     years = sorted({r["published"][:4] for r in every if r["published"]}, reverse=True)
-    return render_template("policies.html", rows=rows, total=len(every), filters=filters, issuers=issuers,
-                           years=years, exports=export_links("kb.policies_page"))
+    return render_template(
+        "policies.html",
+        rows=rows,
+        total=len(every),
+        filters=filters,
+        issuers=issuers,
+        years=years,
+        exports=export_links("kb.policies_page"),
+    )
 
 
 # ------------------------------------------------------------------ search results as CSV
 
+
 def hit_links(hit):
     """The page and API addresses of one search hit."""
-    return {"url": url_for("kb.article_page", article_id=hit["id"], _external=True),
-            "api_url": url_for("kb.article_json", article_id=hit["id"], _external=True)}
+    return {
+        "url": url_for("kb.article_page", article_id=hit["id"], _external=True),
+        "api_url": url_for("kb.article_json", article_id=hit["id"], _external=True),
+    }
 
 
 def search_json_extras(data):
@@ -325,15 +446,29 @@ def search_csv():
         raise BadRequest("请输入检索词", field="q")
     req.limit = 100
     page = searcher().search(req)
-    rows = [{"rank": (page.page - 1) * page.limit + i + 1, "title": h.title, "type": h.type, "section": h.section,
-             "issue": h.issue, "date": h.date, **hit_links({"id": h.id})} for i, h in enumerate(page.hits)]
+    rows = [
+        {
+            "rank": (page.page - 1) * page.limit + i + 1,
+            "title": h.title,
+            "type": h.type,
+            "section": h.section,
+            "issue": h.issue,
+            "date": h.date,
+            **hit_links({"id": h.id}),
+        }
+        for i, h in enumerate(page.hits)
+    ]
     return csv_response(rows, SEARCH_COLUMNS, "search")
 
 
 @bp.app_context_processor
 def register_helpers():
-    return {"product_cards": product_cards, "standard_life": standard_life, "patent_card": patent_card,
-            "article_panel": article_panel}
+    return {
+        "product_cards": product_cards,
+        "standard_life": standard_life,
+        "patent_card": patent_card,
+        "article_panel": article_panel,
+    }
 
 
 @bp.app_template_filter("trend")
