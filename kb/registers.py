@@ -49,6 +49,12 @@ POLICY_FIELDS = (
 )
 
 
+def _ends(record, size=4000):
+    """The opening and closing of a text, where documents state their number, issuer and dates."""
+    body = record.get("body") or ""
+    return body if len(body) <= 2 * size else body[:size] + "\n" + body[-size:]
+
+
 def is_policy(record):
     """Policy documents: articles typed policy and every standalone document."""
     return record.get("type") == "policy" or record.get("issue") in ("documents", "")
@@ -64,7 +70,7 @@ def _is_citation(body, number):
 def own_doc_number(record):
     """The document number of the document itself, not one it cites."""
     numbers = record.get("doc_numbers") or []
-    body = fold(record.get("body") or "")
+    body = fold(_ends(record))
     standalone = record.get("issue") in ("documents", "")
     for number in numbers:
         if number in fold(record.get("title", "")):
@@ -92,7 +98,7 @@ def derive_issuer(record, doc_number):
 
 
 def derive_effective(record):
-    m = EFFECTIVE.search(fold(record.get("body") or ""))
+    m = EFFECTIVE.search(fold(_ends(record)))
     return f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}" if m else ""
 
 
@@ -100,7 +106,7 @@ def derive_validity(record):
     m = PLAN_PERIOD.search(fold(record.get("title", "")))
     if m:
         return f"规划期 {m.group(1)}–{m.group(2)} 年"
-    m = VALIDITY.search(fold(record.get("body") or ""))
+    m = VALIDITY.search(fold(_ends(record)))
     return ("有效期" + m.group(1).strip()) if m else ""
 
 

@@ -227,3 +227,11 @@ def test_lookup_api_carries_life_and_patent(client):
     assert data["life"][0]["replaced_by"] == [{"number": "XB/T 403-2023", "how": "报批公示"}]
     assert data["articles"][0]["url"].endswith("/doc/002_64e5ae6ac3e7075b-7565f146")
     assert client.get("/api/lookup/CN117446850A").get_json()["patent"]["inventors"].startswith("刘炜珍")
+
+
+@pytest.mark.parametrize("value, cell", [("-7.51%", "-7.51%"), ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+                                         ("+3.83%", "+3.83%"), ("+A1", "'+A1"), ("@SUM(A1)", "'@SUM(A1)"), ("-x", "'-x"), ("稀土", "稀土")])
+def test_csv_cells_never_run_as_formulas(value, cell):
+    from webui.registers import _cell
+
+    assert _cell(value) == cell

@@ -23,6 +23,8 @@ from webui.views import bp, parse_request
 
 POLICY_KEYS = ("issuer", "doc_number", "published", "effective", "validity")
 MAX_LIMIT = 1000
+# Cells a spreadsheet would read as a formula (=, @, or + / - not starting a number such as -7.51%).
+FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d.]))")
 
 PRICE_COLUMNS = (
     ("product", "产品"),
@@ -210,7 +212,10 @@ def _cell(value):
         return "；".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return " ".join(str(v) for v in value.values() if v)
-    return "" if value is None else str(value)
+    text = "" if value is None else str(value)
+    if FORMULA.match(text):  # a spreadsheet would run it: keep it text
+        return "'" + text
+    return text
 
 
 def csv_response(rows, columns, name):
