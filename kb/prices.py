@@ -116,6 +116,13 @@ def normalise_name(name, purity=""):
     return _name_from_symbol(name, purity)
 
 
+def _doubtful(name):
+    """A note when a name in a rare-earth price table names no rare-earth element (氧化铟: a misread)."""
+    if any(c in ELEMENT_CHARS for c in name) or "稀土" in name:
+        return ""
+    return f"“{name}”不含稀土元素名，疑为识别错误，请核对原文"
+
+
 def _name_from_symbol(name, purity):
     """An alloy's content spec names its element (钆铁 ≥99% Gd75%): a name naming another one is misread."""
     symbols = [
@@ -178,6 +185,7 @@ def iter_rows(record):
             continue
         purity = normalise_purity(row.get("purity", ""))
         name, note = normalise_name(row["product"], purity)
+        note = note or _doubtful(name)
         yield {
             "key": product_key(name, purity),
             "name": name,

@@ -90,8 +90,10 @@ def test_a_months_own_table_beats_the_next_tables_previous_column():
     assert points == {"2023-12": (5, "a"), "2024-01": (11, "a"), "2024-02": (20, "b")}
 
 
-def test_corrections_are_recorded(products):
+def test_corrections_and_doubts_are_recorded(products):
     assert any("钐铁" in note for note in products["钆铁 ≥99%Gd75%±2%"].notes)
+    assert "疑为识别错误" in products["氧化铟 ≥99%"].notes[0]  # indium is no rare earth
+    assert products["氧化镧 ≥99%"].notes == []
 
 
 @pytest.mark.parametrize(
