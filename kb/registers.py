@@ -105,7 +105,7 @@ def derive_effective(record):
 def derive_validity(record):
     m = PLAN_PERIOD.search(fold(record.get("title", "")))
     if m:
-        return f"规划期 {m.group(1)}–{m.group(2)} 年"
+        return f"期限 {m.group(1)}–{m.group(2)} 年"
     m = VALIDITY.search(fold(_ends(record)))
     return ("有效期" + m.group(1).strip()) if m else ""
 

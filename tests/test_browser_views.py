@@ -107,6 +107,11 @@ def test_patent_card_and_policies(server, browser, size):  # noqa: F811
     assert len(rows) >= 5 and "工信部联原〔2022〕90号" in browser.find_element(by().TAG_NAME, "table").text
     assert no_page_overflow(browser)
     shot(browser, f"policies-{size}")
+    browser.find_element(by().PARTIAL_LINK_TEXT, "知识产权强省").click()
+    panel = browser.find_element(by().CSS_SELECTOR, ".meta-panel dl.policy")
+    assert "中共江西省委、江西省人民政府" in panel.text and "期限 2022–2035 年" in panel.text
+    assert no_page_overflow(browser)
+    shot(browser, f"policy-article-{size}")
 
 
 def test_facets_fold_above_results_on_a_phone(server, browser):  # noqa: F811

@@ -66,7 +66,7 @@ def test_policy_fields_from_front_matter_win():
         (
             {"title": "稀土行业发展规划（2016-2020年）", "issue": "documents", "body": ""},
             "validity",
-            "规划期 2016–2020 年",
+            "期限 2016–2020 年",
         ),
         ({"body": "本办法自2024年10月1日起施行。", "issue": "documents"}, "effective", "2024-10-01"),
         ({"source": "发展改革委网站", "issue": "x", "body": ""}, "issuer", "发展改革委"),
@@ -108,12 +108,12 @@ def test_policy_filters():
             "doc_number": "",
             "published": "2016-09",
             "effective": "",
-            "validity": "规划期 2016–2020 年",
+            "validity": "期限 2016–2020 年",
             "title": "发展规划",
         },
     ]
     assert filter_policies(rows, doc_number="国发[2011]12号") == rows[:1]
-    assert filter_policies(rows, issuer="工业和信息化部", year="2016", validity="规划期") == rows[1:]
+    assert filter_policies(rows, issuer="工业和信息化部", year="2016", validity="期限") == rows[1:]
 
 
 def test_patents_one_row_per_number():
