@@ -114,6 +114,21 @@ def test_patent_card_and_policies(server, browser, size):  # noqa: F811
     shot(browser, f"policy-article-{size}")
 
 
+@pytest.mark.parametrize("size", SIZES)
+def test_search_shows_the_product_card_first(server, browser, size):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    browser.set_window_size(*SIZES[size])
+    browser.get(server + "/")
+    browser.find_element(by().ID, "q").send_keys("氧化镨钕 价格", Keys.ENTER)
+    card = browser.find_element(by().CSS_SELECTOR, ".product-card")
+    assert "氧化镨钕" in card.text and "407.63" in card.text
+    first = browser.find_element(by().CSS_SELECTOR, "main .card")
+    assert "product-card" in first.get_attribute("class")
+    assert no_page_overflow(browser)
+    shot(browser, f"search-product-{size}")
+
+
 def test_facets_fold_above_results_on_a_phone(server, browser):  # noqa: F811
     browser.set_window_size(*SIZES["phone"])
     browser.get(server + "/?q=稀土")
