@@ -170,6 +170,9 @@ def test_search_results_as_csv(client):
     raw = client.get("/search.csv?q=钕铁硼").get_data()
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert raw.startswith(b"\xef\xbb\xbf") and rows and rows[0]["链接"].startswith("http")
+    every = client.get("/api/search?q=稀土&limit=1").get_json()["total"]
+    assert every > 10 and len(list(csv.DictReader(io.StringIO(
+        client.get("/search.csv?q=稀土&limit=10").get_data().decode("utf-8-sig"))))) == every
     assert client.get("/search.csv").status_code == 400
 
 

@@ -23,6 +23,7 @@ from webui.views import bp, parse_request
 
 POLICY_KEYS = ("issuer", "doc_number", "published", "effective", "validity")
 MAX_LIMIT = 1000
+SEARCH_CSV_ROWS = 1000
 # Cells a spreadsheet would read as a formula (=, @, or + / - not starting a number such as -7.51%).
 FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![\d.]))")
 
@@ -432,6 +433,8 @@ def search_json_extras(data):
         args["page"] = [str(data["page"] + 1)]
         next_url = url_for("kb.search_json", _external=True, **args)
     data["next_url"] = next_url
+    for article in (data.get("number_card") or {}).get("articles", []):
+        article.update(hit_links(article))
     return data
 
 
@@ -446,24 +449,20 @@ def lookup_extras(card, number):
 
 @bp.route("/search.csv")
 def search_csv():
+    """Every hit of a search, best first, up to SEARCH_CSV_ROWS, as CSV."""
     req = parse_request(request.args)
     if not (req.q or req.types or req.filters):
         raise BadRequest("请输入检索词", field="q")
-    req.limit = 100
-    page = searcher().search(req)
-    rows = [
-        {
-            "rank": (page.page - 1) * page.limit + i + 1,
-            "title": h.title,
-            "type": h.type,
-            "section": h.section,
-            "issue": h.issue,
-            "date": h.date,
-            **hit_links({"id": h.id}),
-        }
-        for i, h in enumerate(page.hits)
-    ]
-    return csv_response(rows, SEARCH_COLUMNS, "search")
+    req.limit, req.page, rows = 100, 1, []
+    while len(rows) < SEARCH_CSV_ROWS:
+        page = searcher().search(req)
+        for hit in page.hits:
+            rows.append({"rank": len(rows) + 1, "title": hit.title, "type": hit.type, "section": hit.section,
+                         "issue": hit.issue, "date": hit.date, **hit_links({"id": hit.id})})
+        if page.page >= page.pages or not page.hits:
+            break
+        req.page += 1
+    return csv_response(rows[:SEARCH_CSV_ROWS], SEARCH_COLUMNS, "search")
 
 
 @bp.app_context_processor
