@@ -21,6 +21,16 @@ TITLE_STAGES = (
     ("实施", r"实施"),
     ("发布", r"发布|批准|公布|公告"),
 )
+# 标准性质 read from a number when the table leaves it blank: (pattern on the number, nature).
+# Plan numbers carry T (推荐性), Z (指导性技术文件) or Q (强制性); standard codes /T, /Z or none.
+NATURE_FROM_NUMBER = (
+    (r"^\d{8}-T-", "推荐"),
+    (r"^\d{8}-Z-", "指导"),
+    (r"^\d{8}-Q-", "强制"),
+    (r"^[A-Z]+/T ", "推荐"),
+    (r"^[A-Z]+/Z ", "指导"),
+    (r"^GB \d", "强制"),
+)
 # A cell that opens a standard's description in a table flattened to one cell per paragraph.
 DESCRIPTION_START = re.compile(r"^(?:本(?:文件|标准|部分)|适用于|规定了)")
 ENTRY_FIELDS = (
@@ -99,6 +109,13 @@ class Entry:
             stages=[vars(s) for s in self.stages],
         )
         return data
+
+
+def nature_of(number):
+    for pattern, nature in NATURE_FROM_NUMBER:
+        if re.search(pattern, number or ""):
+            return nature
+    return ""
 
 
 def title_stage(title):
@@ -270,6 +287,8 @@ def build_register(records):
         _read_plans(record, entries)
         _read_standards(record, entries)
     _link_versions(entries)
+    for entry in entries.values():
+        entry.nature = entry.nature or nature_of(entry.plan_number or entry.number)
     order = {name: i for i, name in enumerate(STAGES)}
     for entry in entries.values():
         entry.stages.sort(key=lambda s: (s.date, order.get(s.stage, -1)))

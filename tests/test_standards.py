@@ -4,7 +4,7 @@ import pytest
 from conftest import CONTENT
 
 from kb.content import iter_articles
-from kb.standards import build_register, filter_register, find, flattened_rows, title_stage
+from kb.standards import build_register, filter_register, find, flattened_rows, nature_of, title_stage
 
 
 @pytest.fixture(scope="module")
@@ -138,3 +138,23 @@ def test_filters_by_stage_committee_and_year(register):
 def test_find_by_lookup(register):
     assert [e.number for e in find(list(register.values()), "XB/T 403-2012")] == ["XB/T 403-2012"]
     assert find(list(register.values()), "hello") is None
+
+
+@pytest.mark.parametrize(
+    "number, nature",
+    [
+        ("20220751-T-469", "推荐"),
+        ("20230001-Q-469", "强制"),
+        ("GB/T 4137-2015", "推荐"),
+        ("GB 26451-2011", "强制"),
+        ("XB/T 403-2023", "推荐"),
+        ("GB/Z 1.1", "指导"),
+        ("W20222364", ""),
+    ],
+)
+def test_nature_from_the_number(number, nature):
+    assert nature_of(number) == nature
+
+
+def test_a_blank_nature_cell_is_read_from_the_plan_number(register):
+    assert register["20220751-T-469"].nature == "推荐"  # the table leaves it blank
