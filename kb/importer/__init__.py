@@ -19,7 +19,7 @@ from kb.importer.body import read_blocks, render_blocks
 from kb.importer.extract import (
     article_date, classify, read_numbers, read_patents, read_plans, read_prices, version_date,
 )
-from kb.importer.split import SOURCE, TOC_HEAD, read_lines, split_bulletin, wrap_width
+from kb.importer.split import find_toc_head, read_lines, source_at_end, split_bulletin, wrap_width
 from kb.importer.text import decode, normalise_title
 from kb.models import Article, IssueInfo
 
@@ -57,7 +57,7 @@ def slug_for(path):
 def is_bulletin(text):
     """A bulletin has source markers or a table of contents; anything else is one document."""
     lines = [line.strip().lstrip("#").strip() for line in text.split("\n")]
-    return any(SOURCE.match(t) for t in lines) or any(TOC_HEAD.match(t.replace(" ", "")) for t in lines[:200])
+    return any(source_at_end(t) for t in lines) or find_toc_head(read_lines("\n".join(lines[:300]))) is not None
 
 
 def import_file(path, kind="auto"):

@@ -337,10 +337,10 @@ def mark_headers_beside_page_numbers(lines, repeated=(), limit=40.0):
         if line.drop != "page number":
             continue
         before = next((c for c in reversed(content[:i]) if c.drop is None
-                       and (width(c.text) > 15 or ends_sentence(c.text) or SOURCE.match(c.text.strip()))),
+                       and (width(c.text) > 15 or ends_sentence(c.text) or source_at_end(c.text))),
                       None)
         mid_sentence = before is not None and not ends_sentence(before.text) \
-            and not SOURCE.match(before.text.strip()) and width(before.text) >= 0.6 * limit
+            and not source_at_end(before.text) and width(before.text) >= 0.6 * limit
         for other in _neighbours(content, i):
             text = other.text.strip()
             if other.drop is None and width(text) <= 15 and not ends_sentence(text) \
@@ -415,7 +415,7 @@ def _toc_title_at(content, i, toc, used):
     probe = content[i].text
     for follower in [None] + content[i + 1:i + 3]:
         if follower is not None:
-            if follower.joined_into or SOURCE.match(follower.text.strip()):
+            if follower.joined_into or source_at_end(follower.text):
                 break
             probe += follower.text
         hit = _match_toc(probe, toc, used)
@@ -468,7 +468,7 @@ def title_lines(group, limit):
         if ends_sentence(last) or width(last) < 0.55 * limit or not nxt:
             break
         if ends_sentence(nxt) or nxt.endswith(("，", ",")) or ENUMERATOR.match(nxt) or "\t" in nxt \
-                or width(nxt) > width(last) + 1 or SOURCE.match(nxt):
+                or width(nxt) > width(last) + 1 or source_at_end(nxt):
             break
         taken += 1
     return taken
