@@ -417,3 +417,14 @@ def test_dry_run_report_lists_the_flags(tmp_path):
     out = CliRunner().invoke(cli, ["--content", str(tmp_path / "c"), "import", "--dry-run", str(path)])
     assert "需复核" in out.output and "标题只有数字或标点" in out.output
     assert re.search(r"⚑ 16 \(line \d+\)", out.output)
+
+
+@pytest.mark.parametrize("text", [
+    "某某简报\n目\n次\n◇ 行业动态 1-2\n◎ 第一篇文章\n第一篇文章\n正文。",
+    "第一篇文章\n正文写完了。（来源：甲）\n第二篇文章\n正文。（来源：乙）",
+])
+def test_a_bulletin_is_recognised_by_a_split_contents_head_or_glued_sources(text):
+    from kb.importer import is_bulletin
+
+    assert is_bulletin(text)
+    assert not is_bulletin("某某管理办法\n\n第一条 为了规范管理，制定本办法。")
