@@ -17,9 +17,21 @@ from kb.errors import BulletinError
 from kb.frontmatter import parse_frontmatter
 from kb.importer.body import read_blocks, render_blocks
 from kb.importer.extract import (
-    article_date, classify, read_numbers, read_patents, read_plans, read_prices, version_date,
+    article_date,
+    classify,
+    read_numbers,
+    read_patents,
+    read_plans,
+    read_prices,
+    version_date,
 )
-from kb.importer.split import find_toc_head, read_lines, source_at_end, split_bulletin, wrap_width
+from kb.importer.split import (
+    find_toc_head,
+    read_lines,
+    source_at_end,
+    split_bulletin,
+    wrap_width,
+)
 from kb.importer.text import decode, normalise_title
 from kb.models import Article, IssueInfo
 

@@ -8,10 +8,17 @@ bulletin; nothing here knows one issue's text.
 """
 
 import re
-from collections import Counter
 from difflib import SequenceMatcher
+from itertools import pairwise
 
-from kb.importer.text import repair_layout_numbers, clean_line, ends_sentence, join_fragments, normalise_title, width
+from kb.importer.text import (
+    clean_line,
+    ends_sentence,
+    join_fragments,
+    normalise_title,
+    repair_layout_numbers,
+    width,
+)
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
 from kb.numbers import join_number, parse_numbers
 
@@ -111,7 +118,7 @@ SOURCE_CLOSE = re.compile(r"^[^（(【\[]{1,40}[）)】\]]$")
 def join_wrapped_sources(lines):
     """A source marker the line wrapped (`…基础。（来源：武汉纺织` `大学）`) is put back on one line."""
     content = [line for line in lines if line.text.strip() and not line.joined_into]
-    for line, nxt in zip(content, content[1:]):
+    for line, nxt in pairwise(content):
         if SOURCE_OPEN.search(line.text) and SOURCE_CLOSE.match(nxt.text.strip()):
             line.text = line.text.rstrip() + nxt.text.strip()
             nxt.joined_into = line.no
@@ -241,7 +248,7 @@ def repeated_shapes(lines):
             if near >= 0.75 * len(spots):
                 found.add(key)
         elif len(spots) >= 5:
-            gaps = sorted(b - a for a, b in zip(spots, spots[1:]))
+            gaps = sorted(b - a for a, b in pairwise(spots))
             if gaps[len(gaps) // 2] >= 2 * PAGE_LINES:
                 found.add(key)
     return found
@@ -263,7 +270,6 @@ def mark_boilerplate(lines, cover_end, sections, publication=None):
             line.drop = "cover"
     body = lines[cover_end:]
     repeated = repeated_shapes([line for line in body if line.text.strip()])
-    signals = []
     for line in body:
         text = line.text.strip()
         if not text:
