@@ -428,3 +428,24 @@ def test_a_bulletin_is_recognised_by_a_split_contents_head_or_glued_sources(text
 
     assert is_bulletin(text)
     assert not is_bulletin("某某管理办法\n\n第一条 为了规范管理，制定本办法。")
+
+
+def _with_toc(body):
+    head = ["某某简报", "2031年 第05期", "目 次", "◇ 行业动态 1-2", "◎ 稀土价格走势月度回顾", "◎ 稀土抑癌作用的探索", ""]
+    return "\n\n".join(head + body)  # pdfminer: a blank line between lines
+
+
+def test_a_source_line_read_after_the_next_title_is_put_back():
+    text = _with_toc(["稀土价格走势月度回顾", "本月价格下跌。", "稀土抑癌作用的探索", "（来源：生意社）",
+                      "稀土是镧系元素等17种元素的总称。", "（来源：中国稀土）"])
+    result = import_text(text, "order.txt")
+    assert [(a.title, a.source) for a in result.articles] == [
+        ("稀土价格走势月度回顾", "生意社"), ("稀土抑癌作用的探索", "中国稀土")]
+
+
+def test_a_subheading_read_before_its_title_is_put_after_it():
+    text = _with_toc(["稀土价格走势月度回顾", "本月价格下跌。（来源：协会）", "一、稀土价格指数", "稀土抑癌作用的探索",
+                      "稀土是镧系元素等17种元素的总称。", "（来源：中国稀土）"])
+    result = import_text(text, "order.txt")
+    assert [a.title for a in result.articles] == ["稀土价格走势月度回顾", "稀土抑癌作用的探索"]
+    assert result.articles[1].body.startswith("一、稀土价格指数")

@@ -215,7 +215,7 @@ def shape(text):
 
 def page_breaks(lines):
     """Indexes (into `lines`) where a page ends: a form feed, or a page-number line."""
-    breaks = set()
+    breaks = {-0.5}  # the body starts on a new page
     for i, line in enumerate(lines):
         if "\f" in line.raw:
             breaks.add(i - 0.5)
@@ -432,6 +432,12 @@ def _toc_title_at(content, i, toc, used):
     return None
 
 
+def _read_before_title(current, groups):
+    """Do the lines since the last source line look like a piece read out of order?"""
+    return bool(current) and len(current) <= 2 and bool(groups) and source_at_end(groups[-1][-1].text) \
+        and all(not x.joined_into and width(x.text) <= 20 and not ends_sentence(x.text) for x in current)
+
+
 def cut_articles(lines, toc):
     """Group content lines into articles: a source line ends one, a TOC title starts one."""
     groups, current, used = [], [], set()
@@ -442,6 +448,22 @@ def cut_articles(lines, toc):
                 current.append(line)
             continue
         starts_toc = _toc_title_at(content, i, toc, used) if toc else None
+        nxt = content[i + 1] if i + 1 < len(content) else None
+        if starts_toc is not None and current and nxt is not None and SOURCE.match(nxt.text.strip()):
+            # read out of order (a right-aligned source line after the next title): put it back
+            line.text, nxt.text = nxt.text, line.text
+            line.heading, nxt.heading = nxt.heading, line.heading
+            starts_toc = None
+        if starts_toc is not None and _read_before_title(current, groups):
+            # the next article's first short lines came out before its title (a larger font read
+            # later): put the title first
+            moved = current + [line]
+            texts = [(x.text, x.heading) for x in [line] + current]
+            for target, (text, heading) in zip(moved, texts):
+                target.text, target.heading = text, heading
+            used.add(starts_toc)
+            current.append(line)
+            continue
         if starts_toc is not None:
             used.add(starts_toc)
             if current:
