@@ -449,3 +449,24 @@ def test_a_subheading_read_before_its_title_is_put_after_it():
     result = import_text(text, "order.txt")
     assert [a.title for a in result.articles] == ["稀土价格走势月度回顾", "稀土抑癌作用的探索"]
     assert result.articles[1].body.startswith("一、稀土价格指数")
+
+
+PRICE_CELLS = ["产品名", "纯度", "上月均价", "本月均价", "环比",
+               "氧化镧", "≥ 99%", "4.00", "4.00", "0.00%",
+               "氧化铈", "≥ 99%", "6.00", "5.70", "-5.00%",
+               "- 14 -", "产品名", "纯度", "上月均价", "本月均价", "环比",   # page break, header again
+               "氧化镨", "≥ 99%", "470.47", "416.84", "-11.40%"]
+
+
+@pytest.mark.parametrize("sep", ["\n", "\n\n"])
+def test_a_table_printed_one_cell_per_line_is_rebuilt(sep):
+    text = sep.join(["2031年5月稀土价格走势", "本月价格下跌。"] + PRICE_CELLS + ["（来源：协会）"])
+    article = import_text(text, "cells.txt", kind="bulletin").articles[0]
+    assert [p["product"] for p in article.prices] == ["氧化镧", "氧化铈", "氧化镨"]
+    assert "| 产品名 | 纯度 | 上月均价 | 本月均价 | 环比 |" in article.body
+
+
+def test_short_text_lines_without_a_numeric_pattern_stay_paragraphs():
+    cells = ["钆铁合金", "推荐", "修订", "稀土硅铁合金", "推荐", "制定", "氯化镧", "推荐", "制定", "氧化钇", "推荐", "修订"]
+    article = import_text("\n".join(["标准计划", "说明。"] + cells + ["（来源：甲）"]), "t.txt", kind="bulletin").articles[0]
+    assert "|" not in article.body
