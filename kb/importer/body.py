@@ -81,56 +81,58 @@ def rebuild_cell_tables(blocks):
     """A table printed one cell per line (converters flatten ruled tables so) becomes a table again.
 
     Only where the pattern is clear: at least three rows whose cells repeat one sequence of kinds
-    (text, purity, number …) with two numbers or more per row.  Header lines just before the rows
-    become the header when there are exactly as many as cells in a row; the header printed again
-    on a later page is skipped.
+    (text, purity, number …) with two numbers or more per row.  As many text lines just before the
+    rows as a row has cells become the header; the header printed again after a page break is
+    skipped.
     """
     out, i = [], 0
     while i < len(blocks):
         run = 0
         while i + run < len(blocks) and _is_cell(blocks[i + run]):
             run += 1
-        found = _cell_table(blocks[i:i + run]) if run >= MIN_ROWS * 3 else None
+        if run < MIN_ROWS * 3:
+            out.extend(blocks[i:i + max(run, 1)])
+            i += max(run, 1)
+            continue
+        found = _cell_table(blocks[i:i + run])
         if found is None:
-            out.append(blocks[i])
-            i += 1
+            out.extend(blocks[i:i + run])
+            i += run
             continue
         start, rows, used = found
-        out.extend(blocks[i:i + start])  # lines before the rows that are not their header stay as they were
+        out.extend(blocks[i:i + start])  # cells before the table stay as they were
         out.append(Block("table", rows=rows))
         i += used
     return out
 
 
 def _cell_table(cells):
-    """(cells before the table, rows with a header first, cells used) for the clearest row pattern, or None."""
+    """(cells before the table, rows with a header first, cells used) for the clearest row pattern."""
     texts = [c.text for c in cells]
     kinds = [_cell_kind(t) for t in texts]
     best = None
     for size in range(3, 11):
-        for start in range(0, min(2 * size, len(cells) - size * MIN_ROWS) + 1):
+        for start in range(len(cells) - size * MIN_ROWS + 1):
             pattern = kinds[start:start + size]
             if sum(k == "number" for k in pattern) < 2 or any(
                     size % k == 0 and pattern == pattern[:k] * (size // k) for k in range(1, size)):
                 continue  # too few numbers, or two rows taken for one
-            header, rows, at = texts[:start], [], start
+            top = start - size if start >= size and all(k == "text" for k in kinds[start - size:start]) \
+                else start
+            header, rows, at = texts[top:start], [], start
             while at + size <= len(cells):
-                if header and texts[at:at + len(header)] == header:
-                    at += len(header)  # the header printed again after a page break
+                if header and texts[at:at + size] == header:
+                    at += size  # the header printed again after a page break
                     continue
                 if kinds[at:at + size] != pattern:
                     break
                 rows.append(texts[at:at + size])
                 at += size
-            if len(rows) >= MIN_ROWS and (best is None or at > best[2]):
-                best = (start, rows, at)
-    if best is None:
-        return None
-    start, rows, used = best
-    head = texts[:start]
-    if len(head) == len(rows[0]):
-        return 0, [head] + rows, used
-    return start, [[""] * len(rows[0])] + rows, used
+            if len(rows) >= MIN_ROWS and (best is None or at - top > best[2] - best[0]):
+                best = (top, [header or [""] * size] + rows, at)
+        if best is not None:
+            break  # the smallest row size that reads a table
+    return best
 
 
 def _read_text_line(blocks, line, text, limit, page_break):
