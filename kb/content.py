@@ -51,9 +51,8 @@ def article_from(meta, body, path):
     for name in ("id", "title", "type"):
         if not known.get(name):
             raise ContentError("is missing", path=path, field=name, hint=f"add `{name}:` to the front matter")
-    if known.get("date") is not None:
-        known["date"] = str(known["date"])
-    for name in ("id", "title", "type", "section", "source"):
+    for name in ("id", "title", "type", "section", "source", "date", "date_from", "issuer", "published",
+                 "effective", "validity"):
         if known.get(name) is not None:
             known[name] = str(known[name])
     return Article(body=body, path=str(path), **known)

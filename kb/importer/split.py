@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
+from kb.importer.identity import find_issue, issue_slug
 from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
 from kb.numbers import SECTOR_CODES
@@ -81,20 +82,18 @@ def repair_broken_numbers(lines):
         line.text = joined
 
 
-def read_issue_info(lines, fallback_slug):
-    """The cover (publication, year, issue numbers) and table of contents, where printed."""
-    info = IssueInfo(slug=fallback_slug)
-    head = [line for line in lines[:80] if line.text.strip()]
-    for line in head[:40]:
-        match = ISSUE_LINE.search(line.text)
-        if match:
-            info.year, info.number = int(match.group("year")), int(match.group("no"))
-            info.total = int(match.group("total")) if match.group("total") else None
-            break
-    if info.year:
-        first = head[0].text.strip() if head else ""
-        info.publication = first if len(first) <= 30 and not ISSUE_LINE.search(first) else None
-        info.slug = f"{info.year}-{info.number:02d}"
+def read_issue_info(lines, fallback_slug=None):
+    """The issue's identity (importer/identity.py) and table of contents, where printed.
+
+    The slug stays empty when the text names no issue: a file name never stands in for one
+    (`fallback_slug` is accepted for old callers and ignored)."""
+    info = IssueInfo(slug="")
+    texts = [line.raw.strip().lstrip("#").strip() for line in lines if line.text.strip()]
+    first_source = next((i for i, t in enumerate(texts) if SOURCE.match(t.strip())), len(texts))
+    found = find_issue(texts, cover_lines=first_source)
+    if found:
+        info.year, info.number, info.total, info.publication, info.found_in = found
+        info.slug = issue_slug(info.year, info.number)
         if 1 <= info.number <= 12:
             info.date = f"{info.year}-{info.number:02d}"
     cover_end = read_toc(lines, info)
