@@ -18,6 +18,8 @@ than 12 months before it is a quoted date, not a dateline.  Dates inside the bod
 
 import re
 
+from kb.importer.split import SOURCE
+
 FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
 DATELINE = re.compile(
     r"^(?P<lead>[^，。,；;！？!?：:（(]{0,24}?)"
@@ -93,6 +95,8 @@ def _paragraphs(body):
 def read_dateline(body, issue_year=None, issue_month=None):
     """The date an article gives itself at its start or as its signature, or None."""
     paragraphs = [p for p in _paragraphs(body) if "|" not in p[:2]]
+    while paragraphs and SOURCE.match(paragraphs[-1]):
+        paragraphs.pop()
     if not paragraphs:
         return None
     first = paragraphs[:2] if BYLINE.match(paragraphs[0]) else paragraphs[:1]

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
-from kb.importer.identity import find_issue, issue_slug
+from kb.importer.identity import find_issue, issue_slug, read_issue_mark
 from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
 from kb.numbers import SECTOR_CODES
@@ -96,6 +96,10 @@ def read_issue_info(lines, fallback_slug=None):
         info.slug = issue_slug(info.year, info.number)
         if 1 <= info.number <= 12:
             info.date = f"{info.year}-{info.number:02d}"
+        for line in lines:  # the issue's own header and footer lines are page furniture
+            mark = read_issue_mark(line.raw.strip().lstrip("#").strip()) if line.text.strip() else None
+            if mark and mark[:2] == (info.year, info.number):
+                line.drop = "running header"
     cover_end = read_toc(lines, info)
     return info, cover_end
 
