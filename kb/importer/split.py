@@ -96,11 +96,15 @@ def read_issue_info(lines, fallback_slug=None):
         info.slug = issue_slug(info.year, info.number)
         if 1 <= info.number <= 12:
             info.date = f"{info.year}-{info.number:02d}"
-        for line in lines:  # the issue's own header and footer lines are page furniture
-            mark = read_issue_mark(line.raw.strip().lstrip("#").strip()) if line.text.strip() else None
-            if mark and mark[:2] == (info.year, info.number):
-                line.drop = "running header"
+    marks = []
+    for i, line in enumerate(lines):  # the issue's own header and footer lines are page furniture
+        mark = read_issue_mark(line.raw.strip().lstrip("#").strip()) if line.text.strip() else None
+        if mark and mark[:2] == (info.year, info.number):
+            line.drop = "running header"
+            marks.append(i)
     cover_end = read_toc(lines, info)
+    if info.found_in == "cover" and marks:  # a cover without contents ends at its issue line
+        cover_end = max(cover_end, marks[0] + 1)
     return info, cover_end
 
 
