@@ -116,7 +116,7 @@ def test_hand_edited_files_survive_replace_unless_forced(config, tmp_path):
     result = run(config, "import", "--replace", str(VARIANT))
     assert result.exit_code == 0
     assert sum("编辑补充" in p.read_text(encoding="utf-8") for p in folder.glob("*.md")) == 2
-    assert "[人工编辑过，保留（正文）]" in result.output and "（加 --force 一并删除）" in result.output
+    assert "[人工编辑过，保留（期号、正文）] （无栏目） | 新闻 | 海外某稀土矿项目获得开采许可" in result.output and "（加 --force 一并删除）" in result.output
     run(config, "import", "--replace", "--force", str(VARIANT))
     assert sum("编辑补充" in p.read_text(encoding="utf-8") for p in folder.glob("*.md")) == 0
     assert len(files(config)) == 5
