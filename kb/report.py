@@ -1,5 +1,6 @@
 """The review a staff member reads after `kb import` (and on /admin): Chinese text, or JSON."""
 
+import re
 from collections import Counter
 
 from kb.content import ACTIONS, STALE_ACTIONS, article_path
@@ -168,3 +169,26 @@ def import_json(results, reports, failures, content_dir, dry_run):
         "removed": [p for r in reports if r for p in r.removed],
         "skipped": [p for r in reports if r for p in r.skipped],
     }
+
+
+def index_progress(message):
+    """The indexer's progress line (`indexed 500 documents`) as staff read it."""
+    match = re.match(r"indexed (\d+) documents", message or "")
+    return f"已索引 {match.group(1)} 篇" if match else (message or "")
+
+
+def index_summary(action, stats, before, after):
+    """`索引更新完成：新增 2 篇，更新 3 篇，删除 1 篇，用时 1.2 秒；索引现有 70 篇。`"""
+    seconds = stats.get("seconds", 0)
+    if action == "rebuild" or "updated" not in stats:  # an update with no index yet builds one
+        text = f"索引重建完成：共 {stats.get('documents', after)} 篇，用时 {seconds:.1f} 秒"
+    else:
+        removed = stats.get("removed", 0)
+        added = max(0, after - before + removed)
+        updated = max(0, stats.get("updated", 0) - added)
+        text = f"索引更新完成：新增 {added} 篇，更新 {updated} 篇，删除 {removed} 篇，用时 {seconds:.1f} 秒"
+    problems = stats.get("problems") or []
+    text += f"；索引现有 {after} 篇。"
+    if problems:
+        text += f"有 {len(problems)} 个文件无法读取，已跳过：" + "；".join(problems[:3])
+    return text
