@@ -242,7 +242,7 @@ def _plan_stale(articles, content_dir, planned, report, force, replace):
         for path in sorted(folder.glob("*.md")):
             if path in planned or path.name.startswith("."):
                 continue
-            old, meta, _, edited = _read_existing(path)
+            _, meta, _, edited = _read_existing(path)
             entry = {"id": str(meta.get("id") or path.stem), "title": str(meta.get("title") or ""),
                      "path": str(path)}
             if not replace:

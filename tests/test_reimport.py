@@ -83,7 +83,7 @@ def test_without_replace_nothing_is_lost_and_stale_articles_are_named(config, tm
     assert files(config) == before
     assert "不再属于本期的旧文章 1 篇（已保留；加 --replace 删除）" in result.output
     assert "[不再属于本期，保留] 一篇只在旧文本里的文章" in result.output
-    code, data = run_json(config, "--dry-run", str(VARIANT))
+    _, data = run_json(config, "--dry-run", str(VARIANT))
     assert [(s["title"], s["action"]) for s in data["stale"]] == [("一篇只在旧文本里的文章", "stale")]
 
 
@@ -95,7 +95,7 @@ def test_dry_run_shows_each_articles_action(config):
                       encoding="utf-8")
     gone = next(p for p in folder.glob("*.md") if "什么是离子吸附型" in p.read_text(encoding="utf-8"))
     gone.unlink()
-    code, data = run_json(config, "--dry-run", str(VARIANT))
+    _, data = run_json(config, "--dry-run", str(VARIANT))
     actions = {d["title"]: d["action"] for d in data["documents"]}
     assert actions["海外某稀土矿项目获得开采许可"] == "edited"
     assert actions["什么是离子吸附型稀土矿"] == "new"
