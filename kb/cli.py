@@ -95,8 +95,10 @@ def _import_summary(results, reports, failures, refused, dry_run):
     return text + ("（预览，未写入）" if dry_run else "") + "。"
 
 
-@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; warn on suspicious titles.")
-@click.option("--strict", is_flag=True, help="treat warnings (suspicious titles, repeated titles) as problems")
+@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; "
+                  "warn on suspicious titles.")
+@click.option("--strict", is_flag=True,
+              help="treat warnings (suspicious titles, repeated titles) as problems")
 @click.pass_context
 def check(ctx, strict):
     from kb.content import iter_paths

@@ -93,7 +93,8 @@ def import_report(result, write_report, dry_run=False):
         lines.append(f"错误：{error}")
     if result.errors:
         lines.append("本文件未写入。")
-    lines.append(f"文章 {len(result.articles)} 篇" + (f"：{action_summary(write_report)}" if write_report else ""))
+    summary = f"：{action_summary(write_report)}" if write_report else ""
+    lines.append(f"文章 {len(result.articles)} 篇{summary}")
     lines.append("按栏目与类型：")
     for section, types in counts_by_section(result).items():
         lines.append(f"  {section}：" + "，".join(f"{t} {n}" for t, n in types.items()))

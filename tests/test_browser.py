@@ -164,7 +164,8 @@ def test_admin_upload_review_confirm_and_update(server, browser):
 
     browser.find_element(By.ID, "issue").send_keys(str(DATA / "bulletin_running_header_variant.txt"))
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]"))
-    actions = [td.text.split("\n")[0] for td in browser.find_elements(By.CSS_SELECTOR, "#review-table tbody td:first-child")]
+    cells = browser.find_elements(By.CSS_SELECTOR, "#review-table tbody td:first-child")
+    actions = [td.text.split("\n")[0] for td in cells]
     assert len(actions) == 5 and set(actions) == {"修改"}
     browser.find_element(By.CSS_SELECTOR, "#confirm-form button").click()  # not yet ticked: refused
     assert browser.find_element(By.ID, "confirmed").get_attribute("required") is not None
@@ -174,7 +175,8 @@ def test_admin_upload_review_confirm_and_update(server, browser):
     assert "已写入 content/2021-05/" in result and "修改 5" in result
 
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=update]"))
-    WebDriverWait(browser, 120, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,)).until(
+    WebDriverWait(browser, 120, poll_frequency=0.5,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda b: b.find_element(By.ID, "index-status").get_attribute("data-state") in ("done", "failed"))
     status = browser.find_element(By.ID, "index-status").text
     assert status.startswith("索引更新完成：新增 5 篇，更新 0 篇，删除 0 篇，用时"), status

@@ -154,9 +154,10 @@ def test_admin_review_names_the_issue_flags_articles_and_reports_the_update_read
     config = make_config(tmp_path, admin_token="t0ken")
     client = create_app(config).test_client()
     client.post("/admin/login", data={"token": "t0ken"})
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/admin/").get_data(as_text=True)).group(1)
-    text = "\n".join(line for line in (DATA / "bulletin_running_header.txt").read_text(encoding="utf-8").split("\n")
-                     if "2021年" not in line).encode("gb18030")
+    page = client.get("/admin/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    lines = (DATA / "bulletin_running_header.txt").read_text(encoding="utf-8").split("\n")
+    text = "\n".join(line for line in lines if "2021年" not in line).encode("gb18030")
 
     def upload(issue_no=""):
         return client.post("/admin/upload", data={"csrf_token": csrf, "issue_no": issue_no,

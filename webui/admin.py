@@ -97,7 +97,8 @@ def home():
 def _page(status=200, **values):
     values.setdefault("report", None)
     plan = values.get("plan")
-    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label, plan_summary=action_summary(plan) if plan else "")
+    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label,
+                  plan_summary=action_summary(plan) if plan else "")
     return render_template("admin.html", job=_job_state(), **values), status
 
 

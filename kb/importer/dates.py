@@ -2,13 +2,14 @@
 
 An article in an issue takes, in this order:
 
-| rule                  | where it looks                                      | example                            |
-| --------------------- | --------------------------------------------------- | ---------------------------------- |
-| dateline              | start of the first paragraph (after a short byline) | `8月4日，自然资源部召开…`              |
-| agency dateline       | the same, after an agency or 据… lead               | `新华社北京11月17日电`, `据彭博新闻11月5日报道` |
-| signature date        | the last line, a date alone or after a short name   | `工业和信息化部 2022年8月12日`        |
-| patent record         | the 公开日 of the patent it describes               | `公开（公告）日期：2024-01-26`       |
-| the issue             | otherwise: the issue's year and month               | `2020-11`, `date_from: issue`      |
+| rule            | where it looks                                       | example                          |
+| --------------- | ---------------------------------------------------- | -------------------------------- |
+| dateline        | start of the first paragraph (after a short byline)  | `8月4日，自然资源部召开…`        |
+| agency dateline | the same, after an agency or 据… lead                | `新华社北京11月17日电`           |
+|                 |                                                      | `据彭博新闻11月5日报道`          |
+| signature date  | the last line, a date alone or after a short name    | `工业和信息化部 2022年8月12日`   |
+| patent record   | the 公开日 of the patent it describes                | `公开（公告）日期：2024-01-26`   |
+| the issue       | otherwise: the issue's year and month                | `2020-11`, `date_from: issue`    |
 
 A date without a year takes the issue's year (the year before when its month is later than the
 issue's).  日前 / 近日 / 截至 / 自 … leads are no dateline.  A date after the issue's month or more
@@ -122,7 +123,8 @@ def article_date(body, issue_year=None, issue_month=None, patents=()):
     if own is None:
         for patent in patents:
             published = str(patent.get("published") or "")
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) and in_window(published, issue_year, issue_month):
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) and \
+                    in_window(published, issue_year, issue_month):
                 own = published
                 break
     if own:

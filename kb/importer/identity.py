@@ -78,7 +78,7 @@ def read_issue_mark(text):
 def find_issue(texts, cover_lines=COVER_LINES):
     """(year, number, total, publication, how) from a bulletin's lines, or None.
 
-    `how` is "cover", "running header" or "single header"; `texts` are the repaired lines in order; the cover is
+    `how` is "cover", "running header" or "single header"; `texts` are the lines in order; the cover is
     at most the first `cover_lines` of them (the caller stops it at the first article's end).
     """
     content = [t.strip() for t in texts if t.strip()]

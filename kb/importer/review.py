@@ -1,14 +1,14 @@
 """What a careful editor looks at before an issue is written: one flag list per article.
 
-| code               | 提示                    | when                                                         |
-| ------------------ | ----------------------- | ------------------------------------------------------------ |
-| `suspicious_title` | 标题可疑                | only digits or punctuation, starts with a closing quote or   |
-|                    |                         | bracket, closes a quote it never opened (`手锏”技术`), or is  |
-|                    |                         | shorter than four characters                                 |
-| `no_source`        | 无来源行                | the article does not end with a （来源：…） line              |
-| `no_section`       | 无栏目                  | no section, in an issue where other articles have one        |
-| `date_from_issue`  | 日期取自期号            | the article gives no date of its own                         |
-| `merged_duplicate` | 同名文章已合并          | a second article with the same title was joined to this one  |
+| code               | 提示           | when                                                           |
+| ------------------ | -------------- | -------------------------------------------------------------- |
+| `suspicious_title` | 标题可疑       | only digits or punctuation, starts with a closing quote or     |
+|                    |                | bracket, closes a quote it never opened (`手锏”技术`), or is    |
+|                    |                | shorter than four characters                                   |
+| `no_source`        | 无来源行       | the article does not end with a （来源：…） line                |
+| `no_section`       | 无栏目         | no section, in an issue where other articles have one          |
+| `date_from_issue`  | 日期取自期号   | the article gives no date of its own                           |
+| `merged_duplicate` | 同名文章已合并 | a second article with the same title was joined to this one    |
 """
 
 import unicodedata
