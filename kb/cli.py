@@ -88,10 +88,10 @@ def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
 def _import_summary(results, reports, failures, refused, dry_run):
     from kb.report import action_summary
 
-    done = [r for r in reports if r]
     text = f"读取 {len(results) + len(failures)} 个文件，失败 {len(failures) + refused} 个"
-    for report in done:
-        text += f"；{action_summary(report)}"
+    for result, report in zip(results, reports):
+        if report:
+            text += f"；{result.issue.slug}：{action_summary(report)}"
     return text + ("（预览，未写入）" if dry_run else "") + "。"
 
 

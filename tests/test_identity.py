@@ -19,6 +19,7 @@ BODY = ("某某公司发布新产品\n\n某某公司今日发布了一款新的�
     ("2022年 第08期 总第106期", (2022, 8, 106, "")),
     ("2019年第十二期", (2019, 12, None, "")),
     ("- 7 - 示例简报 2021 年 第 5 期", (2021, 5, None, "示例简报")),
+    ("２０２４年 第０１期 总第１２３期", (2024, 1, 123, "")),  # full-width digits
 ])
 def test_issue_marks_on_page_furniture(line, expected):
     assert read_issue_mark(line) == expected

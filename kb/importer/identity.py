@@ -58,6 +58,7 @@ def _width(text):
 
 def read_issue_mark(text):
     """(year, number, total, rest) when a line is an issue mark on page furniture, else None."""
+    text = unicodedata.normalize("NFKC", text)
     match = ISSUE_MARK.search(text)
     if not match:
         return None
