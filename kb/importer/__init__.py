@@ -1,10 +1,12 @@
 """Import a raw issue (or one standalone document) into Article records.
 
     text = decode(bytes)                       # importer/text.py
-    info, drafts, lines = split_bulletin(text)  # importer/split.py
-    article = to_article(draft, ...)            # importer/body.py + extract.py
+    info, drafts, lines = split_bulletin(text)  # importer/split.py; identity.py names the issue
+    article = to_article(draft, ...)            # importer/body.py + extract.py; dates.py dates it
 
-Nothing here writes files: content.py does, after the staff member has seen the report.
+An issue the text does not name (and `issue=` does not give) yields `result.errors`: callers never
+write it.  One title is one article per issue.  Nothing here writes files: content.py does, after
+the staff member has seen the review (report.py; flags from importer/review.py).
 """
 
 from collections import Counter, defaultdict
