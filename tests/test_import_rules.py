@@ -12,7 +12,7 @@ import pytest
 from kb.importer import import_text
 from kb.importer.body import read_blocks
 from kb.importer.extract import TYPE_RULES, classify
-from kb.importer.flags import review_flags, title_flags
+from kb.importer.review import suspicious_title
 from kb.importer.split import read_lines, repair_broken_numbers, split_bulletin
 from kb.importer.text import pipe_row_to_cells, repair_layout_numbers
 from kb.numbers import join_number, parse_numbers, repair_numbers
@@ -126,7 +126,8 @@ def test_every_converter_shape_gives_the_same_articles_sections_and_numbers(shap
     research = result.articles[2]
     assert "4f15d0，这种构型" in research.body and research.type == "research"
     assert research.body.rstrip().endswith("（来源：某大学）")
-    assert not [flags for _, flags in review_flags(result.articles, result.issue.toc)]
+    cutting = {"suspicious_title", "no_source", "no_section"}
+    assert not [f for flags in result.flags.values() for f in flags if f in cutting]
     assert {"page number", "running header"} <= {reason for _, reason, _ in result.dropped}
 
 
@@ -384,39 +385,18 @@ def test_a_visit_to_a_research_institute_is_news():
 
 # ---------------------------------------------------------------- review flags
 
-@pytest.mark.parametrize("title, flag", [
-    ("16", "标题只有数字或标点"), ("……", "标题只有数字或标点"),
-    ("”技术与产业发展", "标题以右引号或右括号开头"), ("手锏”技术", "标题引号不成对"), ("强", "标题不足四个字"),
-])
-def test_title_flags(title, flag):
-    assert flag in title_flags(title)
-
-
-def test_a_good_title_has_no_flags():
-    assert title_flags("2023年度“中国稀土行业十件大事”") == []
+@pytest.mark.parametrize("title", ["16", "……", "”技术与产业发展", "手锏”技术", "强"])
+def test_fragment_titles_a_converter_leaves_are_flagged(title):
+    assert suspicious_title(title)
 
 
 def test_article_flags_for_missing_source_and_section():
     text = "\n".join(["离子型稀土信息简报", "2031年 第05期", "", "行业动态", "甲文章的标题在这里", "正文。",
                       "（来源：甲）", "\f离子型稀土信息简报", "乙文章的标题在这里", "正文没有来源行。"])
     result = import_text(text, "flags.txt", kind="bulletin")
-    flags = {a.title: f for a, f in review_flags(result.articles, result.issue.toc)}
-    assert list(flags) == ["乙文章的标题在这里"]
-    assert any("来源" in f for f in flags["乙文章的标题在这里"])
-    assert any("栏目" in f for f in flags["乙文章的标题在这里"])
-
-
-def test_dry_run_report_lists_the_flags(tmp_path):
-    from click.testing import CliRunner
-
-    from kb.cli import cli
-
-    path = tmp_path / "issue.txt"
-    path.write_text("\n".join(["行业动态", "甲文章的标题在这里", "正文。", "（来源：甲）", "16", "正文没有来源行。"]),
-                    encoding="utf-8")
-    out = CliRunner().invoke(cli, ["--content", str(tmp_path / "c"), "import", "--dry-run", str(path)])
-    assert "需复核" in out.output and "标题只有数字或标点" in out.output
-    assert re.search(r"⚑ 16 \(line \d+\)", out.output)
+    flags = {a.title: result.flags[a.id] for a in result.articles}
+    assert {"no_source", "no_section"} <= set(flags["乙文章的标题在这里"])
+    assert not {"no_source", "no_section"} & set(flags["甲文章的标题在这里"])
 
 
 @pytest.mark.parametrize("text", [
