@@ -160,11 +160,15 @@ def _is_numberish(text):
     return bool(plain) and sum(ch.isascii() for ch in plain) >= 0.7 * len(plain)
 
 
+def _tokens(text):
+    return re.findall(r"[^\s\-/]*[\-/]|[^\s\-/]+\s*|\s+", text)
+
+
 def _wrap_ascii(text, width, font, size):
     """Break an ASCII cell the way word processors do: after a hyphen, slash or space, else anywhere."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    tokens = re.findall(r"[^\s\-/]*[\-/]|[^\s\-/]+\s*|\s+", text)
+    tokens = _tokens(text)
     lines, current = [], ""
     for token in tokens:
         if stringWidth((current + token).rstrip(), font, size) <= width:
@@ -200,7 +204,10 @@ def _table(rows, styles, frame_width):
         longest = max(stringWidth(t, FONT, cell.fontSize) for t in texts) + pad
         numberish = sum(_is_numberish(t) for t in texts) >= 0.6 * len(texts)
         # number columns are set narrow, as bulletins do to fit many columns: long numbers wrap
-        natural.append((min(longest, 48.0) if numberish else max(longest, 30.0), numberish))
+        # after a hyphen or space (`20220747-T-` / `469`, `GB/T 4138-` / `2015`)
+        token = max((stringWidth(tok.strip(), FONT, cell.fontSize) for t in texts for tok in _tokens(t)),
+                    default=0.0) + pad
+        natural.append((min(longest, max(token, 52.0 + pad)) if numberish else max(longest, 30.0), numberish))
     fixed = sum(w for w, numberish in natural if numberish)
     flexible = [w for w, numberish in natural if not numberish]
     room = max(frame_width - fixed, 40.0 * max(1, len(flexible)))
@@ -290,8 +297,8 @@ def _contents(issue, styles, pages):
     for g, (section, members) in enumerate(groups):
         if section:
             first = pages.get(members[0], 1)
-            following = pages.get(groups[g + 1][1][0], last_page) if g + 1 < len(groups) else last_page
-            end = max(first, following - (1 if g + 1 < len(groups) else 0))
+            following = pages.get(groups[g + 1][1][0], last_page) - 1 if g + 1 < len(groups) else last_page
+            end = max(first, pages.get(members[-1], first), following)
             out.append(Paragraph(f"◇ {escape(section)}&nbsp;&nbsp;&nbsp;{first}-{end}", styles["toc_section"]))
         for index in members:
             title = escape(issue.articles[index].title)
