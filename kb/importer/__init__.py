@@ -17,8 +17,15 @@ from kb.errors import BulletinError
 from kb.frontmatter import parse_frontmatter
 from kb.importer.body import read_blocks, render_blocks
 from kb.importer.extract import (
-    article_date, classify, read_numbers, read_patents, read_plans, read_prices, version_date,
+    article_date,
+    classify,
+    read_numbers,
+    read_patents,
+    read_plans,
+    read_prices,
+    version_date,
 )
+from kb.importer.pdf import is_pdf, read_pdf
 from kb.importer.split import SOURCE, TOC_HEAD, read_lines, split_bulletin, wrap_width
 from kb.importer.text import decode, normalise_title
 from kb.models import Article, IssueInfo
@@ -33,6 +40,7 @@ class ImportResult:
     articles: list = field(default_factory=list)
     dropped: list = field(default_factory=list)  # (line number, reason, text)
     warnings: list = field(default_factory=list)
+    reader: str = "text"  # pdf | markdown | text: what read the file (see read_source)
 
     def summary(self):
         by_reason = Counter(reason for _, reason, _ in self.dropped)
@@ -70,15 +78,35 @@ def import_file(path, kind="auto"):
         raise BulletinError("is a folder, not a file", path=path) from None
     except OSError as exc:
         raise BulletinError(f"cannot be read: {exc.strerror}", path=path) from None
-    return import_text(decode(data, path), str(path), kind=kind)
+    text, reader = read_source(data, path)
+    return import_text(text, str(path), kind=kind, reader=reader)
 
 
-def import_text(text, path="issue.txt", kind="auto"):
+def read_source(data, path="issue.txt"):
+    """Bytes of an uploaded or saved issue to (text, reader): a PDF is read by kb/importer/pdf.py."""
+    if is_pdf(data):
+        return read_pdf(data, path), "pdf"
+    text = decode(data, path)
+    return text, detect_reader(text)
+
+
+MARKDOWN_SIGNS = re.compile(r"^(?:#{1,6}\s+\S|\|.*\|\s*$|<!--)", re.M)
+
+
+def detect_reader(text):
+    """`markdown` when a PDF-to-Markdown converter made the text (headings, pipe tables), else `text`."""
+    return "markdown" if len(MARKDOWN_SIGNS.findall(text[:200000])) >= 3 else "text"
+
+
+def import_text(text, path="issue.txt", kind="auto", reader=None):
     if kind == "auto":
         kind = "bulletin" if is_bulletin(text) else "document"
     if kind == "document":
-        return import_document(text, path)
-    return import_bulletin(text, path)
+        result = import_document(text, path)
+    else:
+        result = import_bulletin(text, path)
+    result.reader = reader or detect_reader(text)
+    return result
 
 
 def import_bulletin(text, path):
