@@ -4,10 +4,16 @@ from collections import Counter
 
 from kb.content import article_path
 
+READERS = {"pdf": "PDF（直接读取 read directly）", "markdown": "Markdown 转换稿 (PDF-to-Markdown converter text)",
+           "text": "纯文本 plain text"}
+
 
 def import_report(result, write_report, dry_run=False):
     issue = result.issue
     lines = [f"== {result.path}"]
+    reader = getattr(result, "reader", None)
+    if reader:
+        lines.append(f"读取方式 reader: {READERS.get(reader, reader)}")
     if issue.year:
         lines.append(f"期号 issue: {issue.publication or ''} {issue.year}年 第{issue.number:02d}期"
                      + (f" 总第{issue.total}期" if issue.total else ""))
@@ -42,7 +48,7 @@ def import_report(result, write_report, dry_run=False):
 def import_json(results, reports, failures, content_dir, dry_run):
     documents, warnings, issues = [], list(failures), []
     for result, report in zip(results, reports):
-        issues.append({**result.issue.as_dict(), "file": result.path})
+        issues.append({**result.issue.as_dict(), "file": result.path, "reader": getattr(result, "reader", None)})
         warnings.extend(result.warnings)
         warnings.extend(f"skipped (edited by hand): {p}" for p in report.skipped)
         warnings.extend(f"conflict, not written: {c}" for c in report.conflicts)

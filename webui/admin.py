@@ -1,7 +1,7 @@
 """/admin: upload a raw issue, review the dry run, write it, update or rebuild the index.
 
 Off unless the operator sets an admin token (KB_ADMIN_TOKEN).  Every form
-carries a per-session CSRF token; uploads have a size limit and must be text.
+carries a per-session CSRF token; uploads have a size limit and must be a text-layer PDF or text.
 Index jobs run in a background thread so searches keep answering.
 """
 
@@ -16,8 +16,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from kb.content import plan_writes, write_files
 from kb.errors import KbError
-from kb.importer import import_text
-from kb.importer.text import decode
+from kb.importer import import_text, read_source
 from kb.indexer import rebuild, update
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -94,17 +93,18 @@ def home():
 def upload():
     uploaded = request.files.get("issue")
     if uploaded is None or not uploaded.filename:
-        return render_template("admin.html", job=_job_state(), report=None, error="请选择一个文本文件"), 400
+        return render_template("admin.html", job=_job_state(), report=None, error="请选择一个 PDF 或文本文件"), 400
     name = Path(uploaded.filename).name
     data = uploaded.read()
     try:
-        text = decode(data, name)
-        result = import_text(text, name)
+        text, reader = read_source(data, name)
+        result = import_text(text, name, reader=reader)
     except KbError as exc:
         return render_template("admin.html", job=_job_state(), report=None, error=exc.describe()), 400
     ticket = secrets.token_urlsafe(16)
     (_staging() / f"{ticket}.txt").write_text(text, encoding="utf-8")
     (_staging() / f"{ticket}.name").write_text(name, encoding="utf-8")
+    (_staging() / f"{ticket}.reader").write_text(result.reader, encoding="utf-8")
     writes, _ = plan_writes(result.articles, _config().content_dir)
     return render_template("admin.html", job=_job_state(), report=result, plan=writes, ticket=ticket)
 
@@ -119,13 +119,16 @@ def confirm():
         return render_template("admin.html", job=_job_state(), report=None, error="上传已过期，请重新上传"), 400
     name = (_staging() / f"{ticket}.name").read_text(encoding="utf-8")
     try:
-        result = import_text(staged.read_text(encoding="utf-8"), name)
+        reader_file = _staging() / f"{ticket}.reader"
+        reader = reader_file.read_text(encoding="utf-8") if reader_file.exists() else None
+        result = import_text(staged.read_text(encoding="utf-8"), name, reader=reader)
         report, writes = plan_writes(result.articles, _config().content_dir,
                                      force=request.form.get("force") == "1")
         write_files(writes)
     except KbError as exc:
         return render_template("admin.html", job=_job_state(), report=None, error=exc.describe()), 400
     staged.unlink(missing_ok=True)
+    (_staging() / f"{ticket}.reader").unlink(missing_ok=True)
     message = f"已写入 {len(report.written)} 篇，未变 {len(report.unchanged)} 篇，跳过（人工编辑过）{len(report.skipped)} 篇。"
     return render_template("admin.html", job=_job_state(), report=None, message=message)
 

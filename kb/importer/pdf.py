@@ -380,7 +380,7 @@ def _emit(flow, body, edges):
 
     pending = []
 
-    def flush(sections=True):
+    def flush(sections=True, force=False):
         nonlocal para, heading
         if para is not None:
             out.extend(_split_source(para[1]))
@@ -388,11 +388,14 @@ def _emit(flow, body, edges):
         if heading is not None:
             out.append("#" * heading[0] + " " + heading[1])
             out.append("")
+        ended = heading is not None or (para is not None and _split_source(para[1])[-1] != para[1]) \
+            or (para is not None and SOURCE.match(para[1]))
         para = heading = None
-        if not sections:
+        if not sections or not (ended or force):
             return
         for name in pending:
-            out.extend([name, ""])
+            if out[-2:-1] != [name]:
+                out.extend([name, ""])
         pending.clear()
 
     for item in flow:
@@ -400,12 +403,12 @@ def _emit(flow, body, edges):
             pending.append(item[1])  # a section name from a running header: after the open paragraph
             continue
         if isinstance(item, TableBlock):
-            rows = item.rows
+            rows = [[_unmapped(cell) for cell in row] for row in item.rows]
             continued = last_table is not None and last_table.page == item.page - 1 and para is None \
                 and heading is None and rows and last_table.rows and len(rows[0]) == len(last_table.rows[0])
-            flush(sections=not continued)
+            flush(sections=not continued, force=not continued)
             if continued:
-                if rows[0] == last_table.rows[0]:
+                if item.rows[0] == last_table.rows[0]:
                     rows = rows[1:]  # the header row printed again on a continued table
                 while out and not out[-1]:
                     out.pop()
@@ -413,7 +416,7 @@ def _emit(flow, body, edges):
             out.append("")
             last_table = item
             continue
-        text = item.text.replace("\xa0", " ").strip()
+        text = _unmapped(item.text.replace("\xa0", " ")).strip()
         if not text:
             continue
         level = _heading_level(item, body)
@@ -436,8 +439,16 @@ def _emit(flow, body, edges):
         flush()
         para = (item, text)
         last_table = None
-    flush()
+    flush(force=True)
     return out
+
+
+def _unmapped(text):
+    """Glyphs the PDF gives no Unicode for come out as `(cid:N)`: at a line start it is a bullet."""
+    if "(cid:" not in text:
+        return text
+    text = re.sub(r"^\s*\(cid:\d+\)\s*", "• ", text)
+    return re.sub(r"\(cid:\d+\)", "", text)
 
 
 def _split_source(text):
