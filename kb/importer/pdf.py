@@ -29,7 +29,7 @@ from kb.importer.text import ends_sentence, join_fragments
 
 MARGIN_BAND = 0.11  # top and bottom share of the page where running headers and page numbers sit
 SLOT = 3.0  # points: furniture repeats at the same height within this
-SCRIPT_SIZE = 0.8  # a character this much smaller than its line is a super- or subscript
+SCRIPT_SIZE = 0.86  # a character this much smaller than its line is a super- or subscript
 HEADING_SIZE = 1.2  # this much larger than body text: a title (`#`)
 SUBHEADING_SIZE = 1.06  # this much larger, or bold: a heading inside an article (`###`)
 BOLD_FONT = re.compile(r"bold|heavy|black|semibold|demi|simhei|黑体", re.IGNORECASE)
@@ -81,10 +81,11 @@ def _open(data, path):
                             hint="pip install pdfplumber, or import a converter's text") from None
     try:
         return pdfplumber.open(io.BytesIO(data))
-    except (PDFPasswordIncorrect, PDFEncryptionError):
-        raise BulletinError("PDF 已加密 the PDF is encrypted (password protected)", path=path,
-                            hint="save an unprotected copy of the PDF, or import a converter's text") from None
-    except Exception as exc:  # pdfminer raises many types for damaged files
+    except Exception as exc:  # pdfminer raises many types for damaged files; pdfplumber wraps them
+        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
+        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
+            raise BulletinError("PDF 已加密 the PDF is encrypted (password protected)", path=path,
+                                hint="save an unprotected copy of the PDF, or import a converter's text") from None
         raise BulletinError(f"PDF 无法读取 the PDF cannot be read ({type(exc).__name__})", path=path,
                             hint="the file may be damaged; export the PDF again") from None
 
@@ -139,8 +140,32 @@ def _tables(page, number):
     return found
 
 
-def _baseline(char, height):
-    return height - char["matrix"][5]
+def _centre(char):
+    return (char["top"] + char["bottom"]) / 2
+
+
+SCRIPT_CHARS = re.compile(r"^[0-9A-Za-z+\-−*′'.,]+$")
+
+
+def _attach_scripts(groups):
+    """A run of small digits or letters set half a line above or below a line is its sub/superscript."""
+    kept = []
+    for i, group in enumerate(groups):
+        top, bottom, size, members = group
+        text = "".join(c["text"] for c in members)
+        home = None
+        if len(text) <= 12 and SCRIPT_CHARS.match(text):
+            centre = (top + bottom) / 2
+            near = [g for g in groups[max(0, i - 3):i + 4] if g is not group and size <= SCRIPT_SIZE * g[2]
+                    and abs((g[0] + g[1]) / 2 - centre) < 0.8 * g[2]
+                    and min(c["x0"] for c in g[3]) - size <= members[0]["x0"] <= max(c["x1"] for c in g[3]) + size]
+            if near:
+                home = min(near, key=lambda g: abs((g[0] + g[1]) / 2 - centre))
+        if home is None:
+            kept.append(group)
+        else:
+            home[3].extend(members)
+    return kept
 
 
 def _lines(chars, page, height):
@@ -162,13 +187,14 @@ def _lines(chars, page, height):
         home[3].append(char)
         if char["size"] > home[2] * 1.05:  # a larger character: the line's box is its box
             home[0], home[1], home[2] = char["top"], char["bottom"], char["size"]
+    groups = _attach_scripts(groups)
     spaces = [c for c in chars if not c["text"].strip()]
     lines = []
     for top, bottom, size, members in groups:
         members.sort(key=lambda c: c["x0"])
         sizes = Counter(round(c["size"], 1) for c in members)
         main = max(sizes, key=lambda s: (sizes[s], s))
-        base = statistics.median(_baseline(c, height) for c in members if round(c["size"], 1) == main)
+        base = statistics.median(_centre(c) for c in members if round(c["size"], 1) == main)
         parts = _parts(members, main, base, height, spaces, top, bottom)
         text = " ".join(p[2] for p in parts)
         bold = sum(bool(BOLD_FONT.search(c["fontname"].split("+")[-1])) for c in members) > len(members) / 2
@@ -211,7 +237,7 @@ def _script(char, size, base, height):
     ch = char["text"]
     if char["size"] > SCRIPT_SIZE * size:
         return ch
-    shift = _baseline(char, height) - base
+    shift = _centre(char) - base
     if shift < -0.15 * size:
         return ch.translate(SUPERSCRIPT)
     if shift > 0.08 * size:

@@ -200,7 +200,7 @@ def _table(rows, styles, frame_width):
     pad = 6.0
     natural = []
     for col in range(wide):
-        texts = [row[col] for row in rows[1:]] or [rows[0][col]]
+        texts = [row[col] for row in rows[1:] if row[col].strip()] or [rows[0][col]]
         longest = max(stringWidth(t, FONT, cell.fontSize) for t in texts) + pad
         numberish = sum(_is_numberish(t) for t in texts) >= 0.6 * len(texts)
         # number columns are set narrow, as bulletins do to fit many columns: long numbers wrap
