@@ -72,47 +72,119 @@ def read_pdf(data, path="issue.pdf"):
     return render(pages)
 
 
+DAMAGED = "the file may be damaged; export the PDF again"
+ENCRYPTED = "PDF 已加密 the PDF is encrypted (password protected)"
+UNPROTECT = "save an unprotected copy of the PDF, or import a converter's text"
+
+
 def _open(data, path):
+    """The document in PDFium (fast characters); pdfplumber is opened only for pages with ruled lines."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:
+        raise BulletinError("reading PDF files needs pypdfium2 and pdfplumber", path=path,
+                            hint="pip install pypdfium2 pdfplumber, or import a converter's text") from None
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) == 4 or "password" in str(exc).lower():
+            raise BulletinError(ENCRYPTED, path=path, hint=UNPROTECT) from None
+        raise BulletinError("PDF 无法读取 the PDF cannot be read", path=path, hint=DAMAGED) from None
+
+
+def _open_tables(data, path):
     try:
         import pdfplumber
-        from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     except ImportError:
-        raise BulletinError("reading PDF files needs pdfplumber", path=path,
-                            hint="pip install pdfplumber, or import a converter's text") from None
+        raise BulletinError("reading tables in PDF files needs pdfplumber", path=path,
+                            hint="pip install pdfplumber") from None
     try:
         return pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:  # pdfminer raises many types for damaged files; pdfplumber wraps them
-        causes = [exc, exc.__cause__, exc.__context__, *exc.args]
-        if any(isinstance(c, (PDFPasswordIncorrect, PDFEncryptionError)) for c in causes):
-            raise BulletinError("PDF 已加密 the PDF is encrypted (password protected)", path=path,
-                                hint="save an unprotected copy of the PDF, or import a converter's text") from None
-        raise BulletinError(f"PDF 无法读取 the PDF cannot be read ({type(exc).__name__})", path=path,
-                            hint="the file may be damaged; export the PDF again") from None
+    except Exception:  # pdfminer raises many types for damaged or encrypted files
+        raise BulletinError("PDF 无法读取 the PDF cannot be read", path=path, hint=DAMAGED) from None
+
+
+def _page_chars(page):
+    """Every character PDFium finds on the page, as {text, x0, x1, top, bottom, size, bold}."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
+    height = page.get_height()
+    textpage = page.get_textpage()
+    out, rect, name, flags = [], raw.FS_RECTF(), ctypes.create_string_buffer(128), ctypes.c_int()
+    fonts = {}
+    try:
+        handle = textpage.raw
+        for i in range(raw.FPDFText_CountChars(handle)):
+            if raw.FPDFText_IsGenerated(handle, i) or abs(raw.FPDFText_GetCharAngle(handle, i)) > 0.01:
+                continue
+            code = raw.FPDFText_GetUnicode(handle, i)
+            code = 0x2D if code == 2 else code  # PDFium reports a hyphen that ends a line as U+0002
+            text = chr(code) if code and not raw.FPDFText_HasUnicodeMapError(handle, i) else "\ufffd"
+            if text in "\r\n\x00" or (not text.strip() and text not in " \u3000\xa0"):
+                continue
+            raw.FPDFText_GetLooseCharBox(handle, i, rect)
+            weight = raw.FPDFText_GetFontWeight(handle, i)
+            raw.FPDFText_GetFontInfo(handle, i, name, 128, ctypes.byref(flags))
+            key = (name.value, weight)
+            if key not in fonts:
+                fonts[key] = weight >= 600 or bool(BOLD_FONT.search(name.value.decode("latin-1")))
+            out.append({"text": text, "x0": rect.left, "x1": rect.right, "top": height - rect.top,
+                        "bottom": height - rect.bottom, "size": raw.FPDFText_GetFontSize(handle, i),
+                        "bold": fonts[key]})
+    finally:
+        textpage.close()
+    return out
+
+
+def _ruled(page):
+    """Does the page draw enough straight lines to hold a ruled table?"""
+    import pypdfium2.raw as raw
+
+    segments = 0
+    for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
+        segments += max(0, raw.FPDFPath_CountSegments(obj.raw))
+        if segments >= 8:
+            return True
+    return False
 
 
 def _read_pages(data, path):
     """Per page: its text lines and tables, top to bottom."""
     doc = _open(data, path)
+    plumber = None
     pages, chars_seen = [], 0
     try:
-        for number, page in enumerate(doc.pages, start=1):
-            chars = [c for c in page.chars if c.get("upright", True) and c["text"].strip()
-                     or c["text"] == " "]
+        for index in range(len(doc)):
+            page = doc[index]
+            try:
+                chars = _page_chars(page)
+                height, width = page.get_height(), page.get_width()
+                ruled = bool(chars) and _ruled(page)
+            finally:
+                page.close()
             chars_seen += sum(1 for c in chars if c["text"].strip())
-            tables = _tables(page, number) if chars else []
-            boxes = [(t.bbox, t) for t in tables]
-            free = [c for c in chars if not any(_inside(c, box) for box, _ in boxes)]
-            items = _lines(free, number, page.height)
-            items += [TableBlock(number, t.bbox[1], t.bbox[3], _table_rows(t, chars, number, page.height))
+            tables = []
+            if ruled:
+                plumber = plumber or _open_tables(data, path)
+                tables = _tables(plumber.pages[index])
+            boxes = [t.bbox for t in tables]
+            free = [c for c in chars if not any(_inside(c, box) for box in boxes)]
+            number = index + 1
+            items = _lines(free, number, height)
+            items += [TableBlock(number, t.bbox[1], t.bbox[3], _table_rows(t, chars, number, height))
                       for t in tables]
             items.sort(key=lambda item: item.top)
-            pages.append({"height": page.height, "width": page.width, "items": items})
+            pages.append({"height": height, "width": width, "items": items})
     except BulletinError:
         raise
     except Exception as exc:
         raise BulletinError(f"PDF 无法读取 the PDF cannot be read ({type(exc).__name__})", path=path,
-                            hint="the file may be damaged; export the PDF again") from None
+                            hint=DAMAGED) from None
     finally:
+        if plumber is not None:
+            plumber.close()
         doc.close()
     if not pages:
         raise BulletinError("PDF 没有页面 the PDF has no pages", path=path)
@@ -130,7 +202,7 @@ def _inside(char, bbox):
     return bbox[0] - 1 <= x <= bbox[2] + 1 and bbox[1] - 1 <= y <= bbox[3] + 1
 
 
-def _tables(page, number):
+def _tables(page):
     """Ruled tables of at least two rows and two columns."""
     found = []
     for table in page.find_tables():
@@ -197,7 +269,7 @@ def _lines(chars, page, height):
         base = statistics.median(_centre(c) for c in members if round(c["size"], 1) == main)
         parts = _parts(members, main, base, height, spaces, top, bottom)
         text = " ".join(p[2] for p in parts)
-        bold = sum(bool(BOLD_FONT.search(c["fontname"].split("+")[-1])) for c in members) > len(members) / 2
+        bold = sum(c["bold"] for c in members) > len(members) / 2
         lines.append(TextLine(page, top, bottom, members[0]["x0"], max(c["x1"] for c in members), main,
                               text, bold, _first_word_width(members, main), parts))
     return lines
