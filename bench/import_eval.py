@@ -135,11 +135,10 @@ def table(rows):
             continue
         speed = (f"{r['pages_per_s']:.1f} pages/s" if r.get("pages_per_s") is not None
                  else f"{r.get('mb_per_s') or 0:.2f} MB/s")
-        out.append(
-            f"| {r['issue']} | {r['input']} | {r.get('reader') or '—'} | {r['gold']} | {r['found']} | "
-            f"{r['merged']} | {r['lost']} | {r['split']} | {r['extra']} | {r['numbers']}/{r['gold_numbers']} | "
-            f"{len(r['wrong_numbers'])} | {_pct(r['section_ok'], r['found'])} | {_pct(r['type_ok'], r['found'])} "
-            f"| {speed} |")
+        cells = [r["issue"], r["input"], r.get("reader") or "—", r["gold"], r["found"], r["merged"],
+                 r["lost"], r["split"], r["extra"], f"{r['numbers']}/{r['gold_numbers']}", len(r["wrong_numbers"]),
+                 _pct(r["section_ok"], r["found"]), _pct(r["type_ok"], r["found"]), speed]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 
 
@@ -147,27 +146,40 @@ def totals(rows):
     """Per input kind, summed over issues."""
     out = {}
     for r in rows:
-        t = out.setdefault(r["input"], {"issues": 0, "errors": 0, "gold": 0, "found": 0, "merged": 0,
-                                        "lost": 0, "split": 0, "extra": 0, "numbers": 0,
-                                        "gold_numbers": 0, "wrong_numbers": 0, "section_ok": 0,
-                                        "type_ok": 0})
+        t = out.setdefault(r["input"], dict.fromkeys(
+            ("issues", "errors", "gold", "found", "merged", "lost", "split", "extra", "numbers",
+             "gold_numbers", "wrong_numbers", "section_ok", "type_ok", "bytes", "pages", "seconds"), 0))
         t["issues"] += 1
         if "error" in r:
             t["errors"] += 1
             continue
+        t["bytes"] += r["bytes"]
+        t["pages"] += r.get("pages", 0)
+        t["seconds"] += r["seconds"]
         for key in t:
-            if key in r and key not in ("issues", "errors"):
+            if key in r and key not in ("issues", "errors", "bytes", "pages", "seconds"):
                 t[key] += len(r[key]) if isinstance(r[key], list) else r[key]
     return out
 
 
+def _speed(t):
+    if not t["seconds"]:
+        return "—"
+    if t["pages"]:
+        return f"{t['pages'] / t['seconds']:.1f} pages/s"
+    return f"{t['bytes'] / 1e6 / t['seconds']:.2f} MB/s"
+
+
 def totals_table(tot):
-    head = "| input | issues | errors | found | merged | lost | split | extra | numbers | wrong nums | section | type |"
+    head = ("| input | issues | errors | found | merged | lost | split | extra | numbers | wrong nums "
+            "| section | type | speed |")
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, t in tot.items():
-        out.append(f"| {name} | {t['issues']} | {t['errors']} | {t['found']}/{t['gold']} ({_pct(t['found'], t['gold'])}) "
-                   f"| {t['merged']} | {t['lost']} | {t['split']} | {t['extra']} | {t['numbers']}/{t['gold_numbers']} "
-                   f"| {t['wrong_numbers']} | {_pct(t['section_ok'], t['found'])} | {_pct(t['type_ok'], t['found'])} |")
+        cells = [name, t["issues"], t["errors"], f"{t['found']}/{t['gold']} ({_pct(t['found'], t['gold'])})",
+                 t["merged"], t["lost"], t["split"], t["extra"], f"{t['numbers']}/{t['gold_numbers']}",
+                 t["wrong_numbers"], _pct(t["section_ok"], t["found"]), _pct(t["type_ok"], t["found"]),
+                 _speed(t)]
+        out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 
 

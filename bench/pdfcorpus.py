@@ -75,7 +75,8 @@ def convert(pdf, name):
         if not shutil.which("pdftotext"):
             return None
         args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if name.endswith("layout") else [])
-        return subprocess.run(args + [str(pdf), "-"], capture_output=True, check=True, timeout=300).stdout.decode()
+        done = subprocess.run([*args, str(pdf), "-"], capture_output=True, check=True, timeout=300)
+        return done.stdout.decode()
     if name == "pdfminer":
         try:
             from pdfminer.high_level import extract_text
@@ -121,8 +122,7 @@ def markdown_text(pdf):
                         lines.append("|" + "---|" * len(row))
                 items.append((table.bbox[1], "\n".join(lines)))
             words = page.extract_words(keep_blank_chars=True, use_text_flow=False, extra_attrs=["size"])
-            words = [w for w in words if not any(b[0] <= w["x0"] and w["x1"] <= b[2] + 1 and
-                                                  b[1] <= w["top"] and w["bottom"] <= b[3] + 1 for b in boxes)]
+            words = [w for w in words if not any(_within(w, box) for box in boxes)]
             lines = []
             for word in sorted(words, key=lambda w: (round(w["top"]), w["x0"])):
                 if lines and abs(lines[-1][0] - word["top"]) < 3:
@@ -139,6 +139,11 @@ def markdown_text(pdf):
                 items.append((top, text))
             out.append("\n\n".join(text for _, text in sorted(items, key=lambda x: x[0])))
     return "\n\n".join(out) + "\n"
+
+
+def _within(word, box):
+    return box[0] <= word["x0"] and word["x1"] <= box[2] + 1 and box[1] <= word["top"] \
+        and word["bottom"] <= box[3] + 1
 
 
 def page_count(pdf):
@@ -165,8 +170,8 @@ def main(argv=None):
         started = time.perf_counter()
         pages = render_issue(issue_for(slug, articles), pdf)
         (out / f"{slug}.gold.json").write_text(json.dumps(gold(articles), ensure_ascii=False, indent=1))
-        entry = {"pages": pages, "articles": len(articles), "render_s": round(time.perf_counter() - started, 2),
-                 "converters": {}}
+        entry = {"pages": pages, "articles": len(articles),
+                 "render_s": round(time.perf_counter() - started, 2), "converters": {}}
         for name in args.converters.split(","):
             started = time.perf_counter()
             try:
@@ -180,7 +185,8 @@ def main(argv=None):
             (out / f"{slug}.{name}.txt").write_text(text, encoding="utf-8")
             entry["converters"][name] = round(time.perf_counter() - started, 2)
         manifest[slug] = entry
-        print(f"{slug}: {pages} pages, {len(articles)} articles, converters: {', '.join(entry['converters'])}")
+        names = ", ".join(entry["converters"])
+        print(f"{slug}: {pages} pages, {len(articles)} articles, converters: {names}")
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
     (out / "READY").write_text(time.strftime("%Y-%m-%dT%H:%M:%S\n"))
 

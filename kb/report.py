@@ -48,7 +48,8 @@ def import_report(result, write_report, dry_run=False):
 def import_json(results, reports, failures, content_dir, dry_run):
     documents, warnings, issues = [], list(failures), []
     for result, report in zip(results, reports):
-        issues.append({**result.issue.as_dict(), "file": result.path, "reader": getattr(result, "reader", None)})
+        reader = getattr(result, "reader", None)
+        issues.append({**result.issue.as_dict(), "file": result.path, "reader": reader})
         warnings.extend(result.warnings)
         warnings.extend(f"skipped (edited by hand): {p}" for p in report.skipped)
         warnings.extend(f"conflict, not written: {c}" for c in report.conflicts)

@@ -172,7 +172,7 @@ def test_pdf_is_recognised_by_its_bytes_not_its_name(bulletin, tmp_path):
     shutil.copy(bulletin, renamed)
     result = import_file(renamed)
     assert result.reader == "pdf" and titles(result) == [a.title for a in ARTICLES]
-    text, reader = read_source("# 标题\n\n正文。\n\n## 小标题\n\n| a | b |\n|---|---|\n".encode(), "x.md")
+    _, reader = read_source("# 标题\n\n正文。\n\n## 小标题\n\n| a | b |\n|---|---|\n".encode(), "x.md")
     assert reader == "markdown"
     assert read_source("标题\n正文。\n".encode(), "x.txt")[1] == "text"
 
@@ -221,9 +221,9 @@ def test_admin_upload_reads_a_pdf(bulletin, built):
     from webui import create_app
 
     app = create_app(type(built)(content_dir=built.content_dir, index_dir=built.index_dir, admin_token="t"))
-    response = app.test_client().post(
-        "/admin/upload", headers={"Authorization": "Bearer t"},
-        data={"issue": (io.BytesIO(bulletin.read_bytes()), "2025-03.pdf")}, content_type="multipart/form-data")
+    upload = {"issue": (io.BytesIO(bulletin.read_bytes()), "2025-03.pdf")}
+    response = app.test_client().post("/admin/upload", headers={"Authorization": "Bearer t"}, data=upload,
+                                      content_type="multipart/form-data")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "PDF（直接读取）" in page
     assert all(a.title in page for a in ARTICLES)

@@ -22,6 +22,7 @@ import re
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from kb.errors import BulletinError
 from kb.importer.split import ENUMERATOR, KNOWN_SECTIONS, SOURCE, TOC_SECTION
@@ -108,7 +109,7 @@ def _page_chars(page):
     """Every character PDFium finds on the page, as {text, x0, x1, top, bottom, size, bold}."""
     import ctypes
 
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
 
     height = page.get_height()
     textpage = page.get_textpage()
@@ -140,7 +141,7 @@ def _page_chars(page):
 
 def _ruled(page):
     """Does the page draw enough straight lines to hold a ruled table?"""
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
 
     segments = 0
     for obj in page.get_objects(filter=[raw.FPDF_PAGEOBJ_PATH], max_depth=2):
@@ -219,6 +220,10 @@ def _centre(char):
 SCRIPT_CHARS = re.compile(r"^[0-9A-Za-z+\-−*′'.,]+$")
 
 
+def _overlaps_x(chars, others, slack):
+    return min(c["x0"] for c in chars) - slack <= others[0]["x0"] <= max(c["x1"] for c in chars) + slack
+
+
 def _attach_scripts(groups):
     """A run of small digits or letters set half a line above or below a line is its sub/superscript."""
     kept = []
@@ -229,8 +234,7 @@ def _attach_scripts(groups):
         if len(text) <= 12 and SCRIPT_CHARS.match(text):
             centre = (top + bottom) / 2
             near = [g for g in groups[max(0, i - 3):i + 4] if g is not group and size <= SCRIPT_SIZE * g[2]
-                    and abs((g[0] + g[1]) / 2 - centre) < 0.8 * g[2]
-                    and min(c["x0"] for c in g[3]) - size <= members[0]["x0"] <= max(c["x1"] for c in g[3]) + size]
+                    and abs((g[0] + g[1]) / 2 - centre) < 0.8 * g[2] and _overlaps_x(g[3], members, size)]
             if near:
                 home = min(near, key=lambda g: abs((g[0] + g[1]) / 2 - centre))
         if home is None:
@@ -278,7 +282,7 @@ def _lines(chars, page, height):
 def _first_word_width(members, size):
     """How wide the line's first word is: a Latin word up to a space, or one Chinese character."""
     end = members[0]
-    for prev, char in zip(members, members[1:]):
+    for prev, char in pairwise(members):
         if not (prev["text"].isascii() and char["text"].isascii()) or char["x0"] - prev["x1"] > 0.2 * size:
             break
         end = char
@@ -294,10 +298,10 @@ def _parts(members, size, base, height, spaces, top, bottom):
             if gap > 2.5 * size:
                 parts.append((start, last["x1"], text.strip()))
                 text, start = "", char["x0"]
-            elif gap > 0.2 * size or any(last["x1"] - 1 <= s["x0"] and s["x1"] <= char["x0"] + 1
-                                         and top - 1 <= s["top"] <= bottom for s in spaces):
-                if not text.endswith(" "):
-                    text += " "
+            elif not text.endswith(" ") and (gap > 0.2 * size or any(
+                    last["x1"] - 1 <= s["x0"] and s["x1"] <= char["x0"] + 1 and top - 1 <= s["top"] <= bottom
+                    for s in spaces)):
+                text += " "
         text += _script(char, size, base, height)
         last = char
     parts.append((start, last["x1"], text.strip()))
@@ -459,13 +463,11 @@ def _continues(prev, line, body, edges):
         return False
     if SOURCE.match(line.text.strip()) or SOURCE.match(prev.text.strip()):
         return False
-    left, right = edges.get(prev.page, edges[None])
-    slack = right - prev.x1
-    if slack > 1.5 * prev.size:
-        # a line that stopped short ended its paragraph, unless the next word was too wide to fit
-        # (a Latin word, or a contents entry set with a right indent for its page number)
-        if ends_sentence(prev.text) or line.first_width < slack - 2.5 * prev.size:
-            return False
+    slack = edges.get(prev.page, edges[None])[1] - prev.x1
+    # a line that stopped short ended its paragraph, unless the next word was too wide to fit
+    # (a Latin word, or a contents entry set with a right indent for its page number)
+    if slack > 1.5 * prev.size and (ends_sentence(prev.text) or line.first_width < slack - 2.5 * prev.size):
+        return False
     if line.page == prev.page and line.top - prev.bottom > 1.3 * line.size:
         return False
     next_left = edges.get(line.page, edges[None])[0]

@@ -245,7 +245,13 @@ def _marker(**attrs):
 
 
 def _story(issue, styles, frame_width, pages):
-    from reportlab.platypus import CondPageBreak, NextPageTemplate, PageBreak, Paragraph, Spacer
+    from reportlab.platypus import (
+        CondPageBreak,
+        NextPageTemplate,
+        PageBreak,
+        Paragraph,
+        Spacer,
+    )
 
     story = []
     if issue.cover:
@@ -299,7 +305,8 @@ def _contents(issue, styles, pages):
             first = pages.get(members[0], 1)
             following = pages.get(groups[g + 1][1][0], last_page) - 1 if g + 1 < len(groups) else last_page
             end = max(first, pages.get(members[-1], first), following)
-            out.append(Paragraph(f"◇ {escape(section)}&nbsp;&nbsp;&nbsp;{first}-{end}", styles["toc_section"]))
+            line = f"◇ {escape(section)}&nbsp;&nbsp;&nbsp;{first}-{end}"
+            out.append(Paragraph(line, styles["toc_section"]))
         for index in members:
             title = escape(issue.articles[index].title)
             dots = "." * 12
