@@ -57,6 +57,19 @@ class TextLine:
     bold: bool = False
     first_width: float = 0.0
     parts: list = field(default_factory=list)  # (x0, x1, text) pieces split at wide gaps
+    font: str = ""
+    row: bool = False  # a row of a table drawn without rules: its parts are cells
+
+
+@dataclass
+class Layout:
+    """What the body text looks like: its size and font, the text column per page, the line gap."""
+
+    size: float
+    font: str
+    bold: bool
+    edges: dict
+    gap: float
 
 
 @dataclass
@@ -133,7 +146,7 @@ def _page_chars(page):
                 fonts[key] = weight >= 600 or bool(BOLD_FONT.search(name.value.decode("latin-1")))
             out.append({"text": text, "x0": rect.left, "x1": rect.right, "top": height - rect.top,
                         "bottom": height - rect.bottom, "size": raw.FPDFText_GetFontSize(handle, i),
-                        "bold": fonts[key]})
+                        "bold": fonts[key], "font": key[0]})
     finally:
         textpage.close()
     return out
@@ -274,8 +287,10 @@ def _lines(chars, page, height):
         parts = _parts(members, main, base, height, spaces, top, bottom)
         text = " ".join(p[2] for p in parts)
         bold = sum(c["bold"] for c in members) > len(members) / 2
+        fonts = Counter(c.get("font", "") for c in members)
         lines.append(TextLine(page, top, bottom, members[0]["x0"], max(c["x1"] for c in members), main,
-                              text, bold, _first_word_width(members, main), parts))
+                              text, bold, _first_word_width(members, main), parts,
+                              font=max(fonts, key=fonts.get)))
     return lines
 
 
@@ -407,13 +422,49 @@ def render(pages):
                     name = re.sub(r"\s+", "", part[2])
                     if (number, item.top, i) in furniture and name in known:
                         flow.append(("section", name, number))
-                rest = [p for i, p in enumerate(item.parts) if (number, item.top, i) not in furniture]
-                if not rest:
+                item.parts = [p for i, p in enumerate(item.parts) if (number, item.top, i) not in furniture]
+                if not item.parts:
                     continue
-                item.text = " ".join(p[2] for p in rest)
+                item.text = " ".join(p[2] for p in item.parts)
             flow.append(item)
-    edges = _edges(flow, body)
-    return "\n".join(_emit(flow, body, edges)) + "\n"
+    mark_rows(flow)
+    layout = _layout(flow, body)
+    return "\n".join(_emit(flow, layout)) + "\n"
+
+
+def _aligned(a, b):
+    """Do two lines split into parts share at least two column positions (left or right edges)?"""
+    hits = 0
+    for pa in a.parts:
+        if any(abs(pa[0] - pb[0]) < 4 or abs(pa[1] - pb[1]) < 4 for pb in b.parts):
+            hits += 1
+    return hits >= 2
+
+
+def mark_rows(flow):
+    """Lines in parts that line up with a neighbour's parts are rows of a table drawn without rules."""
+    lines = [item for item in flow if isinstance(item, TextLine)]
+    for i, line in enumerate(lines):
+        if len(line.parts) < 2:
+            continue
+        neighbours = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
+        if any(o.page == line.page and len(o.parts) >= 2 and _aligned(line, o) for o in neighbours):
+            line.row = True
+            line.text = "\t".join(p[2] for p in line.parts)
+
+
+def _layout(flow, body):
+    lines = [item for item in flow if isinstance(item, TextLine) and abs(item.size - body) < 0.6]
+    fonts = Counter()
+    bold = Counter()
+    for line in lines:
+        fonts[line.font] += len(line.text)
+        bold[line.bold] += len(line.text)
+    gaps = [b.top - a.bottom for a, b in pairwise(lines)
+            if a.page == b.page and 0 < b.top - a.bottom < 2 * body]
+    return Layout(size=body, font=max(fonts, key=fonts.get) if fonts else "",
+                  bold=bool(bold) and max(bold, key=bold.get), edges=_edges(flow, body),
+                  gap=statistics.median(gaps) if gaps else 0.5 * body)
 
 
 def _contents_sections(pages, furniture):
@@ -449,17 +500,33 @@ def _edge_pair(lines):
     return left, rights[int(0.9 * (len(rights) - 1))]
 
 
-def _heading_level(line, body, body_bold=False):
+def _centred(line, layout):
+    left, right = layout.edges.get(line.page, layout.edges[None])
+    return line.x0 > left + 1.5 * line.size and abs((line.x0 + line.x1) / 2 - (left + right) / 2) < line.size
+
+
+def _heading_level(line, layout):
+    """1: a title (larger type, or a centred line set apart by a bold or other face); 3: a heading."""
+    body = layout.size
     if line.size >= HEADING_SIZE * body:
         return 1
-    if line.size >= SUBHEADING_SIZE * body or (line.bold and not body_bold and len(line.text) <= 60):
+    if line.row or len(line.text) > 60 or line.size < 0.95 * body:
+        return 0
+    marked = (line.bold and not layout.bold) or (line.font != layout.font and line.font != "")
+    if _centred(line, layout) and (marked or line.size >= SUBHEADING_SIZE * body) \
+            and not ends_sentence(line.text):
+        return 1
+    if line.size >= SUBHEADING_SIZE * body or (line.bold and not layout.bold):
         return 3
     return 0
 
 
-def _continues(prev, line, body, edges):
+def _continues(prev, line, layout):
     """Is `line` the wrapped rest of the paragraph whose last line is `prev`?"""
+    edges = layout.edges
     if abs(prev.size - line.size) > 0.5 or BLOCK_START.match(line.text) or ENUMERATOR.match(line.text):
+        return False
+    if prev.row or line.row:
         return False
     if SOURCE.match(line.text.strip()) or SOURCE.match(prev.text.strip()):
         return False
@@ -468,14 +535,14 @@ def _continues(prev, line, body, edges):
     # (a Latin word, or a contents entry set with a right indent for its page number)
     if slack > 1.5 * prev.size and (ends_sentence(prev.text) or line.first_width < slack - 2.5 * prev.size):
         return False
-    if line.page == prev.page and line.top - prev.bottom > 1.3 * line.size:
-        return False
+    if line.page == prev.page and line.top - prev.bottom > layout.gap + 0.25 * line.size:
+        return False  # a paragraph space
     next_left = edges.get(line.page, edges[None])[0]
     indented = line.x0 - next_left >= 1.5 * line.size and line.x0 > prev.x0 + 0.5 * line.size
     return not indented
 
 
-def _emit(flow, body, edges):
+def _emit(flow, layout):
     out, para, heading, last_table = [], None, None, None
 
     pending = []
@@ -519,7 +586,7 @@ def _emit(flow, body, edges):
         text = _unmapped(item.text.replace("\xa0", " ")).strip()
         if not text:
             continue
-        level = _heading_level(item, body)
+        level = _heading_level(item, layout)
         if level:
             if para is not None:
                 flush()
@@ -533,7 +600,7 @@ def _emit(flow, body, edges):
             continue
         if heading is not None:
             flush()
-        if para is not None and _continues(para[0], item, body, edges):
+        if para is not None and _continues(para[0], item, layout):
             para = (item, join_fragments(para[1], text))
             continue
         flush()
