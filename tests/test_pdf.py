@@ -137,6 +137,25 @@ def test_running_headers_and_page_numbers_never_become_text(tmp_path, footer, he
     assert pages >= 6 and len(result.articles) == len(ARTICLES)
 
 
+@pytest.mark.parametrize("style", [
+    {"titles": "face"},  # titles in the body size, centred, set apart only by another face
+    {"paragraphs": "block"},  # paragraphs without a first-line indent, a space between them
+    {"rules": False},  # tables set in columns without lines
+])
+def test_other_layouts_give_the_same_articles(tmp_path, style):
+    path = tmp_path / "styled.pdf"
+    pdfmaker.render_issue(make_issue(**style), path)
+    result = import_file(path)
+    assert titles(result) == [a.title for a in ARTICLES]
+    assert [a.section for a in result.articles] == [a.section for a in ARTICLES]
+    first = [p for p in result.articles[0].body.split("\n\n") if not p.startswith("（来源")]
+    assert first == [paragraph(i) for i in range(5)]
+    plan = result.articles[3]
+    assert set(plan.plan_numbers) == EXPECTED_NUMBERS["plan_numbers"]
+    assert set(plan.standards) == EXPECTED_NUMBERS["standards"]
+    assert "| 20250312-T-469 | 稀土硅镁合金化学分析方法 | 修订 | GB/T 4138-2015 |" in plan.body
+
+
 def test_page_furniture_is_recognised_by_repetition_not_by_its_words(tmp_path):
     issue = make_issue(publication="稀土产业月度通讯")
     path = tmp_path / "other.pdf"

@@ -20,6 +20,7 @@ FONT_FILES = (
 )
 FONT = "KbCJK"
 TITLE_FONT = "KbCJKTitle"  # the same face registered again: title runs carry their own font name
+FACE_FONT = "KbCJKFace"  # another face of the same family, for titles set apart by face, not size
 PAGE_W, PAGE_H = 595.27, 841.89  # A4 in points
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 62.0, 72.0, 66.0
 
@@ -54,6 +55,9 @@ class PdfIssue:
     source_inline: tuple = ()  # indexes of articles whose source line follows the last paragraph
     cover: bool = True
     contents: bool = True
+    titles: str = "large"  # large: 15 pt centred; face: body size, centred, in another face
+    paragraphs: str = "indent"  # indent: first line indented two characters; block: space between
+    rules: bool = True  # tables ruled (grid lines) or set in columns without lines
     pages: dict = field(default_factory=dict)  # filled by render: article index -> first body page
 
     @property
@@ -74,6 +78,12 @@ def register_fonts():
         if Path(path).exists():
             pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=index))
             pdfmetrics.registerFont(TTFont(TITLE_FONT, path, subfontIndex=index))
+            for other in (index + 2, index + 1, index):
+                try:
+                    pdfmetrics.registerFont(TTFont(FACE_FONT, path, subfontIndex=other))
+                except Exception:  # noqa: BLE001, S112 - a collection with fewer faces: try the next
+                    continue
+                break
             return
     raise RuntimeError("no CJK TrueType font found; install fonts-wqy-zenhei")
 
@@ -126,13 +136,15 @@ def markdown_blocks(body):
     return blocks
 
 
-def _styles():
+def _styles(issue):
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
     from reportlab.lib.styles import ParagraphStyle
 
+    block = issue.paragraphs == "block"
     base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK",
-                          alignment=TA_JUSTIFY, firstLineIndent=21, spaceAfter=3)
-    return {
+                          alignment=TA_JUSTIFY, firstLineIndent=0 if block else 21,
+                          spaceAfter=9 if block else 3)
+    styles = {
         "body": base,
         "item": ParagraphStyle("item", parent=base, firstLineIndent=0, leftIndent=14, bulletIndent=2),
         "title": ParagraphStyle("title", parent=base, fontName=TITLE_FONT, fontSize=15, leading=21,
@@ -153,6 +165,12 @@ def _styles():
         "toc_entry": ParagraphStyle("toc_entry", parent=base, fontSize=10.5, leading=16, alignment=TA_LEFT,
                                     firstLineIndent=0, leftIndent=26, rightIndent=24),
     }
+    if issue.titles == "face":
+        styles["title"] = ParagraphStyle("title", parent=styles["title"], fontName=FACE_FONT, fontSize=10.5,
+                                         leading=17, spaceBefore=12, spaceAfter=8)
+        styles["heading"] = ParagraphStyle("heading", parent=styles["heading"], fontName=FACE_FONT,
+                                           fontSize=10.5, leading=17)
+    return styles
 
 
 def _is_numberish(text):
@@ -189,7 +207,7 @@ def _wrap_ascii(text, width, font, size):
     return lines
 
 
-def _table(rows, styles, frame_width):
+def _table(rows, styles, frame_width, rules=True):
     from reportlab.lib import colors
     from reportlab.pdfbase.pdfmetrics import stringWidth
     from reportlab.platypus import Paragraph, Table, TableStyle
@@ -197,7 +215,7 @@ def _table(rows, styles, frame_width):
     cell = styles["cell"]
     wide = max(len(row) for row in rows)
     rows = [row + [""] * (wide - len(row)) for row in rows]
-    pad = 6.0
+    pad = 6.0 if rules else 16.0
     natural = []
     for col in range(wide):
         texts = [row[col] for row in rows[1:] if row[col].strip()] or [rows[0][col]]
@@ -227,9 +245,10 @@ def _table(rows, styles, frame_width):
         data.append(out)
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="CENTER")
     table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3), ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("GRID" if rules else "LINEBELOW", (0, 0), (-1, -1), 0.5 if rules else 0, colors.black if rules
+         else colors.white),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if rules else "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), pad / 2), ("RIGHTPADDING", (0, 0), (-1, -1), pad / 2),
         ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
     ]))
     return table
@@ -275,7 +294,7 @@ def _story(issue, styles, frame_width, pages):
         inline_source = source and index in issue.source_inline and blocks and blocks[-1][0] == "paragraph"
         for i, (kind, payload) in enumerate(blocks):
             if kind == "table":
-                story += [Spacer(0, 4), _table(payload, styles, frame_width), Spacer(0, 6)]
+                story += [Spacer(0, 4), _table(payload, styles, frame_width, issue.rules), Spacer(0, 6)]
             elif kind == "heading":
                 story.append(Paragraph(inline(payload), styles["heading"]))
             elif kind == "item":
@@ -330,7 +349,7 @@ def render_issue(issue, path):
     from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate
 
     register_fonts()
-    styles = _styles()
+    styles = _styles(issue)
     frame_width = PAGE_W - 2 * MARGIN_X
     pages = {}
     for _ in range(3):  # contents page numbers settle after a pass or two
