@@ -301,3 +301,51 @@ def test_converter_text_gives_the_pdf_readers_titles(bulletin, imported, tmp_pat
         pytest.xfail(f"{name} ({KNOWN_TEXT_RULE_GAPS[name]}): " + "; ".join(problems))
     assert problems == []
     assert got == want
+
+
+# ----------------------------------------------------------------- a PDF from another producer
+
+def _html(articles):
+    from xml.sax.saxutils import escape
+
+    parts = []
+    for article in articles:
+        parts.append(f"<h2>{escape(article.title)}</h2>")
+        for block in article.body.split("\n\n"):
+            if block.startswith("|"):
+                rows = [r.strip("|").split("|") for r in block.splitlines() if not r.startswith("|---")]
+                cells = "".join("<tr>" + "".join(f"<td>{escape(c.strip())}</td>" for c in row) + "</tr>"
+                                for row in rows)
+                parts.append(f"<table>{cells}</table>")
+            else:
+                parts.append(f"<p>{escape(block)}</p>")
+        parts.append(f"<p class=src>（来源：{escape(article.source)}）</p>")
+    style = ("body{font-family:'WenQuanYi Zen Hei';font-size:10.5pt;line-height:1.6}"
+             "h2{text-align:center;font-size:15pt}p{text-indent:2em;text-align:justify;margin:.3em 0}"
+             ".src{text-align:right}table{border-collapse:collapse;font-size:8.5pt}"
+             "td{border:1px solid #000;padding:2px;word-break:break-all}td:nth-child(2),td:nth-child(5){width:42px}")
+    return (f"<html><head><meta charset=utf-8><title>离子型稀土信息简报</title><style>{style}</style></head>"
+            f"<body>{''.join(parts)}</body></html>")
+
+
+def test_a_browser_printed_pdf_with_its_own_header_and_footer(tmp_path):
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if not browser:
+        pytest.skip("no Chromium to print HTML to PDF")
+    page = tmp_path / "issue.html"
+    page.write_text(_html(ARTICLES), encoding="utf-8")
+    pdf = tmp_path / "printed.pdf"
+    # Chromium prints its own running header (date, title) and footer (file URL, `n/N`) on every page
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--print-to-pdf={pdf}",
+                    page.as_uri()], capture_output=True, timeout=120, check=False)
+    if not pdf.exists():
+        pytest.skip("Chromium could not print to PDF here")
+    result = import_file(pdf)
+    assert titles(result) == [a.title for a in ARTICLES]
+    assert [a.source for a in result.articles] == [a.source for a in ARTICLES]
+    for article in result.articles:
+        assert "file://" not in article.body and not re.search(r"\d+/\d+/\d+", article.body)
+    plan = result.articles[3]
+    assert set(plan.plan_numbers) == EXPECTED_NUMBERS["plan_numbers"]
+    assert set(plan.standards) == EXPECTED_NUMBERS["standards"]
+    assert clean_line(SCRIPT_PARAGRAPH) in result.articles[2].body.split("\n\n")

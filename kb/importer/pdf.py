@@ -248,7 +248,8 @@ def _lines(chars, page, height):
         fonts = Counter(c.get("font", "") for c in members)
         lines.append(TextLine(page, top, bottom, members[0]["x0"], max(c["x1"] for c in members), main,
                               text, bold, _first_word_width(members, main), parts,
-                              font=max(fonts, key=fonts.get)))
+                              font=max(fonts, key=fonts.get),
+                              scripts=any(c["size"] <= SCRIPT_SIZE * main for c in members)))
     return lines
 
 

@@ -44,6 +44,7 @@ class TextLine:
     parts: list = field(default_factory=list)  # (x0, x1, text, narrow gaps) pieces split at wide gaps
     font: str = ""
     row: bool = False  # a row of a table drawn without rules: its parts are cells
+    scripts: bool = False  # has sub- or superscripts (some renderers then open the line spacing)
 
 
 @dataclass
@@ -307,7 +308,8 @@ def _continues(prev, line, layout):
     # (a Latin word, or a contents entry set with a right indent for its page number)
     if slack > 1.5 * prev.size and (ends_sentence(prev.text) or line.first_width < slack - 2.5 * prev.size):
         return False
-    if line.page == prev.page and line.top - prev.bottom > layout.gap + 0.25 * line.size:
+    allowed = layout.gap + (0.6 if prev.scripts or line.scripts else 0.25) * line.size
+    if line.page == prev.page and line.top - prev.bottom > allowed:
         return False  # a paragraph space
     next_left = edges.get(line.page, edges[None])[0]
     indented = line.x0 - next_left >= 1.5 * line.size and line.x0 > prev.x0 + 0.5 * line.size
