@@ -323,7 +323,8 @@ def _html(articles):
     style = ("body{font-family:'WenQuanYi Zen Hei';font-size:10.5pt;line-height:1.6}"
              "h2{text-align:center;font-size:15pt}p{text-indent:2em;text-align:justify;margin:.3em 0}"
              ".src{text-align:right}table{border-collapse:collapse;font-size:8.5pt}"
-             "td{border:1px solid #000;padding:2px;word-break:break-all}td:nth-child(2),td:nth-child(5){width:42px}")
+             "td{border:1px solid #000;padding:2px;word-break:break-all}"
+             "td:nth-child(2),td:nth-child(5){width:42px}")
     return (f"<html><head><meta charset=utf-8><title>离子型稀土信息简报</title><style>{style}</style></head>"
             f"<body>{''.join(parts)}</body></html>")
 
