@@ -19,6 +19,7 @@ A PDF without a text layer (a scan), an encrypted or a damaged one gets a clear 
 import io
 import re
 import statistics
+import threading
 from collections import Counter
 from itertools import pairwise
 
@@ -31,6 +32,8 @@ BOLD_FONT = re.compile(r"bold|heavy|black|semibold|demi|simhei|黑体", re.IGNOR
 SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
 SUBSCRIPT = str.maketrans("0123456789+-", "₀₁₂₃₄₅₆₇₈₉₊₋")
 PDF_MAGIC = b"%PDF-"
+MAX_PAGES = 1000  # a bulletin has tens of pages; more is not an issue of it
+PDFIUM_LOCK = threading.Lock()
 
 
 def is_pdf(data):
@@ -40,7 +43,8 @@ def is_pdf(data):
 
 def read_pdf(data, path="issue.pdf"):
     """PDF bytes to importer text (Markdown headings, one paragraph a line, tab-separated tables)."""
-    pages = _read_pages(data, path)
+    with PDFIUM_LOCK:  # PDFium is not thread-safe; the web admin may read two uploads at once
+        pages = _read_pages(data, path)
     return render(pages)
 
 
@@ -127,6 +131,11 @@ def _read_pages(data, path):
     doc = _open(data, path)
     plumber = None
     pages, chars_seen = [], 0
+    count = len(doc)
+    if count > MAX_PAGES:
+        doc.close()
+        raise BulletinError(f"PDF 页数过多 the PDF has {count} pages (at most {MAX_PAGES})", path=path,
+                            hint="import one issue at a time")
     try:
         for index in range(len(doc)):
             page = doc[index]
