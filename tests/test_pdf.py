@@ -156,6 +156,25 @@ def test_other_layouts_give_the_same_articles(tmp_path, style):
     assert "| 20250312-T-469 | 稀土硅镁合金化学分析方法 | 修订 | GB/T 4138-2015 |" in plan.body
 
 
+@pytest.mark.parametrize("style", [
+    {"contents": False},  # a cover but no contents page
+    {"cover": False, "contents": False},  # the first article on page 1
+    {"cover": False, "contents": False, "header": "centred"},  # the section on a second header line
+])
+def test_an_issue_without_contents_is_cut_at_its_titles_and_sections_come_from_headers(tmp_path, style):
+    path = tmp_path / "plain.pdf"
+    pdfmaker.render_issue(make_issue(**style), path)
+    result = import_file(path)
+    assert titles(result) == [a.title for a in ARTICLES]
+    order = list(dict.fromkeys(a.section for a in ARTICLES))
+    got = [a.section for a in result.articles]
+    # a page's header names the section of its first article, so an article that starts lower on the
+    # page where a new section begins may keep the previous section; never an earlier or unknown one
+    assert got[0] == ARTICLES[0].section and got[-1] == ARTICLES[-1].section
+    assert all(s in order for s in got) and [order.index(s) for s in got] == sorted(order.index(s) for s in got)
+    assert sum(g == a.section for g, a in zip(got, ARTICLES)) >= len(ARTICLES) - 2
+
+
 def test_page_furniture_is_recognised_by_repetition_not_by_its_words(tmp_path):
     issue = make_issue(publication="稀土产业月度通讯")
     path = tmp_path / "other.pdf"

@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from kb.importer.split import ENUMERATOR, KNOWN_SECTIONS, SOURCE, TOC_SECTION
+from kb.importer.split import ENUMERATOR, KNOWN_SECTIONS, SOURCE, TOC_HEAD, TOC_SECTION
 from kb.importer.text import ends_sentence, join_fragments
 
 MARGIN_BAND = 0.11  # top and bottom share of the page where running headers and page numbers sit
@@ -26,6 +26,7 @@ SLOT = 3.0  # points: furniture repeats at the same height within this
 HEADING_SIZE = 1.2  # this much larger than body text: a title (`#`)
 SUBHEADING_SIZE = 1.06  # this much larger, or bold: a heading inside an article (`###`)
 BLOCK_START = re.compile(r"^[◎○●•◇◆■□▪]")
+LEADER = re.compile(r"\s*(?:[.·…]\s?){4,}\s*\d{1,3}\s*$")  # a contents entry's dot leader and page
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Layout:
     bold: bool
     edges: dict
     gap: float
+    sections: dict = field(default_factory=dict)  # page -> the section its running header names
 
 
 def _key(text):
@@ -73,7 +75,11 @@ def _key(text):
 
 
 def find_furniture(pages):
-    """(page, top, part index) of every running header, footer and page number."""
+    """(page, top, part index) of every running header, footer and page number.
+
+    A margin line is furniture when its text (digits aside) repeats at the same height on a quarter of
+    the pages; so is a short line at that height, or at a height just beside it where short lines
+    recur on as many pages (a section name printed under the bulletin's name)."""
     margin = []
     for number, page in enumerate(pages, start=1):
         band = MARGIN_BAND * page["height"]
@@ -90,10 +96,17 @@ def find_furniture(pages):
     for number, line, _, text in margin:
         if (round(line.top / SLOT), _key(text)) in repeated:
             slots[round(line.top / SLOT)] += 1
+    short_pages = defaultdict(set)
+    for number, line, _, text in margin:
+        if len(text) <= 25:
+            short_pages[round(line.top / SLOT)].add(number)
+    fixed = {s for s in slots if slots[s] >= need}
+    beside = {s for s, pages_ in short_pages.items() if len(pages_) >= need
+              and any(abs(s - f) <= 6 for f in fixed)}
     furniture = set()
     for number, line, i, text in margin:
         slot = round(line.top / SLOT)
-        near = [s for s in (slot - 1, slot, slot + 1) if slots[s] >= need]
+        near = {slot - 1, slot, slot + 1} & (fixed | beside)
         if (slot, _key(text)) in repeated or (near and len(text) <= 25):
             furniture.add((number, line.top, i))
     return furniture
@@ -109,6 +122,7 @@ def render(pages):
                 sizes[round(item.size, 1)] += len(item.text)
     body = max(sizes, key=sizes.get) if sizes else 10.0
     flow = []  # TextLine | TableBlock | ("section", name)
+    sections = {}
     known = set(KNOWN_SECTIONS) | _contents_sections(pages, furniture)
     for number, page in enumerate(pages, start=1):
         for item in page["items"]:
@@ -118,6 +132,7 @@ def render(pages):
                     name = re.sub(r"\s+", "", part[2])
                     if (number, item.top, i) in furniture and name in known:
                         flow.append(("section", name, number))
+                        sections.setdefault(number, name)
                 item.parts = [p for i, p in enumerate(item.parts) if (number, item.top, i) not in furniture]
                 if not item.parts:
                     continue
@@ -125,7 +140,42 @@ def render(pages):
             flow.append(item)
     mark_rows(flow)
     layout = _layout(flow, body)
-    return "\n".join(_emit(flow, layout)) + "\n"
+    layout.sections = sections
+    out, titles = _emit(flow, layout)
+    return "\n".join(_with_contents(out, titles, set(sections.values()))) + "\n"
+
+
+def _first_article(out, titles, names):
+    """The first title followed by text (cover and masthead lines are followed by other headings)."""
+    for k, (at, *_rest) in enumerate(titles):
+        following = [line for line in out[at + 1:at + 8] if line.strip() and line not in names]
+        if following and not following[0].startswith("#"):
+            return k
+    return None
+
+
+def _with_contents(out, titles, names):
+    """An issue printed without a contents page gets one made from its titles and running headers,
+    put before the first article: the splitter then cuts at the titles and leaves the cover alone.
+    A title takes its page's section; titles before the first named page take the first section."""
+    if not names or any(TOC_HEAD.match(line.lstrip("#").replace(" ", "")) for line in out[:300]):
+        return out  # printed with contents, or no sections to give (the contents reader needs them)
+    first = _first_article(out, titles, names)
+    if first is None:
+        return out
+    entries = titles[first:]
+    known = [section for *_, section in entries if section]
+    if not known:
+        return out
+    contents, current = ["目次", ""], None
+    for _, title, _, section in entries:
+        section = section or current or known[0]
+        if section != current:
+            contents += [f"◇ {section}", ""]
+            current = section
+        contents += [f"◎ {title}", ""]
+    at = entries[0][0]
+    return out[:at] + contents + out[at:]
 
 
 def _aligned(a, b):
@@ -317,18 +367,22 @@ def _continues(prev, line, layout):
 
 
 def _emit(flow, layout):
+    """Lines and tables to text lines; also the titles as (line index, title, page, section)."""
     out, para, heading, last_table = [], None, None, None
-
-    pending = []
+    pending, titles = [], []
 
     def flush(sections=True, force=False):
         nonlocal para, heading
         if para is not None:
-            out.extend(_split_source(para[1]))
+            out.extend(_split_source(LEADER.sub("", para[1])))
             out.append("")
         if heading is not None:
+            section = layout.sections.get(heading[2].page) if heading[0] == 1 else None
+            titles.append((len(out), heading[1], heading[2].page, section))
             out.append("#" * heading[0] + " " + heading[1])
             out.append("")
+            if section:  # the running header of the title's page names its section
+                out.extend([section, ""])
         ended = heading is not None or (para is not None and _split_source(para[1])[-1] != para[1]) \
             or (para is not None and SOURCE.match(para[1]))
         para = heading = None
@@ -381,7 +435,7 @@ def _emit(flow, layout):
         para = (item, text)
         last_table = None
     flush(force=True)
-    return out
+    return out, titles
 
 
 def _unmapped(text):

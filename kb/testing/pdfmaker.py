@@ -372,10 +372,11 @@ def render_issue(issue, path):
             _draw_furniture(canvas, doc, tracker, issue)
 
         doc.afterFlowable = after
-        doc.addPageTemplates([
-            PageTemplate(id="front", frames=[frame]),
-            PageTemplate(id="body", frames=[frame], onPageEnd=furniture),
-        ])
+        templates = [PageTemplate(id="front", frames=[frame]),
+                     PageTemplate(id="body", frames=[frame], onPageEnd=furniture)]
+        if not (issue.cover or issue.contents):
+            templates.reverse()  # no front matter: the body (with headers and footers) starts on page 1
+        doc.addPageTemplates(templates)
         doc.build(_story(issue, styles, frame_width, pages))
         if tracker.pages == pages:
             break
