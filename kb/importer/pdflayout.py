@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+from kb.importer.identity import read_issue_mark
 from kb.importer.split import ENUMERATOR, KNOWN_SECTIONS, SOURCE, TOC_HEAD, TOC_SECTION
 from kb.importer.text import ends_sentence, join_fragments
 
@@ -130,9 +131,13 @@ def render(pages):
                                                   for i in range(len(item.parts))):
                 for i, part in enumerate(item.parts):
                     name = re.sub(r"\s+", "", part[2])
-                    if (number, item.top, i) in furniture and name in known:
+                    if (number, item.top, i) not in furniture:
+                        continue
+                    if name in known:
                         flow.append(("section", name, number))
                         sections.setdefault(number, name)
+                    elif read_issue_mark(part[2]):  # `离子型稀土信息简报 2024年第1期`: the issue rules read it
+                        flow.append(("mark", part[2], number))
                 item.parts = [p for i, p in enumerate(item.parts) if (number, item.top, i) not in furniture]
                 if not item.parts:
                     continue
@@ -369,7 +374,7 @@ def _continues(prev, line, layout):
 def _emit(flow, layout):
     """Lines and tables to text lines; also the titles as (line index, title, page, section)."""
     out, para, heading, last_table = [], None, None, None
-    pending, titles = [], []
+    pending, titles, marked = [], [], False
 
     def flush(sections=True, force=False):
         nonlocal para, heading
@@ -395,7 +400,11 @@ def _emit(flow, layout):
 
     for item in flow:
         if isinstance(item, tuple):
-            pending.append(item[1])  # a section name from a running header: after the open paragraph
+            if item[0] == "mark" and not marked:
+                out[:0] = [item[1], ""]  # the first issue mark heads the text, as the first page's header
+                marked = True
+            else:
+                pending.append(item[1])  # a section or issue mark from a header: after the paragraph
             continue
         if isinstance(item, TableBlock):
             rows = [[_unmapped(cell) for cell in row] for row in item.rows]
