@@ -161,6 +161,9 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "READY").unlink(missing_ok=True)
+    for pattern in ("*.pdf", "*.gold.json", "*.txt", "manifest.json"):  # an earlier run's issues
+        for old in out.glob(pattern):
+            old.unlink()
     issues = issue_articles(args.content)
     if not issues:
         sys.exit(f"no bulletin issues under {args.content}")
