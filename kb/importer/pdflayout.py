@@ -9,7 +9,8 @@
   fit) continues on the next line unless that one is indented or set a paragraph space lower; each
   paragraph comes out as one line; a （来源：…） line glued to the end of a paragraph gets its own line;
 - tables: ruled tables come as tab-separated rows (a header row repeated on the next page is dropped);
-  lines whose parts line up with a neighbour's are rows of a table drawn without rules.
+  lines whose parts line up with a neighbour's are rows of a table drawn without rules (pdfrows.py);
+- an issue printed without a contents page gets one, made from its titles and running headers.
 """
 
 import re
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from kb.importer.identity import read_issue_mark
+from kb.importer.pdfrows import mark_rows
 from kb.importer.split import ENUMERATOR, KNOWN_SECTIONS, SOURCE, TOC_HEAD, TOC_SECTION
 from kb.importer.text import ends_sentence, join_fragments
 
@@ -143,7 +145,7 @@ def render(pages):
                     continue
                 item.text = " ".join(p[2] for p in item.parts)
             flow.append(item)
-    mark_rows(flow)
+    mark_rows([item for item in flow if isinstance(item, TextLine)])
     layout = _layout(flow, body)
     layout.sections = sections
     out, titles = _emit(flow, layout)
@@ -181,104 +183,6 @@ def _with_contents(out, titles, names):
         contents += [f"◎ {title}", ""]
     at = entries[0][0]
     return out[:at] + contents + out[at:]
-
-
-def _aligned(a, b):
-    """Do two lines split into parts share at least two column positions (left or right edges)?"""
-    hits = 0
-    for pa in a.parts:
-        if any(abs(pa[0] - pb[0]) < 4 or abs(pa[1] - pb[1]) < 4 for pb in b.parts):
-            hits += 1
-    return hits >= 2
-
-
-def mark_rows(flow):
-    """Lines in parts that line up with a neighbour's parts are rows of a table drawn without rules.
-    Per table: the columns start where the rows' parts start; a part is cut where another row's
-    column starts; a row line close under the one above continues it (text wrapped in its cells)."""
-    lines = [item for item in flow if isinstance(item, TextLine)]
-    for i, line in enumerate(lines):
-        if len(line.parts) < 2:
-            continue
-        neighbours = [lines[j] for j in (i - 1, i + 1) if 0 <= j < len(lines)]
-        if any(o.page == line.page and len(o.parts) >= 2 and _aligned(line, o) for o in neighbours):
-            line.row = True
-    for above, line in pairwise(lines):  # a lone wrapped cell under a row, away from the first column
-        if above.row and not line.row and len(line.parts) == 1 and line.page == above.page \
-                and line.top - above.bottom < 0.35 * line.size \
-                and any(abs(line.parts[0][0] - p[0]) < 4 for p in above.parts[1:]):
-            line.row = True
-    block = []
-    for line in [*lines, None]:
-        if line is not None and line.row and (not block or block[-1].page == line.page):
-            block.append(line)
-            continue
-        if block:
-            _read_table(block)
-        block = [line] if line is not None and line.row else []
-
-
-def _read_table(rows):
-    starts = []
-    for x0 in sorted(p[0] for row in rows for p in row.parts):
-        if not starts or x0 - starts[-1][-1] > 4:
-            starts.append([x0])
-        else:
-            starts[-1].append(x0)
-    columns = [min(group) for group in starts]
-    for row in rows:
-        row.parts = _split_at_columns(row.parts, columns)
-    previous = None
-    for row in rows:
-        gap = row.top - previous.bottom if previous is not None else None
-        if gap is not None and (gap < 0.35 * row.size
-                                or (gap < 0.6 * row.size and row.parts[0][0] > columns[0] + 4)):
-            _merge_parts(previous, row, columns)
-            row.parts, row.text = [], ""
-            continue
-        previous = row
-    for row in rows:
-        if not row.parts:
-            continue
-        cells = [""] * len(columns)
-        for x0, _, text in row.parts:
-            k = _column(columns, x0)
-            cells[k] = (cells[k] + " " + text).strip()
-        row.text = "\t".join(cells)
-
-
-def _column(columns, x0):
-    return max([i for i, start in enumerate(columns) if start <= x0 + 4] or [0])
-
-
-def _split_at_columns(parts, columns):
-    """Cut a part where a space in it sits at another row's column start (cells printed close together)."""
-    out = []
-    for part in parts:
-        x0, x1, text = part[0], part[1], part[2]
-        cuts = [(x, i) for x, i in (part[3] if len(part) > 3 else [])
-                if any(abs(x - start) <= 4 for start in columns if x0 + 4 < start < x1)]
-        last_x, last_i = x0, 0
-        for x, i in cuts:
-            out.append((last_x, x, text[last_i:i].strip()))
-            last_x, last_i = x, i
-        out.append((last_x, x1, text[last_i:].strip()))
-    return [p for p in out if p[2]]
-
-
-def _merge_parts(row, more, columns):
-    """Add the wrapped rest of some cells to the row above, each to the column it sits under."""
-    parts = {_column(columns, p[0]): list(p[:3]) for p in row.parts}
-    for x0, x1, text in more.parts:
-        k = _column(columns, x0)
-        if k not in parts:
-            parts[k] = [x0, x1, text]
-            continue
-        cell = parts[k][2]
-        glue = "" if cell.endswith(("-", "/")) or not (cell[-1:].isascii() and text[:1].isascii()) else " "
-        parts[k][2] = cell + glue + text
-    row.parts = [tuple(parts[k]) for k in sorted(parts)]
-    row.bottom = more.bottom
 
 
 def _layout(flow, body):
@@ -371,88 +275,104 @@ def _continues(prev, line, layout):
     return not indented
 
 
-def _emit(flow, layout):
-    """Lines and tables to text lines; also the titles as (line index, title, page, section)."""
-    out, para, heading, last_table = [], None, None, None
-    pending, titles, marked = [], [], False
+class _Writer:
+    """Writes the flow out as text, one open paragraph or heading at a time."""
 
-    def flush(sections=True, force=False):
-        nonlocal para, heading
+    def __init__(self, layout):
+        self.layout = layout
+        self.out = []
+        self.titles = []  # (line index, title, page, section)
+        self.para = None  # (last line, text)
+        self.heading = None  # (level, text, last line)
+        self.pending = []  # header signals waiting for the open paragraph to end
+        self.marked = False
+        self.last_table = None
+
+    def flush(self, signals=True, force=False):
+        """Write the open paragraph or heading; then the waiting header signals, once it ended an
+        article (a source line), a title was written, or `force`."""
+        para, heading, out = self.para, self.heading, self.out
+        ended = heading is not None
         if para is not None:
-            out.extend(_split_source(LEADER.sub("", para[1])))
-            out.append("")
+            lines = _split_source(LEADER.sub("", para[1]))
+            out.extend([*lines, ""])
+            ended = bool(SOURCE.match(lines[-1]))
         if heading is not None:
-            section = layout.sections.get(heading[2].page) if heading[0] == 1 else None
-            titles.append((len(out), heading[1], heading[2].page, section))
-            out.append("#" * heading[0] + " " + heading[1])
-            out.append("")
+            section = self.layout.sections.get(heading[2].page) if heading[0] == 1 else None
+            self.titles.append((len(out), heading[1], heading[2].page, section))
+            out.extend(["#" * heading[0] + " " + heading[1], ""])
             if section:  # the running header of the title's page names its section
                 out.extend([section, ""])
-        ended = heading is not None or (para is not None and _split_source(para[1])[-1] != para[1]) \
-            or (para is not None and SOURCE.match(para[1]))
-        para = heading = None
-        if not sections or not (ended or force):
-            return
-        for name in pending:
-            if out[-2:-1] != [name]:
-                out.extend([name, ""])
-        pending.clear()
+        self.para = self.heading = None
+        if signals and (ended or force):
+            for name in self.pending:
+                if out[-2:-1] != [name]:
+                    out.extend([name, ""])
+            self.pending.clear()
 
-    for item in flow:
-        if isinstance(item, tuple):
-            if item[0] == "mark" and not marked:
-                out[:0] = [item[1], ""]  # the first issue mark heads the text, as the first page's header
-                marked = True
-            else:
-                pending.append(item[1])  # a section or issue mark from a header: after the paragraph
-            continue
-        if isinstance(item, TableBlock):
-            rows = [[_unmapped(cell) for cell in row] for row in item.rows]
-            continued = last_table is not None and last_table.page == item.page - 1 and para is None \
-                and heading is None and rows and last_table.rows and len(rows[0]) == len(last_table.rows[0])
-            flush(sections=not continued, force=not continued)
-            if continued:
-                if item.rows[0] == last_table.rows[0]:
-                    rows = rows[1:]  # the header row printed again on a continued table
-                while out and not out[-1]:
-                    out.pop()
-            out.extend("\t".join(cell.replace("\n", " ") for cell in row) for row in rows)
-            out.append("")
-            last_table = item
-            continue
+    def signal(self, kind, text):
+        if kind == "mark" and not self.marked:
+            self.out[:0] = [text, ""]  # the first issue mark heads the text, as the first page's header
+            self.marked = True
+        else:
+            self.pending.append(text)
+
+    def table(self, item):
+        rows = [[_unmapped(cell).replace("\n", " ") for cell in row] for row in item.rows]
+        last = self.last_table
+        continued = last is not None and last.page == item.page - 1 and self.para is None \
+            and self.heading is None and rows and last.rows and len(rows[0]) == len(last.rows[0])
+        self.flush(signals=not continued, force=not continued)
+        if continued:
+            if item.rows[0] == last.rows[0]:
+                rows = rows[1:]  # the header row printed again on a continued table
+            while self.out and not self.out[-1]:
+                self.out.pop()
+        self.out.extend("\t".join(row) for row in rows)
+        self.out.append("")
+        self.last_table = item
+
+    def line(self, item):
         text = _unmapped(item.text.replace("\xa0", " ")).strip()
         if not text:
-            continue
-        level = _heading_level(item, layout)
+            return
+        level = _heading_level(item, self.layout)
+        heading = self.heading
         if level:
-            if para is not None:
-                flush()
             if heading is not None and heading[0] == level and abs(heading[2].size - item.size) < 0.5 \
                     and item.page == heading[2].page and item.top - heading[2].bottom < 0.8 * item.size:
-                heading = (level, join_fragments(heading[1], text), item)
-                continue
-            flush()
-            heading = (level, text, item)
-            last_table = None
-            continue
-        if heading is not None:
-            flush()
-        if para is not None and _continues(para[0], item, layout):
-            para = (item, join_fragments(para[1], text))
-            continue
-        flush()
-        para = (item, text)
-        last_table = None
-    flush(force=True)
-    return out, titles
+                self.heading = (level, join_fragments(heading[1], text), item)  # a title over two lines
+                return
+            self.flush()
+            self.heading, self.last_table = (level, text, item), None
+            return
+        if self.para is not None and heading is None and _continues(self.para[0], item, self.layout):
+            self.para = (item, join_fragments(self.para[1], text))
+            return
+        self.flush()
+        self.para, self.last_table = (item, text), None
+
+
+def _emit(flow, layout):
+    """Lines and tables to text lines; also the titles as (line index, title, page, section)."""
+    writer = _Writer(layout)
+    for item in flow:
+        if isinstance(item, tuple):
+            writer.signal(item[0], item[1])
+        elif isinstance(item, TableBlock):
+            writer.table(item)
+        else:
+            writer.line(item)
+    writer.flush(force=True)
+    return writer.out, writer.titles
 
 
 def _unmapped(text):
-    """Glyphs the PDF gives no Unicode for come out as `(cid:N)`: at a line start it is a bullet."""
-    if "(cid:" not in text:
+    """A glyph the PDF gives no Unicode for (U+FFFD): at a line start it is a bullet, elsewhere noise."""
+    if "\ufffd" not in text:
         return text
-    text = re.sub(r"^\s*\(cid:\d+\)\s*", "• ", text)
-    return re.sub(r"\(cid:\d+\)", "", text)
+    text = re.sub(r"^\s*\ufffd+\s+", "• ", text)
+    return text.replace("\ufffd", "")
 
 
 def _split_source(text):
