@@ -76,7 +76,7 @@ def _open_tables(data, path):
                             hint="pip install pdfplumber") from None
     try:
         return pdfplumber.open(io.BytesIO(data))
-    except Exception:  # pdfminer raises many types for damaged or encrypted files
+    except Exception:  # noqa: BLE001 - pdfminer raises many types for damaged or encrypted files
         raise BulletinError("PDF 无法读取 the PDF cannot be read", path=path, hint=DAMAGED) from None
 
 
@@ -138,18 +138,24 @@ def _read_pages(data, path):
                             hint="import one issue at a time")
     try:
         for index in range(len(doc)):
-            page = doc[index]
-            try:
-                chars = _page_chars(page)
-                height, width = page.get_height(), page.get_width()
-                ruled = bool(chars) and _ruled(page)
-            finally:
-                page.close()
+            try:  # the libraries meet the file here; a damaged page raises anything
+                page = doc[index]
+                try:
+                    chars = _page_chars(page)
+                    height, width = page.get_height(), page.get_width()
+                    ruled = bool(chars) and _ruled(page)
+                finally:
+                    page.close()
+                tables = []
+                if ruled:
+                    plumber = plumber or _open_tables(data, path)
+                    tables = _tables(plumber.pages[index])
+            except BulletinError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise BulletinError(f"PDF 无法读取 the PDF cannot be read (page {index + 1}: "
+                                    f"{type(exc).__name__})", path=path, hint=DAMAGED) from None
             chars_seen += sum(1 for c in chars if c["text"].strip())
-            tables = []
-            if ruled:
-                plumber = plumber or _open_tables(data, path)
-                tables = _tables(plumber.pages[index])
             boxes = [t.bbox for t in tables]
             free = [c for c in chars if not any(_inside(c, box) for box in boxes)]
             number = index + 1
@@ -158,11 +164,6 @@ def _read_pages(data, path):
                       for t in tables]
             items.sort(key=lambda item: item.top)
             pages.append({"height": height, "width": width, "items": items})
-    except BulletinError:
-        raise
-    except Exception as exc:
-        raise BulletinError(f"PDF 无法读取 the PDF cannot be read ({type(exc).__name__})", path=path,
-                            hint=DAMAGED) from None
     finally:
         if plumber is not None:
             plumber.close()
@@ -257,6 +258,7 @@ def _lines(chars, page, height):
         fonts = Counter(c.get("font", "") for c in members)
         lines.append(TextLine(page, top, bottom, members[0]["x0"], max(c["x1"] for c in members), main,
                               text, bold, _first_word_width(members, main), parts,
+                              first_char=members[0]["x1"] - members[0]["x0"],
                               font=max(fonts, key=fonts.get),
                               scripts=any(c["size"] <= SCRIPT_SIZE * main for c in members)))
     return lines
@@ -334,7 +336,7 @@ def _cell_text(chars, bbox, page, height):
             continue
         prev = lines[i - 1]
         first = piece[:1]
-        full = prev.x1 + line.first_width > right - 0.5
+        full = prev.x1 + line.first_char > right - 0.5  # the next character would not have fitted
         if full or text.endswith(("-", "/", "—")) or not (text[-1].isascii() and first.isascii()):
             text += piece  # broken inside a word, after a hyphen, or Chinese: no space was lost
         else:

@@ -44,8 +44,9 @@ class TextLine:
     size: float
     text: str
     bold: bool = False
-    first_width: float = 0.0
+    first_width: float = 0.0  # of the first word: would it have fitted on the line above?
     parts: list = field(default_factory=list)  # (x0, x1, text, narrow gaps) pieces split at wide gaps
+    first_char: float = 0.0  # width of the first character: was the line above full?
     font: str = ""
     row: bool = False  # a row of a table drawn without rules: its parts are cells
     scripts: bool = False  # has sub- or superscripts (some renderers then open the line spacing)
@@ -347,7 +348,10 @@ class _Writer:
             self.heading, self.last_table = (level, text, item), None
             return
         if self.para is not None and heading is None and _continues(self.para[0], item, self.layout):
-            self.para = (item, join_fragments(self.para[1], text))
+            prev = self.para[0]
+            right = self.layout.edges.get(prev.page, self.layout.edges[None])[1]
+            at_space = prev.x1 + item.first_char < right - 0.5 and text[:1].isascii() and text[:1].isalnum()
+            self.para = (item, self.para[1] + " " + text if at_space else join_fragments(self.para[1], text))
             return
         self.flush()
         self.para, self.last_table = (item, text), None
