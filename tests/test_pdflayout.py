@@ -142,3 +142,11 @@ def test_rows_of_a_table_without_rules_line_up_and_wrapped_cells_rejoin():
         "1\t20250311-T-469\t稀土永磁体试验方法\t",
         "2\t20250312-T-469\t化学分析方法\tGB/T 4138-2015",
     ]
+
+
+def test_a_word_hyphenated_at_the_line_end_is_one_word_and_a_number_keeps_its_hyphen():
+    lines = [line(1, 100, "the Distinguished Encoding Rules (DER) manip-"),
+             line(1, 117, "ulation, and the plan numbered 20220747-T-"),
+             line(1, 134, "469 is new.", x1=LEFT + 60), *body(1, top=200, lines=9)]
+    text = render([page(*lines)])
+    assert "(DER) manipulation, and the plan numbered 20220747-T-469 is new." in text

@@ -26,6 +26,7 @@ from itertools import pairwise
 from kb.errors import BulletinError
 from kb.importer.pdflayout import TableBlock, TextLine, render
 
+WORD_GAP = 0.15  # a gap this many characters wide is a space between words
 PART_GAP = 1.5  # a gap this many characters wide splits a line into parts (columns, header sides)
 SCRIPT_SIZE = 0.86  # a character this much smaller than its line is a super- or subscript
 BOLD_FONT = re.compile(r"bold|heavy|black|semibold|demi|simhei|黑体", re.IGNORECASE)
@@ -96,8 +97,10 @@ def _page_chars(page):
             if raw.FPDFText_IsGenerated(handle, i) or abs(raw.FPDFText_GetCharAngle(handle, i)) > 0.01:
                 continue
             code = raw.FPDFText_GetUnicode(handle, i)
-            code = 0x2D if code == 2 else code  # PDFium reports a hyphen that ends a line as U+0002
-            text = chr(code) if code and not raw.FPDFText_HasUnicodeMapError(handle, i) else "\ufffd"
+            if code == 2 or raw.FPDFText_IsHyphen(handle, i):
+                text = "-"  # PDFium reports a hyphen that ends a line as U+0002
+            else:
+                text = chr(code) if code and not raw.FPDFText_HasUnicodeMapError(handle, i) else "\ufffd"
             if text in "\r\n\x00" or (not text.strip() and text not in " \u3000\xa0"):
                 continue
             raw.FPDFText_GetLooseCharBox(handle, i, rect)
@@ -268,7 +271,7 @@ def _first_word_width(members, size):
     """How wide the line's first word is: a Latin word up to a space, or one Chinese character."""
     end = members[0]
     for prev, char in pairwise(members):
-        if not (prev["text"].isascii() and char["text"].isascii()) or char["x0"] - prev["x1"] > 0.2 * size:
+        if not (prev["text"].isascii() and char["text"].isascii()) or char["x0"] - prev["x1"] > WORD_GAP * size:
             break
         end = char
     return end["x1"] - members[0]["x0"]
@@ -284,7 +287,7 @@ def _parts(members, size, base, height, spaces, top, bottom):
             if gap > PART_GAP * size:
                 parts.append((start, last["x1"], text.strip(), gaps))
                 text, start, gaps = "", char["x0"], []
-            elif not text.endswith(" ") and (gap > 0.2 * size or any(
+            elif not text.endswith(" ") and (gap > WORD_GAP * size or any(
                     last["x1"] - 1 <= s["x0"] and s["x1"] <= char["x0"] + 1 and top - 1 <= s["top"] <= bottom
                     for s in spaces)):
                 text += " "

@@ -351,7 +351,14 @@ class _Writer:
             prev = self.para[0]
             right = self.layout.edges.get(prev.page, self.layout.edges[None])[1]
             at_space = prev.x1 + item.first_char < right - 0.5 and text[:1].isascii() and text[:1].isalnum()
-            self.para = (item, self.para[1] + " " + text if at_space else join_fragments(self.para[1], text))
+            before = self.para[1]
+            if before.endswith("-"):  # broken after a hyphen: nothing between the pieces
+                if re.search(r"[a-z]-$", before) and text[:1].islower():
+                    before = before[:-1]  # a Latin word hyphenated at the line end
+                joined = before + text
+            else:
+                joined = before + " " + text if at_space else join_fragments(before, text)
+            self.para = (item, joined)
             return
         self.flush()
         self.para, self.last_table = (item, text), None
