@@ -271,7 +271,8 @@ def _first_word_width(members, size):
     """How wide the line's first word is: a Latin word up to a space, or one Chinese character."""
     end = members[0]
     for prev, char in pairwise(members):
-        if not (prev["text"].isascii() and char["text"].isascii()) or char["x0"] - prev["x1"] > WORD_GAP * size:
+        latin = prev["text"].isascii() and char["text"].isascii()
+        if not latin or char["x0"] - prev["x1"] > WORD_GAP * size:
             break
         end = char
     return end["x1"] - members[0]["x0"]
