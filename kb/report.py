@@ -21,10 +21,17 @@ CHANGE_LABELS = {
     "issuer": "发文机关", "published": "发布日期", "effective": "施行日期", "validity": "时效性",
 }
 NO_SECTION = "（无栏目）"
+READERS = {"pdf": "PDF（直接读取版面）", "markdown": "Markdown 转换稿", "text": "纯文本"}
 
 
 def type_label(kind):
     return TYPE_LABELS.get(kind, kind)
+
+
+def reader_label(result):
+    """How the file was read: the PDF itself, a PDF-to-Markdown converter's text, or plain text."""
+    reader = getattr(result, "reader", None)
+    return READERS.get(reader, reader or "")
 
 
 def drop_label(reason):
@@ -81,7 +88,7 @@ def action_summary(write_report):
 
 
 def import_report(result, write_report, dry_run=False):
-    lines = [f"== {result.path}"]
+    lines = [f"== {result.path}", f"读取方式：{reader_label(result)}"]
     issue = result.issue
     if issue.slug == "documents":
         lines.append("单篇文件 → content/documents/")
@@ -140,7 +147,8 @@ def import_report(result, write_report, dry_run=False):
 def import_json(results, reports, failures, content_dir, dry_run):
     documents, warnings, issues, stale, errors = [], list(failures), [], [], list(failures)
     for result, report in zip(results, reports):
-        issues.append({**result.issue.as_dict(), "file": result.path, "found_in": result.issue.found_in})
+        issues.append({**result.issue.as_dict(), "file": result.path, "found_in": result.issue.found_in,
+                       "reader": getattr(result, "reader", None)})
         warnings.extend(result.warnings)
         errors.extend(f"{result.path}: {e}" for e in result.errors)
         if report is None:

@@ -51,12 +51,15 @@ def test_hand_edited_files_are_skipped_unless_forced(config):
 def test_bad_inputs_get_clear_messages(config, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_bytes(b"")
-    binary = tmp_path / "scan.pdf"
-    binary.write_bytes(b"%PDF-1.4\x00\x00\x01\x02" * 50)
-    result = run(config, "import", str(empty), str(binary), str(tmp_path / "missing.txt"))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(b"%PDF-1.4\x00\x00\x01\x02" * 50)
+    binary = tmp_path / "photo.jpg"
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" * 50)
+    result = run(config, "import", str(empty), str(broken), str(binary), str(tmp_path / "missing.txt"))
     assert result.exit_code == 1
     assert "empty.txt: the file is empty" in result.output
-    assert "scan.pdf: this looks like a binary file" in result.output
+    assert "broken.pdf: PDF 无法读取 the PDF cannot be read" in result.output
+    assert "photo.jpg: this looks like a binary file" in result.output
     assert "missing.txt: no such file" in result.output
     assert "Traceback" not in result.output
 

@@ -1,7 +1,7 @@
 """/admin: upload a raw issue, review the dry run, write it, update or rebuild the index.
 
 Off unless the operator sets an admin token (KB_ADMIN_TOKEN).  Every form
-carries a per-session CSRF token; uploads have a size limit and must be text.
+carries a per-session CSRF token; uploads have a size limit and must be a text-layer PDF or text.
 Index jobs run in a background thread so searches keep answering.
 """
 
@@ -16,12 +16,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from kb.content import plan_writes, write_files
 from kb.errors import KbError
-from kb.importer import import_text
-from kb.importer.text import decode
+from kb.importer import import_text, read_source
 from kb.indexer import rebuild, update
 from kb.indexer import status as index_status
 from kb.report import (
-    action_summary, counts_by_section, drop_label, index_progress, index_summary, issue_label, review_rows,
+    action_summary, counts_by_section, drop_label, index_progress, index_summary, issue_label, reader_label,
+    review_rows,
 )
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -97,14 +97,14 @@ def home():
 def _page(status=200, **values):
     values.setdefault("report", None)
     plan = values.get("plan")
-    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label,
+    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label, reader_label=reader_label,
                   plan_summary=action_summary(plan) if plan else "")
     return render_template("admin.html", job=_job_state(), **values), status
 
 
-def _review(text, name, issue_no, replace=False, force=False):
+def _review(text, name, issue_no, replace=False, force=False, reader=None):
     """Import a staged text (nothing written) and plan its writes: (result, plan, writes)."""
-    result = import_text(text, name, issue=issue_no or None)
+    result = import_text(text, name, issue=issue_no or None, reader=reader)
     if result.errors:
         return result, None, []
     plan, writes = plan_writes(result.articles, _config().content_dir, force=force, replace=replace)
@@ -121,12 +121,12 @@ def upload():
     uploaded = request.files.get("issue")
     issue_no = request.form.get("issue_no", "").strip()
     if uploaded is None or not uploaded.filename:
-        return _page(400, error="请选择一个文本文件")
+        return _page(400, error="请选择一个 PDF 或文本文件")
     name = Path(uploaded.filename).name
     data = uploaded.read()
     try:
-        text = decode(data, name)
-        result, plan, _ = _review(text, name, issue_no)
+        text, reader = read_source(data, name)  # a PDF is read here; its text is what gets staged
+        result, plan, _ = _review(text, name, issue_no, reader=reader)
     except KbError as exc:
         return _page(400, error=exc.describe(), issue_no=issue_no)
     if result.errors:
@@ -135,6 +135,7 @@ def upload():
     ticket = secrets.token_urlsafe(16)
     (_staging() / f"{ticket}.txt").write_text(text, encoding="utf-8")
     (_staging() / f"{ticket}.name").write_text(name, encoding="utf-8")
+    (_staging() / f"{ticket}.reader").write_text(result.reader, encoding="utf-8")
     return _page(report=result, plan=plan, rows=review_rows(result, plan), sections=counts_by_section(result),
                  ticket=ticket, issue_no=issue_no, must_confirm=_replaces(plan) or bool(plan.stale))
 
@@ -148,10 +149,13 @@ def confirm():
     if not staged.exists():
         return _page(400, error="上传已过期，请重新上传")
     name = (_staging() / f"{ticket}.name").read_text(encoding="utf-8")
+    reader_file = _staging() / f"{ticket}.reader"
+    reader = reader_file.read_text(encoding="utf-8") if reader_file.exists() else None
     replace, force = request.form.get("replace") == "1", request.form.get("force") == "1"
     try:
         result, plan, writes = _review(staged.read_text(encoding="utf-8"), name,
-                                       request.form.get("issue_no", "").strip(), replace=replace, force=force)
+                                       request.form.get("issue_no", "").strip(), replace=replace, force=force,
+                                       reader=reader)
         if result.errors:
             return _page(400, error="；".join(result.errors))
         if _replaces(plan) and request.form.get("confirmed") != "1":
@@ -161,6 +165,7 @@ def confirm():
         return _page(400, error=exc.describe())
     staged.unlink(missing_ok=True)
     (_staging() / f"{ticket}.name").unlink(missing_ok=True)
+    reader_file.unlink(missing_ok=True)
     message = (f"已写入 content/{result.issue.slug}/（{issue_label(result.issue)}）：{action_summary(plan)}。"
                "下一步：更新索引，新文章才能检索到。")
     return _page(message=message)

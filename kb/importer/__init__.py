@@ -9,6 +9,7 @@ write it.  One title is one article per issue.  Nothing here writes files: conte
 the staff member has seen the review (report.py; flags from importer/review.py).
 """
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from kb.importer.identity import (
     title_key,
 )
 from kb.importer.legal import HEADER_END, read_document_header
+from kb.importer.pdf import is_pdf, read_pdf
 from kb.importer.review import article_flags
 from kb.importer.split import (
     find_toc_head,
@@ -43,7 +45,7 @@ from kb.importer.split import (
 from kb.importer.text import decode
 from kb.models import Article, IssueInfo
 
-__all__ = ["ImportResult", "import_file", "import_text", "make_id", "slug_for"]
+__all__ = ["ImportResult", "import_file", "import_text", "make_id", "read_source", "slug_for"]
 
 
 @dataclass
@@ -57,6 +59,7 @@ class ImportResult:
     warnings: list = field(default_factory=list)  # about the whole file, in Chinese
     errors: list = field(default_factory=list)  # why this file must not be written, in Chinese
     flags: dict = field(default_factory=dict)  # article id -> flag codes (importer/review.py)
+    reader: str = "text"  # pdf | markdown | text: what read the file (see read_source)
 
     def summary(self):
         by_reason = Counter(reason for _, reason, _ in self.dropped)
@@ -88,16 +91,36 @@ def import_file(path, kind="auto", issue=None):
         raise BulletinError("is a folder, not a file", path=path) from None
     except OSError as exc:
         raise BulletinError(f"cannot be read: {exc.strerror}", path=path) from None
-    return import_text(decode(data, path), str(path), kind=kind, issue=issue)
+    text, reader = read_source(data, path)
+    return import_text(text, str(path), kind=kind, issue=issue, reader=reader)
 
 
-def import_text(text, path="issue.txt", kind="auto", issue=None):
+def read_source(data, path="issue.txt"):
+    """Bytes of an uploaded or saved issue to (text, reader): a PDF is read by kb/importer/pdf.py."""
+    if is_pdf(data):
+        return read_pdf(data, path), "pdf"
+    text = decode(data, path)
+    return text, detect_reader(text)
+
+
+MARKDOWN_SIGNS = re.compile(r"^(?:#{1,6}\s+\S|\|.*\|\s*$|<!--)", re.M)
+
+
+def detect_reader(text):
+    """`markdown` when a PDF-to-Markdown converter made the text (headings, pipe tables), else `text`."""
+    return "markdown" if len(MARKDOWN_SIGNS.findall(text[:200000])) >= 3 else "text"
+
+
+def import_text(text, path="issue.txt", kind="auto", issue=None, reader=None):
     """`issue` (`2020-11`) names the issue when the text does not, or overrides what it says."""
     if kind == "auto":
         kind = "bulletin" if is_bulletin(text) else "document"
     if kind == "document":
-        return import_document(text, path)
-    return import_bulletin(text, path, issue=issue)
+        result = import_document(text, path)
+    else:
+        result = import_bulletin(text, path, issue=issue)
+    result.reader = reader or detect_reader(text)
+    return result
 
 
 def apply_issue_arg(info, issue, result):
