@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from conftest import SEEDS
+from conftest import BULLETIN
 
 ADMIN = {"Authorization": "Bearer s3cret-token"}
 
@@ -119,7 +119,7 @@ def test_admin_upload_review_confirm_and_update(client, app, tmp_path):
     client.post("/admin/login", data={"token": "s3cret-token"})
     page = client.get("/admin/").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    raw = (SEEDS / "004_39445f6e3ed9601d.txt").read_bytes()
+    raw = BULLETIN.read_bytes()
     review = client.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(raw), "2024-01.txt")},
                          content_type="multipart/form-data").get_data(as_text=True)
     assert "预览结果" in review and "专利简介" in review
