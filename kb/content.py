@@ -2,7 +2,7 @@
 
 import hashlib
 import os
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,12 @@ from kb.frontmatter import dump_frontmatter, parse_frontmatter
 from kb.models import Article
 
 HASH_FIELD = "imported_hash"
+ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")  # what make_id() gives: the URL and file name
+
+
+def is_valid_id(text):
+    """True when `text` has the shape of an article id (checked before any lookup)."""
+    return isinstance(text, str) and ID_SHAPE.fullmatch(text) is not None
 
 
 def render(article):
@@ -136,7 +142,7 @@ def article_path(content_dir, article):
 
 def safe_article_path(content_dir, article_id):
     """The file of an id, or None: ids never reach outside content/."""
-    if not article_id or "/" in article_id or "\\" in article_id or article_id.startswith("."):
+    if not is_valid_id(article_id):  # never a pattern: `*` or `**` would match any article
         return None
     root = Path(content_dir).resolve()
     for path in root.glob(f"*/{article_id}.md"):
@@ -189,19 +195,7 @@ def plan_writes(articles, content_dir, force=False, planned=None):
 
 
 def write_files(writes):
-    """Write every file to a temporary sibling first, then move all into place."""
-    staged = []
-    try:
-        for path, text in writes:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            staged.append((tmp, path))
-    except OSError as exc:
-        for tmp, _ in staged:
-            os.unlink(tmp)
-        raise KbError(f"cannot write into {exc.filename or 'the content folder'}: {exc.strerror}",
-                      hint="check the folder exists and is writable; nothing was changed") from None
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    """Write every file or none (staged beside content/, moved in under a journal: kb.journal)."""
+    from kb.journal import commit
+
+    commit(writes)

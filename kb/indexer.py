@@ -7,30 +7,29 @@ live index as it was.  update() changes only what changed.  A lock file keeps
 two builds from running at once.
 """
 
-import fcntl
 import json
 import multiprocessing
 import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
+from kb import storage
 from kb.analysis import segmenter
 from kb.columns import column_texts
 from kb.content import file_hash, iter_paths, read_article, stamps
-from kb.errors import IndexBusyError, IndexMissingError, KbError
+from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
 
-CURRENT = "current"
-BUILDS = "builds"
-STATE = "state.json"
+CURRENT = storage.CURRENT
+BUILDS = storage.BUILDS
+STATE = storage.STATE
 
 
 def to_document(article):
@@ -88,20 +87,10 @@ def live_dir(config):
     return target if target is not None and whoosh_index.exists_in(str(target)) else None
 
 
-@contextmanager
-def build_lock(config):
-    root = Path(config.index_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / ".lock", "w")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusyError("the index is busy: another build or update is running",
-                                 path=root, hint="wait for it to finish, then try again") from None
-        yield
-    finally:
-        handle.close()
+def build_lock(config, command="build", say=None):
+    """The index's build lock (kb.storage.build_lock); leftovers of an interrupted run are cleaned
+    once it is held."""
+    return storage.build_lock(config.index_dir, command, say)
 
 
 PARALLEL_FROM = 1000  # documents in a build; below this, forking writers costs more than it saves
@@ -148,12 +137,16 @@ def rebuild(config, progress=None, fail_after=None):
     say = progress or (lambda msg: None)
     started = time.time()
     segmenter(config.userdict)
-    with build_lock(config):
+    with build_lock(config, "build", say):
         root = Path(config.index_dir)
-        builds = root / BUILDS
-        builds.mkdir(parents=True, exist_ok=True)
-        target = builds / f"{time.time_ns()}"
-        target.mkdir()
+        storage.clean(root, say)
+        try:
+            builds = root / BUILDS
+            builds.mkdir(parents=True, exist_ok=True)
+            target = builds / f"{time.time_ns()}"
+            target.mkdir()
+        except OSError as exc:
+            raise storage.disk_error(exc, root) from None
         problems, count = [], 0
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
@@ -176,33 +169,18 @@ def rebuild(config, progress=None, fail_after=None):
             if indexed != count:
                 raise KbError(f"the new index holds {indexed} documents, not {count}: a writer "
                               "process failed", path=target, hint="run the build again with KB_INDEX_PROCS=1")
+            storage.swap(root, target)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise storage.disk_error(exc, target) from None
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        _swap(root, target)
         stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems,
                  "processes": procs}
-        _write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
-                            "seconds": stats["seconds"]})
+        storage.write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
+                                   "seconds": stats["seconds"]})
         return stats
-
-
-def _swap(root, target):
-    link = root / CURRENT
-    old = link.resolve() if link.is_symlink() else None
-    tmp = root / f".current-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(Path(BUILDS) / target.name)
-    os.replace(tmp, link)
-    if old and old != target.resolve():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_state(root, state):
-    tmp = root / f".{STATE}.tmp"
-    tmp.write_text(json.dumps(state, ensure_ascii=False))
-    os.replace(tmp, root / STATE)
 
 
 def ensure_index(config, progress=None):
@@ -302,12 +280,20 @@ def _tidy(ix):
     return len(due)
 
 
-def update(config):
+def update(config, progress=None):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
     if live_dir(config) is None:
-        return rebuild(config)
-    with build_lock(config):
+        return rebuild(config, progress)
+    try:
+        return _update(config, progress, started)
+    except OSError as exc:  # Whoosh's commit is atomic: the live index is the one before the update
+        raise storage.disk_error(exc, config.index_dir) from None
+
+
+def _update(config, progress, started):
+    with build_lock(config, "update", progress):
+        storage.clean(config.index_dir, progress)
         ix = open_live(config)
         on_disk = _stamps_meanwhile(config, ix)
         segmenter(config.userdict)
@@ -339,16 +325,23 @@ def update(config):
 
 
 def status(config):
+    """Documents, last build, what is stale, who holds the lock and what interrupted runs left."""
+    root = Path(config.index_dir)
+    owner = storage.lock_owner(root)
+    running = {"running": f"{owner.get('command')} (pid {owner.get('pid')}, since {owner.get('started')})"} \
+        if owner else {}
+    left = [] if owner else [str(path) for path in storage.leftovers(root)]
+    extra = {**running, "leftovers": left}
     live = live_dir(config)
     if live is None:
-        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet"}
+        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet",
+                **extra}
     ix = open_live(config, live)
     changed, removed = _changes(config, ix, _stamps_meanwhile(config, ix))
-    state_file = Path(config.index_dir) / STATE
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state = storage._state(root)
     return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
             "changed_or_new": len(changed), "removed": len(removed),
-            "stale": bool(changed or removed)}
+            "stale": bool(changed or removed), **extra}
 
 
 def open_live(config, target=None):

@@ -2,23 +2,31 @@
 
 import os
 import secrets
+from datetime import timedelta
 
 from flask import Flask
 
 from kb.config import load_config
+from kb.journal import recover
+from webui.sessions import SESSION_SECONDS, SessionInterface
 
 
 def create_app(config=None):
     """Build the Flask app for `config` (defaults plus KB_* variables when None)."""
     config = config or load_config(os.environ)
+    recover(config.content_dir)  # finish or roll back an import a crash interrupted
     app = Flask(__name__)
     app.config["KB"] = config
     app.config["SECRET_KEY"] = os.environ.get("KB_SECRET_KEY") or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies  # else Secure whenever HTTPS is seen
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=SESSION_SECONDS)
 
     from webui import admin, errors, views
+
+    app.session_interface = SessionInterface()
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)
