@@ -32,6 +32,18 @@ BUILDS = storage.BUILDS
 STATE = storage.STATE
 
 
+MAX_INDEXED_CHARS = 1_000_000  # of one article's body: bounds a build's memory (a 50 MB text needs GBs)
+
+
+def indexed_body(body):
+    """The part of a body that is indexed and stored: all of it up to MAX_INDEXED_CHARS, else cut at
+    the last paragraph break before the limit.  The file in content/ keeps every character."""
+    if len(body) <= MAX_INDEXED_CHARS:
+        return body
+    cut = body.rfind("\n", MAX_INDEXED_CHARS // 2, MAX_INDEXED_CHARS)
+    return body[:cut if cut > 0 else MAX_INDEXED_CHARS]
+
+
 def to_document(article):
     """One Article as the dict of fields Whoosh indexes."""
     patents = [p.get("number", "") for p in article.patents if isinstance(p, dict)]
@@ -49,7 +61,8 @@ def to_document(article):
     return {
         "id": article.id,
         "title": article.title,
-        "body": article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else ""),
+        "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body
+                                             else "")),
         "type": article.type,
         "section": article.section or "",
         "source": article.source or "",
@@ -123,10 +136,12 @@ def _stop_writer(writer):
         task.join()
 
 
-def _read_all(paths, problems):
+def _read_all(paths, problems, notes=None):
     for path in paths:
         try:
             article = read_article(path)
+            if notes is not None and len(article.body) > MAX_INDEXED_CHARS:
+                notes.append(f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {MAX_INDEXED_CHARS:,} 个可以搜索")
             yield to_document(article)
         except KbError as exc:
             problems.append(exc.describe())
@@ -147,14 +162,14 @@ def rebuild(config, progress=None, fail_after=None):
             target.mkdir()
         except OSError as exc:
             raise storage.disk_error(exc, root) from None
-        problems, count = [], 0
+        problems, notes, count = [], [], 0
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
         try:
             ix = whoosh_index.create_in(str(target), make_schema())
             writer = _open_writer(ix, procs, len(paths))
             try:
-                for document in _read_all(paths, problems):
+                for document in _read_all(paths, problems, notes):
                     writer.add_document(**document)
                     count += 1
                     if fail_after is not None and count >= fail_after:
@@ -178,6 +193,8 @@ def rebuild(config, progress=None, fail_after=None):
             raise
         stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems,
                  "processes": procs}
+        if notes:
+            stats["truncated"] = notes
         storage.write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
                                    "seconds": stats["seconds"]})
         return stats

@@ -60,9 +60,17 @@ def is_bulletin(text):
     return any(SOURCE.match(t) for t in lines) or any(TOC_HEAD.match(t.replace(" ", "")) for t in lines[:200])
 
 
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # one raw issue or document; a bulletin is well under 1 MB
+MAX_LINE_CHARS = 2_000_000  # one line; converters wrap lines, a longer one is not text from a page
+MAX_TITLE_CHARS = 200  # a longer "title" is a paragraph read as a title: cut, with a warning
+
+
 def import_file(path, kind="auto"):
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise BulletinError(f"文件太大：{path.stat().st_size:,} 字节，上限 {MAX_DOCUMENT_BYTES:,} 字节",
+                                path=path, hint="一期简报或一份文件远小于此；检查是否选错了文件")
         data = path.read_bytes()
     except FileNotFoundError:
         raise BulletinError("no such file", path=path, hint="check the path") from None
@@ -73,7 +81,25 @@ def import_file(path, kind="auto"):
     return import_text(decode(data, path), str(path), kind=kind)
 
 
+def check_limits(text, path):
+    """Refuse text too large to be one issue or document, naming the file and line."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise BulletinError(f"文件太大：{len(text):,} 个字符，上限 {MAX_DOCUMENT_BYTES:,}", path=path)
+    for no, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise BulletinError(f"这一行太长：{len(line):,} 个字符，上限 {MAX_LINE_CHARS:,}", path=path, line=no,
+                                hint="文件可能不是转换好的文本；重新导出后再导入")
+
+
+def _cap_title(article, result, path, line):
+    if len(article.title) > MAX_TITLE_CHARS:
+        result.warnings.append(f"{path}:{line}: 标题太长（{len(article.title)} 个字符），只保留前 "
+                               f"{MAX_TITLE_CHARS} 个字符；请检查这篇文章是从哪里开始的")
+        article.title = article.title[:MAX_TITLE_CHARS] + "…"
+
+
 def import_text(text, path="issue.txt", kind="auto"):
+    check_limits(text, path)
     if kind == "auto":
         kind = "bulletin" if is_bulletin(text) else "document"
     if kind == "document":
@@ -91,6 +117,7 @@ def import_bulletin(text, path):
     seen = set()
     for draft in drafts:
         article = to_article(draft, info, path, limit, lines)
+        _cap_title(article, result, path, draft.start)
         while article.id in seen:
             article.id += "-2"
         seen.add(article.id)
@@ -162,4 +189,6 @@ def import_document(text, path):
         doc_numbers=numbers["doc_numbers"],
         origin={"file": Path(path).name, "lines": [content[0].no if content else 1, len(text.split("\n"))]},
     )
-    return ImportResult(path=path, issue=info, articles=[article])
+    result = ImportResult(path=path, issue=info, articles=[article])
+    _cap_title(article, result, path, article.origin["lines"][0])
+    return result
