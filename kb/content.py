@@ -182,6 +182,10 @@ def plan_writes(articles, content_dir, force=False, planned=None):
             if old == text:
                 report.unchanged.append(str(path))
                 continue
+            other = None if force else another_document(old, article, path)
+            if other:
+                report.conflicts.append(other)
+                continue
             try:
                 edited = is_hand_edited(old, path)
             except KbError:
@@ -192,6 +196,22 @@ def plan_writes(articles, content_dir, force=False, planned=None):
         writes.append((path, text))
         report.written.append(str(path))
     return report, writes
+
+
+def another_document(old_text, article, path):
+    """Why the file at `path` holds a different document than `article` (same id, other source file,
+    other text), or None when it is the same one (re-imported, perhaps corrected)."""
+    try:
+        meta, body = parse_frontmatter(old_text, path)
+    except KbError:
+        return None
+    origin = meta.get("origin") if isinstance(meta.get("origin"), dict) else {}
+    old_file, new_file = origin.get("file"), (article.origin or {}).get("file")
+    if not old_file or not new_file or old_file == new_file or body.strip() == article.body.strip():
+        return None
+    return (f"{path}: 《{article.title}》 from {new_file} has the same id as 《{meta.get('title')}》 "
+            f"already imported from {old_file}, with other text; not overwritten (rename one title, "
+            "give it a date, or pass --force to replace it)")
 
 
 def write_files(writes):

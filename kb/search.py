@@ -265,8 +265,9 @@ def highlight_html(rendered_html, terms):
     pattern = _pattern(terms)
     if pattern is None:
         return rendered_html
-    parts = re.split(r"(<[^>]+>)", rendered_html)
-    return "".join(part if part.startswith("<") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", part)
+    # tags and character references (&amp; &#39; &#x4e00;) are kept whole: a term never cuts into one
+    parts = re.split(r"(<[^>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", rendered_html)
+    return "".join(part if part[:1] in ("<", "&") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", part)
                    for part in parts)
 
 
