@@ -38,7 +38,12 @@ def _config(ctx, needs_content=True):
 
 
 def _fail(exc):
-    """Stop with the error's message and exit code (kb.errors)."""
+    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and (ctx.find_root().obj or {}).get("debug") and sys.exc_info()[1] is not None:
+        import traceback
+
+        traceback.print_exc()
     if isinstance(exc, KbError):
         click.echo(f"错误 error: {exc.describe()}", err=True)
         sys.exit(exc.exit_code)
