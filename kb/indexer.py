@@ -7,7 +7,6 @@ live index as it was.  update() changes only what changed.  A lock file keeps
 two builds from running at once.
 """
 
-import json
 import multiprocessing
 import os
 import shutil
@@ -61,8 +60,8 @@ def to_document(article):
     return {
         "id": article.id,
         "title": article.title,
-        "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body
-                                             else "")),
+        "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in
+                                                                article.body else "")),
         "type": article.type,
         "section": article.section or "",
         "source": article.source or "",

@@ -41,8 +41,11 @@ def _disk_error(exc, what):
     from kb.storage import disk_error
 
     error = disk_error(exc, what)
-    return StorageError(f"cannot write into {exc.filename or what}: {error.message}", path=None,
-                        hint="nothing was changed；content/ 没有任何改动，修正后再导入一次")
+    return StorageError(
+        f"cannot write into {exc.filename or what}: {error.message}",
+        path=None,
+        hint="nothing was changed；content/ 没有任何改动，修正后再导入一次",
+    )
 
 
 @contextmanager
@@ -57,8 +60,9 @@ def import_lock(content_dir, wait=False):
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
-            raise ImportBusyError("另一个导入正在写入 content/", path=content_dir,
-                                  hint="等它结束后再导入") from None
+            raise ImportBusyError(
+                "另一个导入正在写入 content/", path=content_dir, hint="等它结束后再导入"
+            ) from None
         from kb import storage
 
         storage._held[fd] = lock  # forked children let go of it too
@@ -88,7 +92,7 @@ def _write(path, text):
         data = text.encode("utf-8")
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -114,8 +118,9 @@ def commit(writes, content_dir=None, crash_after=None):
             _fsync_dir(stage)
             _crash_point(crash_after, "staged")
             tmp = Path(f"{journal}.tmp")
-            tmp.write_text(json.dumps({"stage": str(stage), "moves": moves}, ensure_ascii=False),
-                           encoding="utf-8")
+            tmp.write_text(
+                json.dumps({"stage": str(stage), "moves": moves}, ensure_ascii=False), encoding="utf-8"
+            )
             os.replace(tmp, journal)
             _fsync_dir(journal.parent)
         except OSError as exc:

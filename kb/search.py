@@ -21,7 +21,7 @@ from whoosh.query import And, Every, Not, Or, Phrase, Term
 
 from kb.analysis import expand, fold, query_words, segmenter
 from kb.bulk import BulkSearcher, Unsupported
-from kb.errors import IndexMissingError, KbError
+from kb.errors import IndexMissingError
 from kb.indexer import current_target, ensure_index, open_live
 from kb.numbers import keys_of, parse_bare_standard, parse_lookup, parse_numbers
 
@@ -267,7 +267,8 @@ def highlight_html(rendered_html, terms):
         return rendered_html
     # tags and character references (&amp; &#39; &#x4e00;) are kept whole: a term never cuts into one
     parts = re.split(r"(<[^>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", rendered_html)
-    return "".join(part if part[:1] in ("<", "&") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", part)
+    return "".join(part if part[:1] in ("<", "&") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>",
+                                                                     part)
                    for part in parts)
 
 

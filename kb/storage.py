@@ -64,13 +64,21 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 def disk_error(exc, what):
     """A StorageError for an OSError met while writing `what` (a folder or file)."""
     reasons = {
-        errno.ENOSPC: "磁盘已满", errno.EDQUOT: "磁盘配额已用完", errno.EFBIG: "文件超出允许的大小",
-        errno.EROFS: "文件系统是只读的", errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限",
-        errno.ENOTDIR: "路径中有一个文件挡住了文件夹", errno.ENOENT: "文件夹不存在",
+        errno.ENOSPC: "磁盘已满",
+        errno.EDQUOT: "磁盘配额已用完",
+        errno.EFBIG: "文件超出允许的大小",
+        errno.EROFS: "文件系统是只读的",
+        errno.EACCES: "没有写入权限",
+        errno.EPERM: "没有写入权限",
+        errno.ENOTDIR: "路径中有一个文件挡住了文件夹",
+        errno.ENOENT: "文件夹不存在",
     }
     reason = reasons.get(exc.errno, exc.strerror or str(exc))
-    return StorageError(f"无法写入：{reason}", path=exc.filename or what,
-                        hint="现有的索引和 content/ 都没有改动；腾出空间或修正权限后再运行一次")
+    return StorageError(
+        f"无法写入：{reason}",
+        path=exc.filename or what,
+        hint="现有的索引和 content/ 都没有改动；腾出空间或修正权限后再运行一次",
+    )
 
 
 def _alive(pid):
@@ -124,8 +132,10 @@ def _take_over(path, fd, owner, say):
     while time.monotonic() < deadline:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            say(f"接管索引锁：上一次的 {owner.get('command', '任务')}（进程 {owner.get('pid')}）已不在，"
-                f"停止了它遗留的 {len(orphans)} 个写入进程")
+            say(
+                f"接管索引锁：上一次的 {owner.get('command', '任务')}（进程 {owner.get('pid')}）已不在，"
+                f"停止了它遗留的 {len(orphans)} 个写入进程"
+            )
             return True
         except BlockingIOError:
             time.sleep(0.05)
@@ -148,17 +158,24 @@ def build_lock(root, command="build", say=None):
         except BlockingIOError:
             owner = _owner(root / LOCK)
             if not owner.get("pid") or _alive(owner["pid"]) or not _take_over(root / LOCK, fd, owner, say):
-                who = f"（{owner.get('command', '任务')}，进程 {owner.get('pid')}，开始于 {owner.get('started')}）" \
-                    if owner.get("pid") else ""
-                raise IndexBusyError(f"索引正忙：另一个建索引或更新任务正在运行{who}", path=root,
-                                     hint="等它结束后再试") from None
+                who = (
+                    f"（{owner.get('command', '任务')}，进程 {owner.get('pid')}，开始于 {owner.get('started')}）"
+                    if owner.get("pid")
+                    else ""
+                )
+                raise IndexBusyError(
+                    f"索引正忙：另一个建索引或更新任务正在运行{who}", path=root, hint="等它结束后再试"
+                ) from None
         else:
             owner = _owner(root / LOCK)
             if owner.get("pid") and owner["pid"] != os.getpid() and not _alive(owner["pid"]):
-                say(f"上一次的 {owner.get('command', '任务')}（进程 {owner['pid']}）没有正常结束；"
-                    "已接管索引锁并清理它留下的文件")
-        stamp = json.dumps({"pid": os.getpid(), "command": command,
-                            "started": time.strftime("%Y-%m-%d %H:%M:%S")}).encode()
+                say(
+                    f"上一次的 {owner.get('command', '任务')}（进程 {owner['pid']}）没有正常结束；"
+                    "已接管索引锁并清理它留下的文件"
+                )
+        stamp = json.dumps(
+            {"pid": os.getpid(), "command": command, "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+        ).encode()
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, stamp, 0)
@@ -210,7 +227,7 @@ def _toc_segments(folder):
     try:
         ix = whoosh_index.open_dir(str(folder))
         return {segment.segment_id() for segment in ix._segments()}, ix.latest_generation()
-    except Exception:  # an unreadable index is rebuilt, not cleaned
+    except Exception:  # noqa: BLE001 - any unreadable index is rebuilt, never cleaned
         return None
 
 

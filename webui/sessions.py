@@ -19,6 +19,8 @@ from collections import deque
 from flask import current_app, request
 from flask.sessions import SecureCookieSessionInterface
 
+from kb.errors import KbError
+
 SESSION_SECONDS = 12 * 3600
 LOGIN_FAILURES = 5  # failed logins per client allowed within LOGIN_WINDOW
 LOGIN_WINDOW = 300  # seconds
@@ -84,7 +86,7 @@ def registry():
 
         try:
             folder = _staging()
-        except Exception:  # no private folder: sessions live in memory only
+        except KbError:  # no private folder: sessions live in memory only
             folder = None
         found = Registry(folder)
         with _lock:

@@ -199,7 +199,8 @@ def healthz():
             reason = None if documents else "索引是空的：content/ 里还没有文章，先导入再建索引"
         except KbError as exc:
             reason = exc.describe()
-    body = {"ok": reason is None, "documents": documents, "ms": round((time.perf_counter() - started) * 1000, 2)}
+    body = {"ok": reason is None, "documents": documents,
+            "ms": round((time.perf_counter() - started) * 1000, 2)}
     if reason:
         body["reason"] = reason
     return jsonify(body), (200 if reason is None else 503)

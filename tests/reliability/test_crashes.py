@@ -61,7 +61,8 @@ def test_kill_9_during_a_build_leaves_the_live_index_and_no_lock(home, point):
     rebuild(config)
     live, documents = live_dir(config), count_files(home / "content")
     (home / "content" / "2024-01" / "extra.md").write_text(
-        "---\nid: extra\ntitle: 新增\ntype: news\n---\n\n正文。\n", encoding="utf-8")
+        "---\nid: extra\ntitle: 新增\ntype: news\n---\n\n正文。\n", encoding="utf-8"
+    )
     killed = python(KILLER, "build", point, str(home), env={"KB_INDEX_PROCS": "2"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert wait_for_no_holders(home) == []  # the writer processes died with their parent
@@ -83,7 +84,8 @@ def test_kill_9_during_an_update_keeps_the_index_readable(home, point):
     documents = count_files(home / "content")
     for n in range(40):  # enough changed documents for parallel writers
         (home / "content" / "2024-01" / f"new-{n}.md").write_text(
-            f"---\nid: new-{n}\ntitle: 新文章{n}\ntype: news\n---\n\n第{n}篇正文。\n", encoding="utf-8")
+            f"---\nid: new-{n}\ntitle: 新文章{n}\ntype: news\n---\n\n第{n}篇正文。\n", encoding="utf-8"
+        )
     killed = python(KILLER, "update", point, str(home), env={"KB_INDEX_PROCS": "2"})
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     assert wait_for_no_holders(home) == []
@@ -118,24 +120,36 @@ def test_kill_9_during_an_import_writes_the_whole_issue_or_nothing(tmp_path, poi
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert ("完成了上次中断的导入" if landed else "撤销了上次中断的导入") in checked.stderr
     assert count_files(content) == (8 if landed else 0)
-    assert not any(p.name.startswith(".content-import") and p.is_dir() and any(p.iterdir())
-                   for p in (tmp_path / "kb").iterdir())
+    assert not any(
+        p.name.startswith(".content-import") and p.is_dir() and any(p.iterdir())
+        for p in (tmp_path / "kb").iterdir()
+    )
     assert all(oct(p.stat().st_mode & 0o777) == "0o644" for p in content.rglob("*.md"))
 
 
 def test_a_lock_held_by_orphans_of_a_dead_owner_is_taken_over(home):
     config = load_config({}, home=str(home))
     rebuild(config)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True).stdout.strip()
-    orphan = subprocess.Popen([sys.executable, "-c", f"""
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=False, text=True
+    ).stdout.strip()
+    orphan = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import fcntl, json, os, sys, time
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
 fcntl.flock(fd, fcntl.LOCK_EX)
 os.ftruncate(fd, 0); os.write(fd, json.dumps({{"pid": {dead}, "command": "build"}}).encode())
 print("held", flush=True)
 time.sleep(60)
-""", str(home / "index" / ".lock")], stdout=subprocess.PIPE, text=True)
+""",
+            str(home / "index" / ".lock"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert orphan.stdout.readline().strip() == "held"
         result = kb("--home", str(home), "index", "build")
@@ -162,8 +176,16 @@ def test_concurrent_builds_one_runs_the_others_are_refused_none_corrupted(home):
     config = load_config({}, home=str(home))
     rebuild(config)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    procs = [subprocess.Popen([sys.executable, "-m", "kb", "--home", str(home), "index", "build"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "kb", "--home", str(home), "index", "build"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     results = [(p.wait(120), p.stderr.read()) for p in procs]
     for p in procs:
         p.stdout.close()
@@ -195,6 +217,7 @@ def limited(max_bytes):
     def apply():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (max_bytes, max_bytes))
+
     return apply
 
 

@@ -87,9 +87,13 @@ def free_port():
 def test_serve_binds_first_builds_in_the_background_and_refuses_a_busy_port(home):
     port = free_port()
     env = {"PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "--home", str(home), "serve", "--port", str(port)],
-                            env={**__import__("os").environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "--home", str(home), "serve", "--port", str(port)],
+        env={**__import__("os").environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         statuses, deadline = [], time.time() + 60
         while time.time() < deadline:

@@ -52,14 +52,29 @@ def test_query_bytes_that_are_not_utf8_get_a_message(tmp_path):
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for command in (b"search", b"lookup"):
-        result = subprocess.run([sys.executable.encode(), b"-m", b"kb", b"--home", str(tmp_path / "kb").encode(),
-                                 command, b"\xff\xfe\xb0\xa1"], env=env, capture_output=True, timeout=60)
+        result = subprocess.run(
+            [
+                sys.executable.encode(),
+                b"-m",
+                b"kb",
+                b"--home",
+                str(tmp_path / "kb").encode(),
+                command,
+                b"\xff\xfe\xb0\xa1",
+            ],
+            env=env,
+            capture_output=True,
+            check=False,
+            timeout=60,
+        )
         assert result.returncode == 2
         assert "不是有效的 UTF-8" in result.stderr.decode() and b"Traceback" not in result.stderr
 
 
 def test_a_multi_megabyte_line_imports_in_bounded_time():
-    sentence = "稀土是不可再生的重要战略资源，是改造传统产业、发展新兴产业的关键元素。" * 40 + "见GB/T 4137-2015。"
+    sentence = (
+        "稀土是不可再生的重要战略资源，是改造传统产业、发展新兴产业的关键元素。" * 40 + "见GB/T 4137-2015。"
+    )
     line = sentence * (1_500_000 // len(sentence))  # 1.5 million characters, 4.5 MB of UTF-8, no break
     started = time.perf_counter()
     result = import_text("测试标题\n\n" + line + "\n（来源：测试）\n", "one-line.txt")
@@ -113,13 +128,15 @@ def test_a_different_document_with_an_existing_id_is_refused_and_named(tmp_path)
 def test_very_long_documents_are_indexed_up_to_a_bound(tmp_path, monkeypatch):
     from kb import indexer
     from kb.config import Config
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     monkeypatch.setattr(indexer, "MAX_INDEXED_CHARS", 2000)
     folder = tmp_path / "content" / "x"
     folder.mkdir(parents=True)
     body = "\n\n".join(f"第{n}段，稀土资源。" for n in range(400)) + "\n\n末尾独有词汇镧铈镨。"
-    (folder / "long.md").write_text(f"---\nid: long\ntitle: 长文\ntype: news\n---\n\n{body}\n", encoding="utf-8")
+    (folder / "long.md").write_text(
+        f"---\nid: long\ntitle: 长文\ntype: news\n---\n\n{body}\n", encoding="utf-8"
+    )
     config = Config(content_dir=tmp_path / "content", index_dir=tmp_path / "index")
     stats = indexer.rebuild(config)
     assert stats["documents"] == 1 and "long.md" in stats["truncated"][0] and "2,000" in stats["truncated"][0]

@@ -37,8 +37,11 @@ def test_zero_errors_while_the_index_is_swapped_ten_times(home):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         i = n
         while not stop.is_set():
-            paths = [f"/api/search?q={quote(QUERIES[i % len(QUERIES)])}", "/healthz",
-                     f"/?q={quote(QUERIES[(i + 1) % len(QUERIES)])}"]
+            paths = [
+                f"/api/search?q={quote(QUERIES[i % len(QUERIES)])}",
+                "/healthz",
+                f"/?q={quote(QUERIES[(i + 1) % len(QUERIES)])}",
+            ]
             for path in paths:
                 connection.request("GET", path)
                 response = connection.getresponse()
@@ -62,7 +65,9 @@ def test_zero_errors_while_the_index_is_swapped_ten_times(home):
         server.close()
     seconds = time.perf_counter() - started
     errors = [s for s in statuses if s != 200]
-    print(f"\n{len(statuses)} requests in {seconds:.1f} s during {SWAPS} swaps: "
-          f"{len(statuses) / seconds:.0f} requests/s, {len(errors)} errors")
+    print(
+        f"\n{len(statuses)} requests in {seconds:.1f} s during {SWAPS} swaps: "
+        f"{len(statuses) / seconds:.0f} requests/s, {len(errors)} errors"
+    )
     assert len(statuses) > 100 and errors == []
     assert len(list((home / "index" / "builds").iterdir())) == 1

@@ -4,7 +4,6 @@ sleeping, sessions that logout and a new token end, Secure cookies, a private pi
 import io
 import os
 import re
-import threading
 import time
 
 import pytest
@@ -18,24 +17,57 @@ TOKEN = "s3cret-token"
 
 @pytest.fixture
 def admin_app(built, tmp_path):
-    config = Config(content_dir=built.content_dir, index_dir=built.index_dir, admin_token=TOKEN,
-                    staging_dir=tmp_path / "staging")
+    config = Config(
+        content_dir=built.content_dir,
+        index_dir=built.index_dir,
+        admin_token=TOKEN,
+        staging_dir=tmp_path / "staging",
+    )
     app = create_app(config)
     app.config["TESTING"] = True
     return app
 
 
-@pytest.mark.parametrize("path", ["/doc/*", "/doc/**", "/doc/" + "a" * 5000, "/api/doc/*", "/a/*",
-                                  "/doc/%2A", "/doc/..%2F..%2Fetc%2Fpasswd", "/doc/.hidden", "/doc/%00",
-                                  "/doc/%E7%A8%80%E5%9C%9F", "/doc/[a-z]*", "/api/doc/?"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/doc/*",
+        "/doc/**",
+        "/doc/" + "a" * 5000,
+        "/api/doc/*",
+        "/a/*",
+        "/doc/%2A",
+        "/doc/..%2F..%2Fetc%2Fpasswd",
+        "/doc/.hidden",
+        "/doc/%00",
+        "/doc/%E7%A8%80%E5%9C%9F",
+        "/doc/[a-z]*",
+        "/api/doc/?",
+    ],
+)
 def test_ids_of_the_wrong_shape_are_404_before_any_lookup(client, path):
     assert client.get(path).status_code == 404
 
 
-HOSTILE_PATHS = ["/%ff%fe", "/lookup/%ff", "/api/lookup/%00", "/?q=%ff%fe", "/?q=" + "稀" * 5000, "/?page=-1",
-                 "/?page=99999999999999999999", "/?limit=abc", "/api/search?q=%E0%A4", "/search.json?type=%00",
-                 "/issues?x=" + "%" * 50, "/standards/../../etc/passwd", "/static/..%2f..%2fsetup.cfg",
-                 "/admin/%ff", "/healthz?%ff=%ff", "/api/facets?q=" + "(" * 300, "/?q=" + '"' * 99 + "NOT OR AND"]
+HOSTILE_PATHS = [
+    "/%ff%fe",
+    "/lookup/%ff",
+    "/api/lookup/%00",
+    "/?q=%ff%fe",
+    "/?q=" + "稀" * 5000,
+    "/?page=-1",
+    "/?page=99999999999999999999",
+    "/?limit=abc",
+    "/api/search?q=%E0%A4",
+    "/search.json?type=%00",
+    "/issues?x=" + "%" * 50,
+    "/standards/../../etc/passwd",
+    "/static/..%2f..%2fsetup.cfg",
+    "/admin/%ff",
+    "/healthz?%ff=%ff",
+    "/api/facets?q=" + "(" * 300,
+    "/?q=" + '"' * 99 + "NOT OR AND",
+]
 
 
 @pytest.mark.parametrize("path", HOSTILE_PATHS)
@@ -44,23 +76,42 @@ def test_no_500_for_hostile_paths(admin_app, path):
 
 
 HOSTILE_HEADERS = [
-    {"Authorization": "Bearer 令牌"}, {"Authorization": "Bearer " + "x" * 10000}, {"Authorization": "Basic ???"},
-    {"Cookie": "session=" + "A" * 4000}, {"Cookie": "session=\u00ff\u00fe;;;="}, {"Accept-Language": "\u00ff" * 100},
-    {"X-Forwarded-Proto": "\u00ff"}, {"Content-Type": "multipart/form-data; boundary="}, {"Range": "bytes=-1-"},
-    {"If-Modified-Since": "yesterday"}, {"Host": "\u00e9\u00e9"}, {"Content-Length": "-1"},
+    {"Authorization": "Bearer 令牌"},
+    {"Authorization": "Bearer " + "x" * 10000},
+    {"Authorization": "Basic ???"},
+    {"Cookie": "session=" + "A" * 4000},
+    {"Cookie": "session=\u00ff\u00fe;;;="},
+    {"Accept-Language": "\u00ff" * 100},
+    {"X-Forwarded-Proto": "\u00ff"},
+    {"Content-Type": "multipart/form-data; boundary="},
+    {"Range": "bytes=-1-"},
+    {"If-Modified-Since": "yesterday"},
+    {"Host": "\u00e9\u00e9"},
+    {"Content-Length": "-1"},
 ]
 
 
 @pytest.mark.parametrize("headers", HOSTILE_HEADERS, ids=lambda h: next(iter(h)))
 def test_no_500_for_odd_header_values(admin_app, headers):
     client = admin_app.test_client()
-    for method, path in (("GET", "/"), ("GET", "/admin/"), ("POST", "/admin/login"), ("POST", "/admin/upload")):
+    for method, path in (
+        ("GET", "/"),
+        ("GET", "/admin/"),
+        ("POST", "/admin/login"),
+        ("POST", "/admin/upload"),
+    ):
         assert client.open(path, method=method, headers=headers).status_code < 500, (method, path)
 
 
 def test_a_non_ascii_admin_token_is_no_500(built, tmp_path):
-    app = create_app(Config(content_dir=built.content_dir, index_dir=built.index_dir, admin_token="管理员令牌",
-                            staging_dir=tmp_path / "s"))
+    app = create_app(
+        Config(
+            content_dir=built.content_dir,
+            index_dir=built.index_dir,
+            admin_token="管理员令牌",
+            staging_dir=tmp_path / "s",
+        )
+    )
     client = app.test_client()
     assert client.post("/admin/login", data={"token": "错"}).status_code == 403
     assert client.get("/admin/", headers={"Authorization": "Bearer wrong"}).status_code == 302
@@ -117,9 +168,23 @@ def test_login_flood_from_one_client_keeps_search_throughput_for_others(built, t
 
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "KB_ADMIN_TOKEN": TOKEN, "KB_STAGING": str(tmp_path / "s")}
-    server = subprocess.Popen([sys.executable, "-m", "kb", "--content", str(built.content_dir), "--index",
-                               str(built.index_dir), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kb",
+            "--content",
+            str(built.content_dir),
+            "--index",
+            str(built.index_dir),
+            "serve",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
     def searches(seconds):
         done, end = 0, time.perf_counter() + seconds
@@ -138,15 +203,19 @@ def test_login_flood_from_one_client_keeps_search_throughput_for_others(built, t
             except OSError:
                 time.sleep(0.1)
         alone = searches(2)
-        flood = subprocess.Popen([sys.executable, "-c", FLOOD, str(port), "3"], stdout=subprocess.PIPE, text=True)
+        flood = subprocess.Popen(
+            [sys.executable, "-c", FLOOD, str(port), "3"], stdout=subprocess.PIPE, text=True
+        )
         time.sleep(0.3)
         during = searches(2)
         sent, refused, median = flood.communicate(timeout=30)[0].split()
     finally:
         server.terminate()
         server.wait(10)
-    print(f"\nsearches/s alone {alone:.0f}, during a login flood {during:.0f}; flood: {sent} logins, "
-          f"{refused} answered 429, median {float(median) * 1000:.1f} ms")
+    print(
+        f"\nsearches/s alone {alone:.0f}, during a login flood {during:.0f}; flood: {sent} logins, "
+        f"{refused} answered 429, median {float(median) * 1000:.1f} ms"
+    )
     assert int(refused) > int(sent) * 0.9 and float(median) < 0.1  # refused at once, nobody sleeps
     # The flood itself takes CPU (about a third of the rate stays on 2 cores); a login that slept 0.2 s
     # would hold all 4 server threads, leaving others a few searches a second (under 5 % of the rate).
@@ -168,19 +237,36 @@ def test_logout_and_a_new_token_end_sessions(admin_app, built, tmp_path):
     fresh = admin_app.test_client()
     assert login(fresh).status_code == 302
     kept = fresh.get_cookie("session").value
-    renewed = create_app(Config(content_dir=built.content_dir, index_dir=built.index_dir, admin_token="new-token",
-                                staging_dir=tmp_path / "staging"))
+    renewed = create_app(
+        Config(
+            content_dir=built.content_dir,
+            index_dir=built.index_dir,
+            admin_token="new-token",
+            staging_dir=tmp_path / "staging",
+        )
+    )
     renewed.config["SECRET_KEY"] = admin_app.config["SECRET_KEY"]
     other = renewed.test_client()
     other.set_cookie("session", kept)
     assert other.get("/admin/").status_code == 302
 
 
-@pytest.mark.parametrize("headers, config_secure, secure", [
-    ({}, False, False), ({"X-Forwarded-Proto": "https"}, False, True), ({}, True, True)])
-def test_session_cookie_is_secure_over_https_or_when_configured(built, tmp_path, headers, config_secure, secure):
-    app = create_app(Config(content_dir=built.content_dir, index_dir=built.index_dir, admin_token=TOKEN,
-                            staging_dir=tmp_path / "s", secure_cookies=config_secure))
+@pytest.mark.parametrize(
+    "headers, config_secure, secure",
+    [({}, False, False), ({"X-Forwarded-Proto": "https"}, False, True), ({}, True, True)],
+)
+def test_session_cookie_is_secure_over_https_or_when_configured(
+    built, tmp_path, headers, config_secure, secure
+):
+    app = create_app(
+        Config(
+            content_dir=built.content_dir,
+            index_dir=built.index_dir,
+            admin_token=TOKEN,
+            staging_dir=tmp_path / "s",
+            secure_cookies=config_secure,
+        )
+    )
     response = app.test_client().post("/admin/login", data={"token": TOKEN}, headers=headers)
     cookie = response.headers["Set-Cookie"]
     assert ("; Secure" in cookie) == secure and "HttpOnly" in cookie
@@ -191,8 +277,11 @@ def test_session_cookie_is_secure_over_https_or_when_configured(built, tmp_path,
 def upload(client, raw, name="2024-01.txt"):
     page = client.get("/admin/").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    review = client.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(raw), name)},
-                         content_type="multipart/form-data")
+    review = client.post(
+        "/admin/upload",
+        data={"csrf_token": csrf, "issue": (io.BytesIO(raw), name)},
+        content_type="multipart/form-data",
+    )
     ticket = re.search(r'name="ticket" value="([^"]+)"', review.get_data(as_text=True)).group(1)
     return csrf, ticket
 
@@ -200,8 +289,14 @@ def upload(client, raw, name="2024-01.txt"):
 def test_staging_is_private_pinned_and_emptied(built, tmp_path):
     from conftest import BULLETIN
 
-    admin_app = create_app(Config(content_dir=tmp_path / "content", index_dir=built.index_dir, admin_token=TOKEN,
-                                  staging_dir=tmp_path / "staging"))
+    admin_app = create_app(
+        Config(
+            content_dir=tmp_path / "content",
+            index_dir=built.index_dir,
+            admin_token=TOKEN,
+            staging_dir=tmp_path / "staging",
+        )
+    )
     staging = admin_app.config["KB"].staging
     client = admin_app.test_client()
     login(client)
@@ -210,7 +305,7 @@ def test_staging_is_private_pinned_and_emptied(built, tmp_path):
     assert {oct(p.stat().st_mode & 0o777) for p in staging.glob(f"{ticket}.*")} == {"0o600"}
     staged = staging / f"{ticket}.txt"
     original = staged.read_bytes()
-    staged.write_bytes(original.replace("稀土".encode(), "XX".encode()))  # swapped after the preview
+    staged.write_bytes(original.replace("稀土".encode(), b"XX"))  # swapped after the preview
     swapped = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket})
     assert swapped.status_code == 400 and "改动" in swapped.get_data(as_text=True)
     staged.write_bytes(original)
@@ -238,14 +333,22 @@ def test_expired_uploads_are_removed_and_a_planted_link_is_refused(admin_app, tm
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    planted = create_app(Config(content_dir=admin_app.config["KB"].content_dir,
-                                index_dir=admin_app.config["KB"].index_dir, admin_token=TOKEN,
-                                staging_dir=tmp_path / "planted"))
+    planted = create_app(
+        Config(
+            content_dir=admin_app.config["KB"].content_dir,
+            index_dir=admin_app.config["KB"].index_dir,
+            admin_token=TOKEN,
+            staging_dir=tmp_path / "planted",
+        )
+    )
     (tmp_path / "planted").symlink_to(elsewhere)
     attacker = planted.test_client()
     attacker.post("/admin/login", data={"token": TOKEN})
     page = attacker.get("/admin/").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    refused = attacker.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(b"x\n"), "a.txt")},
-                            content_type="multipart/form-data")
+    refused = attacker.post(
+        "/admin/upload",
+        data={"csrf_token": csrf, "issue": (io.BytesIO(b"x\n"), "a.txt")},
+        content_type="multipart/form-data",
+    )
     assert refused.status_code in (400, 503) and list(elsewhere.iterdir()) == []
