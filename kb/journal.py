@@ -1,6 +1,6 @@
 """Whole-issue writes into content/: every file of an import lands, or none does.
 
-commit() stages the files in a folder beside content/ (`.content-import/`, same file system), then
+commit() stages the files (a text of None removes its path) in a folder beside content/ (`.content-import/`, same file system), then
 writes a journal naming every move, then moves the files in and removes the journal.  A crash
 before the journal exists leaves only the staging folder: the next command removes it (rolled
 back).  A crash after it leaves the journal: the next command finishes the moves (completed), as
@@ -112,6 +112,9 @@ def commit(writes, content_dir=None, crash_after=None):
         try:
             stage.mkdir(parents=True)
             for n, (path, text) in enumerate(writes):
+                if text is None:  # a removal: nothing to stage
+                    moves.append((None, str(path)))
+                    continue
                 staged = stage / f"{n}.md"
                 _write(staged, text)
                 moves.append((str(staged), str(path)))
@@ -139,8 +142,13 @@ def _crash_point(crash_after, where):
 
 
 def _apply(moves, crash_after=None):
+    """Move staged files in (a move with no staged file removes its path); safe to repeat."""
+    written = {path for staged, path in moves if staged is not None}
     for n, (staged, path) in enumerate(moves):
-        if os.path.exists(staged):
+        if staged is None:
+            if path not in written:
+                Path(path).unlink(missing_ok=True)
+        elif os.path.exists(staged):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             os.replace(staged, path)
         if crash_after == n + 1:

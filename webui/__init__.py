@@ -23,8 +23,9 @@ def create_app(config=None):
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies  # else Secure whenever HTTPS is seen
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=SESSION_SECONDS)
+    app.json.ensure_ascii = False  # JSON answers in readable UTF-8, not \u escapes
 
-    from webui import admin, errors, views
+    from webui import admin, errors, registers, views  # noqa: F401 (registers adds pages to views.bp)
 
     app.session_interface = SessionInterface()
 
