@@ -27,6 +27,7 @@ ENV_NAMES = {
     "index_procs": "KB_INDEX_PROCS",
     "staging_dir": "KB_STAGING",
     "secure_cookies": "KB_SECURE_COOKIES",
+    "proxy_hops": "KB_PROXY_HOPS",
 }
 PROJECT = Path(__file__).resolve().parents[1]  # the source tree of an editable install
 
@@ -43,6 +44,7 @@ class Config:
     home: Path | None = None  # the folder content/ and index/ were found in (None: given explicitly)
     staging_dir: Path | None = None  # private folder for uploads awaiting review; None: index/.staging
     secure_cookies: bool = False  # mark the admin session cookie Secure even over plain HTTP
+    proxy_hops: int = 0  # reverse proxies in front of kb whose X-Forwarded-For/-Proto are trusted
 
     def with_overrides(self, **overrides):
         values = {k: v for k, v in overrides.items() if v is not None}

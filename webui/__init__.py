@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from kb.config import load_config
 from kb.journal import recover
@@ -28,6 +29,8 @@ def create_app(config=None):
     from webui import admin, errors, registers, views  # noqa: F401 (registers adds pages to views.bp)
 
     app.session_interface = SessionInterface()
+    if config.proxy_hops:  # client address (login limit) and scheme (Secure cookie) from the proxy
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)

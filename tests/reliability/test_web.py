@@ -222,6 +222,33 @@ def test_login_flood_from_one_client_keeps_search_throughput_for_others(built, t
     assert during > 0.15 * alone
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_each_forwarded_client(built, tmp_path):
+    app = create_app(
+        Config(
+            content_dir=built.content_dir,
+            index_dir=built.index_dir,
+            admin_token=TOKEN,
+            staging_dir=tmp_path / "s",
+            proxy_hops=1,
+        )
+    )
+    client = app.test_client()
+
+    def attempt(forwarded, token="wrong"):
+        return client.post(
+            "/admin/login",
+            data={"token": token},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},
+            headers={"X-Forwarded-For": forwarded, "X-Forwarded-Proto": "https"},
+        )
+
+    for _ in range(5):
+        assert attempt("203.0.113.7").status_code == 403
+    assert attempt("203.0.113.7").status_code == 429
+    answer = attempt("198.51.100.2", TOKEN)  # another client behind the same proxy
+    assert answer.status_code == 302 and "; Secure" in answer.headers["Set-Cookie"]
+
+
 def test_logout_and_a_new_token_end_sessions(admin_app, built, tmp_path):
     client = admin_app.test_client()
     assert login(client).status_code == 302
