@@ -139,9 +139,11 @@ def _staging():
 
 
 def _expire(folder):
-    """Remove uploads older than STAGING_TTL."""
+    """Remove uploads older than STAGING_TTL (the session list kept there stays)."""
     limit = time.time() - STAGING_TTL
     for entry in folder.iterdir():
+        if entry.name.startswith("sessions."):
+            continue
         try:
             if entry.lstat().st_mtime < limit:
                 entry.unlink()

@@ -47,6 +47,9 @@ def decode(data, path="<input>"):
                                     f"{encoding.upper()} (byte {exc.start + len(bom)})", path=path,
                                     hint="save it as UTF-8") from None
     if b"\x00" in data[:8192]:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return _tidy(text, path)
         raise BulletinError("this looks like a binary file, not text", path=path,
                             hint="convert the PDF or Word file to plain text first")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -62,6 +65,23 @@ def decode(data, path="<input>"):
                                 hint="save it as UTF-8")
         text = str(best)
     return _tidy(text, path)
+
+
+def _utf16_without_bom(data):
+    """UTF-16 text saved without a byte-order mark, or None: it must decode strictly and read as
+    text (letters, CJK, punctuation, spaces), which random binary never does."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4000]
+        readable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\n\r")
+        if sample and readable >= 0.98 * len(sample) and sum(ch.isalnum() for ch in sample) >= 0.3 * len(sample):
+            return text
+    return None
 
 
 # UTF-32 first: its little-endian mark begins with UTF-16's.

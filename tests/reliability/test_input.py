@@ -25,6 +25,19 @@ def test_utf16_and_utf32_files_with_a_byte_order_mark_import(tmp_path):
         assert [a.title for a in import_file(path).articles] == expected, encoding
 
 
+def test_utf16_without_a_byte_order_mark_imports_and_binary_is_still_refused(tmp_path):
+    from conftest import BULLETIN
+
+    for encoding in ("utf-16-le", "utf-16-be"):
+        path = tmp_path / f"{encoding}.txt"
+        path.write_bytes(BULLETIN.read_text(encoding="utf-8").encode(encoding))
+        assert len(import_file(path).articles) == 8
+    binary = tmp_path / "scan.pdf"
+    binary.write_bytes(bytes(range(256)) * 40)
+    with pytest.raises(BulletinError, match="scan.pdf.*binary"):
+        import_file(binary)
+
+
 def test_a_broken_byte_order_mark_file_is_named(tmp_path):
     path = tmp_path / "broken.txt"
     path.write_bytes(b"\xff\xfe" + "稀土".encode("utf-16-le") + b"\x00")

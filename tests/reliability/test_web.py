@@ -355,8 +355,10 @@ def test_expired_uploads_are_removed_and_a_planted_link_is_refused(admin_app, tm
     old = time.time() - 2 * 3600
     for path in staging.glob(f"{ticket}.*"):
         os.utime(path, (old, old))
+    os.utime(staging / "sessions.json", (old, old))  # the session list is no upload: it stays
     upload(client, BULLETIN.read_bytes())
     assert not list(staging.glob(f"{ticket}.*"))
+    assert (staging / "sessions.json").exists() and client.get("/admin/").status_code == 200
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
