@@ -79,7 +79,8 @@ def _utf16_without_bom(data):
             continue
         sample = text[:4000]
         readable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\n\r")
-        if sample and readable >= 0.98 * len(sample) and sum(ch.isalnum() for ch in sample) >= 0.3 * len(sample):
+        letters = sum(ch.isalnum() for ch in sample)
+        if sample and readable >= 0.98 * len(sample) and letters >= 0.3 * len(sample):
             return text
     return None
 
