@@ -68,8 +68,8 @@ def decode(data, path="<input>"):
 
 
 def _utf16_without_bom(data):
-    """UTF-16 text saved without a byte-order mark, or None: it must decode strictly and read as
-    text (letters, CJK, punctuation, spaces), which random binary never does."""
+    """UTF-16 text saved without a byte-order mark, or None: it must decode strictly, hold line breaks
+    and be nearly all ASCII or CJK (as a bulletin is), which binary never is."""
     if len(data) % 2:
         return None
     for encoding in ("utf-16-le", "utf-16-be"):
@@ -78,9 +78,9 @@ def _utf16_without_bom(data):
         except UnicodeDecodeError:
             continue
         sample = text[:4000]
-        readable = sum(1 for ch in sample if ch.isprintable() or ch in "\t\n\r")
-        letters = sum(ch.isalnum() for ch in sample)
-        if sample and readable >= 0.98 * len(sample) and letters >= 0.3 * len(sample):
+        usual = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\n\r" or "\u3000" <= ch <= "\u9fff"
+                    or "\uff00" <= ch <= "\uffef")
+        if "\n" in sample and usual >= 0.95 * len(sample):
             return text
     return None
 

@@ -32,10 +32,11 @@ def test_utf16_without_a_byte_order_mark_imports_and_binary_is_still_refused(tmp
         path = tmp_path / f"{encoding}.txt"
         path.write_bytes(BULLETIN.read_text(encoding="utf-8").encode(encoding))
         assert len(import_file(path).articles) == 8
-    binary = tmp_path / "scan.pdf"
-    binary.write_bytes(bytes(range(256)) * 40)
-    with pytest.raises(BulletinError, match="scan.pdf.*binary"):
-        import_file(binary)
+    for n, data in enumerate((bytes(range(256)) * 40, b"\x00\x01" * 100, "Ā".encode("utf-16-le") * 99)):
+        binary = tmp_path / f"scan{n}.pdf"
+        binary.write_bytes(data)
+        with pytest.raises(BulletinError, match=f"scan{n}.pdf.*binary"):
+            import_file(binary)
 
 
 def test_a_broken_byte_order_mark_file_is_named(tmp_path):
