@@ -11,24 +11,99 @@ from kb.config import load_config
 from kb.errors import KbError
 
 
-def _config(ctx):
-    return ctx.obj["config"]
+def _config(ctx, needs_content=True):
+    """The Config of this run, resolved on first use (so `kb --help` works anywhere); stops with
+    HomeNotFound (exit 2, nothing written) when no knowledge base is found, or when it has no
+    content/ folder yet and the command needs one (every command but import).  An import a crash
+    interrupted is finished or rolled back here, before the command touches content/."""
+    obj = ctx.find_root().obj
+    if "config" not in obj:
+        from kb.config import require_home
+        from kb.journal import recover
+
+        config = load_config(os.environ, **obj["options"])
+        require_home(config, named=bool(obj["options"].get("content_dir") or os.environ.get("KB_CONTENT")))
+        if os.path.isdir(config.content_dir):
+            message = recover(config.content_dir)
+            if message:
+                click.echo(message, err=True)
+        obj["config"] = config
+    config = obj["config"]
+    if needs_content and not os.path.isdir(config.content_dir):
+        from kb.errors import HomeNotFound
+
+        raise HomeNotFound("这里还没有知识库：内容文件夹不存在", path=config.content_dir,
+                           hint="先用 `kb import 文件` 导入文章，或用 --home / KB_HOME 指向已有的知识库")
+    return config
 
 
 def _fail(exc):
-    raise click.ClickException(exc.describe() if isinstance(exc, KbError) else str(exc))
+    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and (ctx.find_root().obj or {}).get("debug") and sys.exc_info()[1] is not None:
+        import traceback
+
+        traceback.print_exc()
+    if isinstance(exc, KbError):
+        click.echo(f"错误 error: {exc.describe()}", err=True)
+        sys.exit(exc.exit_code)
+    raise click.ClickException(str(exc))
 
 
-@click.group(help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
+class KbGroup(click.Group):
+    """Every expected failure is one message and its exit code; anything else is one line naming
+    the error, with the traceback only under --debug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KbError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            _fail(exc)
+        except OSError as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            from kb.storage import disk_error
+
+            _fail(disk_error(exc, exc.filename or "?"))
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if ctx.obj and ctx.obj.get("debug"):
+                raise
+            click.echo(f"内部错误 internal error: {type(exc).__name__}: {exc}"
+                       "（加 --debug 可看到详细的出错位置）", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=KbGroup,
+             help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
+@click.option("--home", type=click.Path(file_okay=False), envvar="KB_HOME",
+              help="the knowledge base's folder, holding content/ and index/ (env KB_HOME; default: the "
+                   "current folder when it holds content/, else the project kb was installed from)")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False), envvar="KB_CONTENT",
-              help="content folder (env KB_CONTENT, default ./content)")
+              help="content folder (env KB_CONTENT, default HOME/content)")
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="KB_INDEX",
-              help="index folder (env KB_INDEX, default ./index)")
+              help="index folder (env KB_INDEX, default HOME/index)")
+@click.option("--debug", is_flag=True, envvar="KB_DEBUG", help="show the traceback of an unexpected error")
 @click.version_option(package_name="kb")
 @click.pass_context
-def cli(ctx, content_dir, index_dir):
+def cli(ctx, home, content_dir, index_dir, debug):
     ctx.ensure_object(dict)
-    ctx.obj["config"] = load_config(os.environ, content_dir=content_dir, index_dir=index_dir)
+    ctx.obj["options"] = {"home": home, "content_dir": content_dir, "index_dir": index_dir}
+    ctx.obj["debug"] = debug
+
+
+def _text_argument(value, what):
+    """Command-line text that is not valid UTF-8 (Python keeps the bytes as surrogates) is refused."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        from kb.errors import UsageError
+
+        raise UsageError(f"{what}不是有效的 UTF-8 文本", hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
+    return value
 
 
 # ---------------------------------------------------------------- import / check
@@ -50,7 +125,7 @@ def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
     from kb.importer import import_file
     from kb.report import import_json, import_report
 
-    config = _config(ctx)
+    config = _config(ctx, needs_content=False)
     results, failures, all_writes, reports, planned = [], [], [], [], {}
     for name in files:
         try:
@@ -191,7 +266,7 @@ def search(ctx, query, doc_type, limit, sort, as_json, explain):
         searcher = Searcher.open(config, build_if_missing=True)
     except KbError as exc:
         _fail(exc)
-    queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [query]
+    queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [_text_argument(query, "查询")]
     for text in queries:
         request = SearchRequest(q=text, types=[doc_type] if doc_type else [], limit=limit, sort=sort)
         page = searcher.search(request)
@@ -218,7 +293,7 @@ def lookup(ctx, number, as_json):
         searcher = Searcher.open(config, build_if_missing=True)
     except KbError as exc:
         _fail(exc)
-    card = searcher.lookup(number)
+    card = searcher.lookup(_text_argument(number, "编号"))
     if card is None:
         raise click.ClickException(f"“{number}” is not a standard, plan, patent or document number kb can read")
     if as_json:
@@ -243,20 +318,56 @@ def lookup(ctx, number, as_json):
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.pass_context
 def serve(ctx, host, port, threads):
-    from waitress import serve as waitress_serve
+    """Bind first (a port in use is one line, exit 2), then say where it serves; a missing index is
+    built in the background meanwhile (/healthz answers 503 until it is ready)."""
+    from waitress import create_server
 
-    from kb.indexer import ensure_index
+    from kb import storage
+    from kb.indexer import live_dir
     from webui import create_app
 
     config = _config(ctx)
-    try:
-        ensure_index(config, progress=lambda msg: click.echo(msg, err=True))
-    except KbError as exc:
-        _fail(exc)
     app = create_app(config)
-    with app.app_context():  # read columns in the background; the first query need not wait for it
-        from webui.services import searcher
+    try:
+        server = create_server(app, host=host, port=port, threads=threads)
+    except OSError as exc:
+        click.echo(f"错误 error: 无法在 {host}:{port} 上服务：{exc.strerror or exc}"
+                   "（端口已被占用或地址不可用；用 --port 换一个端口）", err=True)
+        sys.exit(2)
+    if live_dir(config) is None:
+        _first_build(app, config)
+    else:
+        try:
+            with storage.build_lock(config.index_dir, "serve", lambda m: click.echo(m, err=True)):
+                storage.clean(config.index_dir, lambda m: click.echo(m, err=True))
+        except KbError:
+            pass  # a build or update is running: it cleans up itself
+        with app.app_context():  # read columns in the background; the first query need not wait for it
+            from webui.services import searcher
 
-        threading.Thread(target=searcher().warm, name="kb-warm", daemon=True).start()
-    click.echo(f"kb serving on http://{host}:{port}/", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, _quiet=True)
+            threading.Thread(target=searcher().warm, name="kb-warm", daemon=True).start()
+    click.echo(f"kb serving on http://{host}:{port}/  (内容 {config.content_dir}，索引 {config.index_dir})",
+               err=True)
+    server.run()
+
+
+def _first_build(app, config):
+    """Build the missing index in a thread; /healthz reports it until it is done."""
+    from kb.indexer import rebuild
+
+    state = app.extensions.setdefault("kb_first_build", {"state": "running", "message": ""})
+    click.echo("还没有索引：正在后台从 content/ 建立索引（完成前 /healthz 返回 503）", err=True)
+
+    def work():
+        try:
+            stats = rebuild(config)
+            state.update(state="done", message=f"{stats['documents']} documents")
+            click.echo(f"索引已建立：{stats['documents']} 篇文章", err=True)
+        except KbError as exc:
+            state.update(state="failed", message=exc.describe())
+            click.echo(f"错误 error: {exc.describe()}", err=True)
+        except Exception as exc:  # reported by /healthz and here; the server keeps answering
+            state.update(state="failed", message=f"{type(exc).__name__}: {exc}")
+            click.echo(f"错误 error: 建立索引失败：{type(exc).__name__}: {exc}", err=True)
+
+    threading.Thread(target=work, name="kb-first-build", daemon=True).start()

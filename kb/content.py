@@ -2,7 +2,7 @@
 
 import hashlib
 import os
-import tempfile
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,6 +11,12 @@ from kb.frontmatter import dump_frontmatter, parse_frontmatter
 from kb.models import Article
 
 HASH_FIELD = "imported_hash"
+ID_SHAPE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,199}")  # what make_id() gives: the URL and file name
+
+
+def is_valid_id(text):
+    """True when `text` has the shape of an article id (checked before any lookup)."""
+    return isinstance(text, str) and ID_SHAPE.fullmatch(text) is not None
 
 
 def render(article):
@@ -135,7 +141,7 @@ def article_path(content_dir, article):
 
 def safe_article_path(content_dir, article_id):
     """The file of an id, or None: ids never reach outside content/."""
-    if not article_id or "/" in article_id or "\\" in article_id or article_id.startswith("."):
+    if not is_valid_id(article_id):  # never a pattern: `*` or `**` would match any article
         return None
     root = Path(content_dir).resolve()
     for path in root.glob(f"*/{article_id}.md"):
@@ -221,6 +227,11 @@ def plan_writes(articles, content_dir, force=False, planned=None, replace=False)
                 report.unchanged.append(str(path))
                 report.actions[article.id] = "unchanged"
                 continue
+            other = None if force else another_document(meta, body, article, path)
+            if other:
+                report.conflicts.append(other)
+                report.actions[article.id] = "conflict"
+                continue
             report.changes[article.id] = differences
             if edited and not force:
                 report.skipped.append(str(path))
@@ -232,6 +243,21 @@ def plan_writes(articles, content_dir, force=False, planned=None, replace=False)
         report.written.append(str(path))
     writes.extend(_plan_stale(articles, content_dir, planned, report, force, replace))
     return report, writes
+
+
+def another_document(meta, body, article, path):
+    """Why the file at `path` (its front matter and body) holds a different standalone document than
+    `article` (same id, other source file, other text), or None when it is the same one (re-imported,
+    perhaps corrected).  Articles of an issue are matched by title within the issue, so they never are."""
+    if article.issue_slug not in ("", "documents"):  # in an issue, one title is one article (re-import)
+        return None
+    origin = meta.get("origin") if isinstance(meta.get("origin"), dict) else {}
+    old_file, new_file = origin.get("file"), (article.origin or {}).get("file")
+    if not old_file or not new_file or old_file == new_file or body.strip() == article.body.strip():
+        return None
+    return (f"{path}: 《{article.title}》 from {new_file} has the same id as 《{meta.get('title')}》 "
+            f"already imported from {old_file}, with other text; not overwritten (rename one title, "
+            "give it a date, or pass --force to replace it)")
 
 
 def _plan_stale(articles, content_dir, planned, report, force, replace):
@@ -258,31 +284,10 @@ def _plan_stale(articles, content_dir, planned, report, force, replace):
 
 
 def write_files(writes):
-    """Write every file to a temporary sibling first, then move all into place, then remove.
+    """Write every file or none: staged beside content/, then moved in under a journal (kb.journal).
 
-    A write of None removes the file.  Nothing is changed when a temporary file cannot be written.
+    A write of None removes the file.  Nothing is changed when a staged file cannot be written.
     """
-    staged, removals = [], []
-    try:
-        for path, text in writes:
-            if text is None:
-                removals.append(path)
-                continue
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=path.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            staged.append((tmp, path))
-    except OSError as exc:
-        for tmp, _ in staged:
-            os.unlink(tmp)
-        raise KbError(f"cannot write into {exc.filename or 'the content folder'}: {exc.strerror}",
-                      hint="check the folder exists and is writable; nothing was changed") from None
-    for tmp, path in staged:
-        os.replace(tmp, path)
-    written = {path for _, path in staged}
-    for path in removals:
-        if path not in written:
-            Path(path).unlink(missing_ok=True)
+    from kb.journal import commit
+
+    commit(writes)

@@ -23,7 +23,7 @@ def _str(dumper, value):
 _Dumper.add_representer(str, _str)
 
 
-def split_frontmatter(text):
+def split_frontmatter(text, path=None):
     """(yaml_text, body, body_first_line); yaml_text is None when there is no front matter."""
     if not text.startswith(FENCE):
         return None, text, 1
@@ -33,12 +33,13 @@ def split_frontmatter(text):
     for i in range(1, len(lines)):
         if lines[i].strip() in (FENCE, "..."):
             return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]).lstrip("\n"), i + 2
-    raise ContentError("front matter is not closed", line=1, hint="end it with a line of three dashes")
+    raise ContentError("front matter is not closed (头部信息没有结束行)", path=path, line=1,
+                       hint="end it with a line of three dashes: ---")
 
 
 def parse_frontmatter(text, path="<text>"):
     """(meta dict, body). Errors name the file and the line."""
-    raw, body, _ = split_frontmatter(text) if text.startswith(FENCE) else (None, text, 1)
+    raw, body, _ = split_frontmatter(text, path) if text.startswith(FENCE) else (None, text, 1)
     if raw is None:
         return {}, body
     try:

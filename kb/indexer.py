@@ -7,30 +7,40 @@ live index as it was.  update() changes only what changed.  A lock file keeps
 two builds from running at once.
 """
 
-import fcntl
-import json
 import multiprocessing
 import os
 import shutil
 import time
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
+from kb import storage
 from kb.analysis import segmenter
 from kb.columns import column_texts
 from kb.content import file_hash, iter_paths, read_article, stamps
-from kb.errors import IndexBusyError, IndexMissingError, KbError
+from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
 
-CURRENT = "current"
-BUILDS = "builds"
-STATE = "state.json"
+CURRENT = storage.CURRENT
+BUILDS = storage.BUILDS
+STATE = storage.STATE
+
+
+MAX_INDEXED_CHARS = 1_000_000  # of one article's body: bounds a build's memory (a 50 MB text needs GBs)
+
+
+def indexed_body(body):
+    """The part of a body that is indexed and stored: all of it up to MAX_INDEXED_CHARS, else cut at
+    the last paragraph break before the limit.  The file in content/ keeps every character."""
+    if len(body) <= MAX_INDEXED_CHARS:
+        return body
+    cut = body.rfind("\n", MAX_INDEXED_CHARS // 2, MAX_INDEXED_CHARS)
+    return body[:cut if cut > 0 else MAX_INDEXED_CHARS]
 
 
 def to_document(article):
@@ -50,7 +60,8 @@ def to_document(article):
     return {
         "id": article.id,
         "title": article.title,
-        "body": article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else ""),
+        "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in
+                                                                article.body else "")),
         "type": article.type,
         "section": article.section or "",
         "source": article.source or "",
@@ -88,20 +99,10 @@ def live_dir(config):
     return target if target is not None and whoosh_index.exists_in(str(target)) else None
 
 
-@contextmanager
-def build_lock(config):
-    root = Path(config.index_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    handle = open(root / ".lock", "w")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise IndexBusyError("the index is busy: another build or update is running",
-                                 path=root, hint="wait for it to finish, then try again") from None
-        yield
-    finally:
-        handle.close()
+def build_lock(config, command="build", say=None):
+    """The index's build lock (kb.storage.build_lock); leftovers of an interrupted run are cleaned
+    once it is held."""
+    return storage.build_lock(config.index_dir, command, say)
 
 
 PARALLEL_FROM = 1000  # documents in a build; below this, forking writers costs more than it saves
@@ -134,10 +135,12 @@ def _stop_writer(writer):
         task.join()
 
 
-def _read_all(paths, problems):
+def _read_all(paths, problems, notes=None):
     for path in paths:
         try:
             article = read_article(path)
+            if notes is not None and len(article.body) > MAX_INDEXED_CHARS:
+                notes.append(f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {MAX_INDEXED_CHARS:,} 个可以搜索")
             yield to_document(article)
         except KbError as exc:
             problems.append(exc.describe())
@@ -148,20 +151,24 @@ def rebuild(config, progress=None, fail_after=None):
     say = progress or (lambda msg: None)
     started = time.time()
     segmenter(config.userdict)
-    with build_lock(config):
+    with build_lock(config, "build", say):
         root = Path(config.index_dir)
-        builds = root / BUILDS
-        builds.mkdir(parents=True, exist_ok=True)
-        target = builds / f"{time.time_ns()}"
-        target.mkdir()
-        problems, count = [], 0
+        storage.clean(root, say)
+        try:
+            builds = root / BUILDS
+            builds.mkdir(parents=True, exist_ok=True)
+            target = builds / f"{time.time_ns()}"
+            target.mkdir()
+        except OSError as exc:
+            raise storage.disk_error(exc, root) from None
+        problems, notes, count = [], [], 0
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
         try:
             ix = whoosh_index.create_in(str(target), make_schema())
             writer = _open_writer(ix, procs, len(paths))
             try:
-                for document in _read_all(paths, problems):
+                for document in _read_all(paths, problems, notes):
                     writer.add_document(**document)
                     count += 1
                     if fail_after is not None and count >= fail_after:
@@ -176,33 +183,20 @@ def rebuild(config, progress=None, fail_after=None):
             if indexed != count:
                 raise KbError(f"the new index holds {indexed} documents, not {count}: a writer "
                               "process failed", path=target, hint="run the build again with KB_INDEX_PROCS=1")
+            storage.swap(root, target)
+        except OSError as exc:
+            shutil.rmtree(target, ignore_errors=True)
+            raise storage.disk_error(exc, target) from None
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
-        _swap(root, target)
         stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems,
                  "processes": procs}
-        _write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
-                            "seconds": stats["seconds"]})
+        if notes:
+            stats["truncated"] = notes
+        storage.write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
+                                   "seconds": stats["seconds"]})
         return stats
-
-
-def _swap(root, target):
-    link = root / CURRENT
-    old = link.resolve() if link.is_symlink() else None
-    tmp = root / f".current-{os.getpid()}"
-    if tmp.is_symlink() or tmp.exists():
-        tmp.unlink()
-    tmp.symlink_to(Path(BUILDS) / target.name)
-    os.replace(tmp, link)
-    if old and old != target.resolve():
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_state(root, state):
-    tmp = root / f".{STATE}.tmp"
-    tmp.write_text(json.dumps(state, ensure_ascii=False))
-    os.replace(tmp, root / STATE)
 
 
 def ensure_index(config, progress=None):
@@ -302,12 +296,20 @@ def _tidy(ix):
     return len(due)
 
 
-def update(config):
+def update(config, progress=None):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
     if live_dir(config) is None:
-        return rebuild(config)
-    with build_lock(config):
+        return rebuild(config, progress)
+    try:
+        return _update(config, progress, started)
+    except OSError as exc:  # Whoosh's commit is atomic: the live index is the one before the update
+        raise storage.disk_error(exc, config.index_dir) from None
+
+
+def _update(config, progress, started):
+    with build_lock(config, "update", progress):
+        storage.clean(config.index_dir, progress)
         ix = open_live(config)
         on_disk = _stamps_meanwhile(config, ix)
         segmenter(config.userdict)
@@ -339,16 +341,23 @@ def update(config):
 
 
 def status(config):
+    """Documents, last build, what is stale, who holds the lock and what interrupted runs left."""
+    root = Path(config.index_dir)
+    owner = storage.lock_owner(root)
+    running = {"running": f"{owner.get('command')} (pid {owner.get('pid')}, since {owner.get('started')})"} \
+        if owner else {}
+    left = [] if owner else [str(path) for path in storage.leftovers(root)]
+    extra = {**running, "leftovers": left}
     live = live_dir(config)
     if live is None:
-        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet"}
+        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet",
+                **extra}
     ix = open_live(config, live)
     changed, removed = _changes(config, ix, _stamps_meanwhile(config, ix))
-    state_file = Path(config.index_dir) / STATE
-    state = json.loads(state_file.read_text()) if state_file.exists() else {}
+    state = storage._state(root)
     return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
             "changed_or_new": len(changed), "removed": len(removed),
-            "stale": bool(changed or removed)}
+            "stale": bool(changed or removed), **extra}
 
 
 def open_live(config, target=None):

@@ -178,8 +178,28 @@ def doc_issuer(raw):
     return issuer
 
 
+_DOC_ANCHOR = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]")
+_DOC_REACH = 64  # characters after the bracketed year within which `第 N 号` must follow
+
+
+def _doc_matches(text):
+    """_DOC.finditer(text), but tried only near a bracketed year: the lazy issuer prefix would
+    otherwise be attempted at every Chinese character of a long line."""
+    end = 0
+    for anchor in _DOC_ANCHOR.finditer(text):
+        if anchor.start() < end:
+            continue
+        lo = anchor.start()
+        while lo > end and text[lo - 1].isspace():
+            lo -= 1
+        m = _DOC.search(text, max(end, lo - 10), min(len(text), anchor.end() + _DOC_REACH))
+        if m and m.start() < anchor.end():
+            end = m.end()
+            yield m
+
+
 def _doc_numbers(text):
-    for m in _DOC.finditer(text):
+    for m in _doc_matches(text):
         issuer = doc_issuer(m.group("issuer"))
         year, num = m.group("year"), str(int(m.group("num")))
         canonical = f"{issuer}〔{year}〕{num}号"
@@ -187,20 +207,19 @@ def _doc_numbers(text):
         yield Number("doc", canonical, keys, m.start(), m.end())
 
 
-def _overlaps(number, taken):
-    return any(number.start < end and start < number.end for start, end in taken)
-
-
 def parse_numbers(text):
-    """Every number in `text`, in order, each once; plan numbers win over look-alikes."""
+    """Every number in `text`, in order, each once; plan numbers win over look-alikes.
+
+    Characters already taken by a number are marked in a byte mask, so checking a candidate costs
+    its own length, not a scan of every number found before (linear in the text)."""
     folded = fold(text)
-    found, taken = [], []
+    found, taken = [], bytearray(len(folded))
     for finder in (_plan_numbers, _patent_numbers, _doc_numbers, _standard_numbers):
         for number in finder(folded):
-            if _overlaps(number, taken):
+            if taken.find(1, number.start, number.end) != -1:
                 continue
             found.append(number)
-            taken.append((number.start, number.end))
+            taken[number.start:number.end] = b"\x01" * (number.end - number.start)
     found.sort(key=lambda n: n.start)
     return found
 

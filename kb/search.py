@@ -16,11 +16,12 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
+from whoosh.index import EmptyIndexError
 from whoosh.query import And, Every, Not, Or, Phrase, Term
 
 from kb.analysis import expand, fold, query_words, segmenter
 from kb.bulk import BulkSearcher, Unsupported
-from kb.errors import KbError
+from kb.errors import IndexMissingError
 from kb.indexer import current_target, ensure_index, open_live
 from kb.numbers import keys_of, parse_bare_standard, parse_lookup, parse_numbers
 
@@ -30,6 +31,7 @@ FACET_SAMPLE = 1000
 SNIPPET_CHARS = 160
 MAX_QUERY_CHARS = 500
 NUMBER_BOOST = 20.0
+REOPEN_TRIES = 5  # reads of the `current` link when the index it names vanished under the open
 
 
 @dataclass
@@ -263,8 +265,10 @@ def highlight_html(rendered_html, terms):
     pattern = _pattern(terms)
     if pattern is None:
         return rendered_html
-    parts = re.split(r"(<[^>]+>)", rendered_html)
-    return "".join(part if part.startswith("<") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>", part)
+    # tags and character references (&amp; &#39; &#x4e00;) are kept whole: a term never cuts into one
+    parts = re.split(r"(<[^>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", rendered_html)
+    return "".join(part if part[:1] in ("<", "&") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>",
+                                                                     part)
                    for part in parts)
 
 
@@ -291,21 +295,35 @@ class Searcher:
         return searcher
 
     def current(self):
+        """The searcher of the live index.  A rebuild may swap and remove the folder between the
+        readlink and the open: then the link is read again; an index that stays unreadable answers
+        from the searcher already open, or IndexMissingError when there is none."""
         with self._lock:
-            live = current_target(self.config)
-            if live is None:
-                if self._searcher is not None:
-                    return self._searcher
-                raise KbError("there is no index yet", hint="run `kb index build`")
-            if live != self._dir:
-                self._ix = open_live(self.config, live)
-                self._dir = live
-                self._searcher = self._ix.searcher()
-            elif not self._searcher.up_to_date():
-                # A fresh searcher, not refresh(): refresh() reuses segment readers by segment id
-                # and so misses deletions an update committed to an existing segment.
-                self._searcher = self._ix.searcher()
-            return self._searcher
+            for attempt in range(REOPEN_TRIES):
+                try:
+                    return self._current()
+                except (OSError, EmptyIndexError, IndexMissingError):
+                    self._dir = None
+                    if attempt + 1 == REOPEN_TRIES:
+                        if self._searcher is not None:
+                            return self._searcher
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
+
+    def _current(self):
+        live = current_target(self.config)
+        if live is None:
+            if self._searcher is not None:
+                return self._searcher
+            raise IndexMissingError("还没有索引", path=self.config.index_dir, hint="运行 `kb index build`")
+        if live != self._dir:
+            ix = open_live(self.config, live)
+            self._searcher, self._ix, self._dir = ix.searcher(), ix, live
+        elif not self._searcher.up_to_date():
+            # A fresh searcher, not refresh(): refresh() reuses segment readers by segment id
+            # and so misses deletions an update committed to an existing segment.
+            self._searcher = self._ix.searcher()
+        return self._searcher
 
     def bulk(self, searcher):
         """The bulk scorer for this index generation; segments unchanged by an update are kept."""
@@ -319,12 +337,24 @@ class Searcher:
         self.bulk(self.current()).warm(("title", "body"), FACET_FIELDS + ("date",))
 
     def search(self, request):
+        try:
+            return self._search(request)
+        except (OSError, EmptyIndexError):  # the index was swapped and removed under this query
+            with self._lock:
+                self._dir = None
+            return self._search(request)
+
+    def _search(self, request):
         started = time.perf_counter()
         searcher = self.current()
         parsed = parse_query(request.q)
         query, filter_query = build_query(parsed, request)
         page = max(1, request.page)
         limit = max(1, min(request.limit, 100))
+        if searcher.doc_count() == 0:  # an empty index: nothing to score (Whoosh's idf is log(0) there)
+            return SearchPage(query=request.q, parsed=str(query), total=0, hits=[], facets={}, page=page,
+                              limit=limit, took_ms=(time.perf_counter() - started) * 1000,
+                              numbers=[n.canonical for n in parsed.numbers])
         answer = self._bulk_answer(searcher, query, filter_query, request, page * limit)
         if answer is None:
             answer = self._whoosh_answer(searcher, query, filter_query, request, page * limit)

@@ -1,5 +1,6 @@
 """Shared fixtures: config factory, a built index over the shipped content, the app and clients."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -8,10 +9,27 @@ import pytest
 from kb.config import Config
 
 ROOT = Path(__file__).resolve().parents[1]
-SEEDS = ROOT.parent / "shared" / "seeds"
 CONTENT = ROOT / "content"
 DATA = Path(__file__).resolve().parent / "data"
+# The larger shared corpora (seeds, law corpus, dev queries) live beside the repository; KB_SHARED
+# points elsewhere (CI sets it to a folder that does not exist to prove the suite needs none of it).
+SHARED = Path(os.environ.get("KB_SHARED") or ROOT.parent / "shared")
+SEEDS = SHARED / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
+LAWS_ARCHIVE = SHARED / "corpora" / "laws.tar.xz"
+needs_seeds = pytest.mark.skipif(not SEED_FILES,
+                                 reason=f"the shared seeds are not at {SEEDS} (set KB_SHARED)")
+needs_laws = pytest.mark.skipif(not LAWS_ARCHIVE.exists(),
+                                reason=f"the shared law corpus is not at {LAWS_ARCHIVE} (set KB_SHARED)")
+
+# Purpose-made excerpts (tests/data/README.md): one bulletin per converter shape.
+BULLETIN = DATA / "bulletin-markdown.txt"  # 2024-01: 8 articles, patents
+BULLETIN_TABS = DATA / "bulletin-tabs.txt"  # 2022-08: plan table, prices
+BULLETIN_WRAPPED = DATA / "bulletin-wrapped.txt"
+BULLETIN_CELLS = DATA / "bulletin-cells.txt"
+POLICY = DATA / "policy.txt"
+DATA_FILES = [BULLETIN, BULLETIN_TABS, BULLETIN_WRAPPED, BULLETIN_CELLS, POLICY]
+LAW_FILES = sorted((DATA / "laws").glob("*.md"))
 
 
 def make_config(tmp_path, **overrides):

@@ -4,7 +4,7 @@ import shutil
 
 from click.testing import CliRunner
 
-from conftest import SEEDS
+from conftest import BULLETIN, BULLETIN_TABS
 from kb.cli import cli
 
 
@@ -14,11 +14,11 @@ def run(config, *args, input=None):
 
 
 def test_import_json_then_reimport_is_idempotent(config):
-    seed = str(SEEDS / "004_39445f6e3ed9601d.txt")
+    seed = str(BULLETIN)
     result = run(config, "import", "--json", seed)
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["issue"]["year"] == 2024 and len(data["documents"]) == 23
+    assert data["issue"]["year"] == 2024 and len(data["documents"]) == 8
     doc = next(d for d in data["documents"] if d["type"] == "patent")
     assert {"id", "path", "title", "type", "section", "source", "standards", "plan_numbers", "patents",
             "doc_numbers"} <= set(doc)
@@ -30,14 +30,14 @@ def test_import_json_then_reimport_is_idempotent(config):
 
 
 def test_dry_run_writes_nothing_and_reports(config):
-    result = run(config, "import", "--dry-run", str(SEEDS / "000_77bfed0df3362ec0.txt"))
+    result = run(config, "import", "--dry-run", str(BULLETIN_TABS))
     assert result.exit_code == 0
     assert "删除的版面行" in result.output and "行业动态" in result.output
     assert not config.content_dir.exists()
 
 
 def test_hand_edited_files_are_skipped_unless_forced(config):
-    seed = str(SEEDS / "004_39445f6e3ed9601d.txt")
+    seed = str(BULLETIN)
     run(config, "import", seed)
     path = sorted(config.content_dir.rglob("*.md"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n编辑补充。\n", encoding="utf-8")
@@ -65,12 +65,12 @@ def test_bad_inputs_get_clear_messages(config, tmp_path):
 
 
 def test_gbk_file_imports(config, tmp_path):
-    text = (SEEDS / "004_39445f6e3ed9601d.txt").read_text(encoding="utf-8")
+    text = BULLETIN.read_text(encoding="utf-8")
     gbk = tmp_path / "issue-gbk.txt"
     gbk.write_bytes(text.encode("gb18030"))
     result = run(config, "import", "--json", str(gbk))
     assert result.exit_code == 0
-    assert len(json.loads(result.output)["documents"]) == 23
+    assert len(json.loads(result.output)["documents"]) == 8
 
 
 def test_unwritable_content_folder_leaves_nothing_behind(config, tmp_path):
@@ -81,7 +81,7 @@ def test_unwritable_content_folder_leaves_nothing_behind(config, tmp_path):
     else:
         config.content_dir.mkdir()
         config.content_dir.chmod(0o500)
-    result = run(config, "import", str(SEEDS / "004_39445f6e3ed9601d.txt"))
+    result = run(config, "import", str(BULLETIN))
     assert result.exit_code != 0
     assert "cannot write" in result.output and "nothing was changed" in result.output
 

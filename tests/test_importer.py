@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import SEED_FILES, SEEDS
+from conftest import (BULLETIN, BULLETIN_CELLS, BULLETIN_TABS, DATA, DATA_FILES, POLICY, SEED_FILES, SEEDS,
+                      needs_seeds)
 from kb.importer import import_file, import_text
 from kb.importer.split import split_bulletin
 from kb.importer.text import decode, normalise_title
@@ -16,7 +17,7 @@ def squash(text):
     return re.sub(r"[\s|*#\-]+", "", text)
 
 
-@pytest.mark.parametrize("seed", SEED_FILES, ids=lambda p: p.name[:3])
+@pytest.mark.parametrize("seed", DATA_FILES + SEED_FILES, ids=lambda p: p.name[:20])
 def test_every_content_line_lands_in_exactly_one_article(seed):
     result = import_file(seed)
     text = decode(seed.read_bytes())
@@ -47,16 +48,55 @@ def test_every_content_line_lands_in_exactly_one_article(seed):
                 assert squash(cell) in haystack, f"{seed.name}:{line.no} lost: {cell!r}"
 
 
-def test_dev_query_titles_are_articles():
-    wanted = yaml.safe_load(EVAL.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("queries, files", [
+    (DATA / "dev-queries.yaml", DATA_FILES),
+    pytest.param(EVAL, SEED_FILES, marks=needs_seeds),
+], ids=["data", "shared"])
+def test_dev_query_titles_are_articles(queries, files):
+    wanted = yaml.safe_load(queries.read_text(encoding="utf-8"))
     titles = {}
-    for seed in SEED_FILES:
+    for seed in files:
         titles[seed.name] = {normalise_title(a.title) for a in import_file(seed).articles}
     for item in wanted:
         for rel in item["relevant"]:
             assert normalise_title(rel["title"]) in titles[rel["seed"]], rel
 
 
+def test_excerpt_with_tab_tables_issue_numbers_and_plans():
+    result = import_file(BULLETIN_TABS)
+    assert result.issue.as_dict() == {"publication": "离子型稀土信息简报", "year": 2022, "number": 8,
+                                      "total": 106, "slug": "2022-08"}
+    plan = next(a for a in result.articles if a.type == "standard_plan")
+    assert plan.section == "行业动态"
+    assert {"GB/T 4137-2015", "GB/T 4138-2015", "GB/T 12690.12-2003"} <= set(plan.standards)
+    assert "20220747-T-469" in plan.plan_numbers and "W20222365" in plan.plan_numbers
+    rows = {r["plan_number"]: r for r in plan.plans if "foreign_plan_number" not in r}
+    assert rows["20220753-T-469"]["replaces"] == "GB/T 4137-2015"
+    market = next(a for a in result.articles if a.type == "market")
+    assert any(p["product"] == "氧化镨钕" for p in market.prices)
+
+
+def test_excerpt_with_numbers_broken_over_cell_lines():
+    article = next(a for a in import_file(BULLETIN_CELLS).articles if "报批公示" in a.title)
+    assert {"XB/T 403-2023", "XB/T 631-2023", "XB/T 617.8-2023"} <= set(article.standards)
+    assert article.type == "standard_plan"
+
+
+def test_excerpt_with_markdown_headings_patents_and_sections():
+    result = import_file(BULLETIN)
+    assert result.issue.slug == "2024-01" and len(result.articles) == 8
+    patent = next(a for a in result.articles if a.patents and a.patents[0]["number"] == "CN117446850A")
+    assert patent.type == "patent" and patent.section == "专利简介"
+    assert patent.patents[0]["abstract"].startswith("本发明")
+    assert {a.section: a.type for a in result.articles}["专利目录"] == "patent_list"
+
+
+def test_excerpt_standalone_policy_is_one_article():
+    (article,) = import_file(POLICY).articles
+    assert article.title == "稀土行业发展规划（2016-2020年）" and article.type == "policy"
+
+
+@needs_seeds
 def test_bulletin_000_issue_sections_numbers_and_plans():
     result = import_file(SEEDS / "000_77bfed0df3362ec0.txt")
     assert result.issue.as_dict() == {"publication": "离子型稀土信息简报", "year": 2022, "number": 8,
@@ -83,6 +123,7 @@ def test_bulletin_000_issue_sections_numbers_and_plans():
     assert "$" not in market.body and "Copyright" not in "".join(a.body for a in result.articles)
 
 
+@needs_seeds
 def test_bulletin_002_numbers_broken_over_lines_are_joined():
     result = import_file(SEEDS / "002_64e5ae6ac3e7075b.txt")
     article = next(a for a in result.articles if "报批公示" in a.title)
@@ -92,6 +133,7 @@ def test_bulletin_002_numbers_broken_over_lines_are_joined():
     assert len(prices) >= 20
 
 
+@needs_seeds
 def test_bulletin_004_patents_and_sections():
     result = import_file(SEEDS / "004_39445f6e3ed9601d.txt")
     patent = next(a for a in result.articles if a.patents and a.patents[0]["number"] == "CN117446850A")
@@ -104,6 +146,7 @@ def test_bulletin_004_patents_and_sections():
     assert types["文章摘要"] == "abstract"
 
 
+@needs_seeds
 def test_standalone_document_is_one_article():
     result = import_file(SEEDS / "003_5081cec3de1370b7.txt")
     assert len(result.articles) == 1
@@ -140,8 +183,8 @@ def test_no_source_markers_is_one_document_and_says_so():
 
 
 def test_ids_are_stable_and_url_safe():
-    a = import_file(SEEDS / "004_39445f6e3ed9601d.txt")
-    b = import_file(SEEDS / "004_39445f6e3ed9601d.txt")
+    a = import_file(BULLETIN)
+    b = import_file(BULLETIN)
     assert [x.id for x in a.articles] == [x.id for x in b.articles]
     assert len({x.id for x in a.articles}) == len(a.articles)
     assert all(re.fullmatch(r"[A-Za-z0-9_-]+", x.id) for x in a.articles)

@@ -3,16 +3,34 @@
 Off unless the operator sets an admin token (KB_ADMIN_TOKEN).  Every form
 carries a per-session CSRF token; uploads have a size limit and must be a text-layer PDF or text.
 Index jobs run in a background thread so searches keep answering.
+
+Sessions are listed on the server (webui.sessions): logout ends one, a new admin token ends all.
+Failed logins are counted per client; past the limit the login answers 429 with Retry-After at
+once (no sleeping in the request, so other clients keep their threads).  Uploads wait for review
+in a private staging folder (mode 0700, files 0600), pinned by their SHA-256 between preview and
+confirmation, and are removed after confirmation or once they expire.
 """
 
+import hashlib
 import hmac
+import json
+import os
 import secrets
-import tempfile
 import threading
 import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.exceptions import TooManyRequests
 
 from kb.content import plan_writes, write_files
 from kb.errors import KbError
@@ -23,13 +41,21 @@ from kb.report import (
     action_summary, counts_by_section, drop_label, index_progress, index_summary, issue_label, reader_label,
     review_rows,
 )
+from webui import sessions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 _jobs_lock = threading.Lock()
+STAGING_TTL = 3600  # seconds an upload waits for its confirmation
 
 
 def _config():
     return current_app.config["KB"]
+
+
+def _same(sent, token):
+    """Constant-time comparison of any two strings (non-ASCII included)."""
+    return bool(sent) and hmac.compare_digest(sent.encode("utf-8", "surrogateescape"),
+                                              token.encode("utf-8", "surrogateescape"))
 
 
 @bp.before_request
@@ -40,13 +66,14 @@ def require_token():
     if request.endpoint == "admin.login":
         return None
     header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer ") and hmac.compare_digest(header[7:], token):
+    if header.startswith("Bearer ") and _same(header[7:], token):
         return None
-    if not session.get("admin"):
+    if not sessions.valid(session, token):
+        session.clear()
         return redirect(url_for("admin.login"))
     if request.method == "POST":
         sent = request.form.get("csrf_token", "")
-        if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
+        if not _same(sent, session.get("csrf", "")):
             abort(400)
     return None
 
@@ -66,27 +93,105 @@ def inject_csrf():
 def login():
     error = None
     if request.method == "POST":
-        sent = request.form.get("token", "")
-        if sent and hmac.compare_digest(sent, _config().admin_token):
+        client = request.remote_addr or "?"
+        wait = sessions.limiter().blocked(client)
+        if wait:
+            raise TooManyRequests(retry_after=wait)
+        if _same(request.form.get("token", ""), _config().admin_token):
+            sessions.limiter().succeeded(client)
             session.clear()
-            session["admin"] = True
+            sessions.start(session, _config().admin_token)
             _csrf()
             return redirect(url_for("admin.home"))
+        sessions.limiter().failed(client)
         error = "令牌不正确"
-        time.sleep(0.2)
     return render_template("admin_login.html", error=error), (403 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    sessions.end(session)
     session.clear()
     return redirect(url_for("kb.search_page"))
 
 
 def _staging():
-    folder = Path(tempfile.gettempdir()) / "kb-staging"
-    folder.mkdir(exist_ok=True)
+    """The private staging folder: created 0700, refused when it is a link or someone else's."""
+    folder = _config().staging
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = os.lstat(folder)
+    except OSError as exc:
+        raise KbError(f"暂存文件夹不可用：{exc.strerror}", path=folder) from None
+    if not os.path.isdir(folder) or os.path.islink(folder) or info.st_uid != os.getuid():
+        raise KbError("暂存文件夹不是本服务自己的文件夹（链接或属于其他用户），拒绝使用", path=folder,
+                      hint="删除它或用 KB_STAGING 指定另一个文件夹")
+    if info.st_mode & 0o077:
+        os.chmod(folder, 0o700)
+    _expire(folder)
     return folder
+
+
+def _expire(folder):
+    """Remove uploads older than STAGING_TTL (the session list kept there stays)."""
+    limit = time.time() - STAGING_TTL
+    for entry in folder.iterdir():
+        if entry.name.startswith("sessions."):
+            continue
+        try:
+            if entry.lstat().st_mtime < limit:
+                entry.unlink()
+        except OSError:
+            continue
+
+
+def _private_write(path, data):
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def _stage(text, name, reader=None):
+    """Keep an upload for its confirmation; returns the ticket (its hash is pinned in the session)."""
+    folder = _staging()
+    ticket = secrets.token_urlsafe(16)
+    data = text.encode("utf-8")
+    digest = hashlib.sha256(data).hexdigest()
+    _private_write(folder / f"{ticket}.txt", data)
+    _private_write(folder / f"{ticket}.json", json.dumps({"name": name, "sha256": digest, "reader": reader}).encode())
+    session.setdefault("uploads", {})[ticket] = digest
+    session.modified = True
+    return ticket
+
+
+def _staged(ticket):
+    """(text, name, reader) of a staged upload, or None when it expired, is unknown or was changed."""
+    if not ticket or len(ticket) > 64 or not ticket.replace("-", "").replace("_", "").isalnum():
+        return None
+    pinned = (session.get("uploads") or {}).get(ticket)
+    folder = _staging()
+    try:
+        data = _read_private(folder / f"{ticket}.txt")
+        meta = json.loads(_read_private(folder / f"{ticket}.json"))
+    except (OSError, ValueError):
+        return None
+    digest = hashlib.sha256(data).hexdigest()
+    if pinned is None or not hmac.compare_digest(digest, pinned) or meta.get("sha256") != pinned:
+        return None
+    return data.decode("utf-8"), str(meta.get("name") or "upload.txt"), meta.get("reader")
+
+
+def _read_private(path):
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()
+
+
+def _unstage(ticket):
+    for suffix in (".txt", ".json"):
+        (_config().staging / f"{ticket}{suffix}").unlink(missing_ok=True)
+    (session.get("uploads") or {}).pop(ticket, None)
+    session.modified = True
 
 
 @bp.route("/", methods=["GET"])
@@ -132,10 +237,7 @@ def upload():
     if result.errors:
         return _page(400, error="；".join(result.errors), issue_no=issue_no, report=result,
                      rows=review_rows(result, None), sections=counts_by_section(result))
-    ticket = secrets.token_urlsafe(16)
-    (_staging() / f"{ticket}.txt").write_text(text, encoding="utf-8")
-    (_staging() / f"{ticket}.name").write_text(name, encoding="utf-8")
-    (_staging() / f"{ticket}.reader").write_text(result.reader, encoding="utf-8")
+    ticket = _stage(text, name, result.reader)
     return _page(report=result, plan=plan, rows=review_rows(result, plan), sections=counts_by_section(result),
                  ticket=ticket, issue_no=issue_no, must_confirm=_replaces(plan) or bool(plan.stale))
 
@@ -143,17 +245,13 @@ def upload():
 @bp.route("/confirm", methods=["POST"])
 def confirm():
     ticket = request.form.get("ticket", "")
-    if not ticket.replace("-", "").replace("_", "").isalnum():
-        abort(400)
-    staged = _staging() / f"{ticket}.txt"
-    if not staged.exists():
-        return _page(400, error="上传已过期，请重新上传")
-    name = (_staging() / f"{ticket}.name").read_text(encoding="utf-8")
-    reader_file = _staging() / f"{ticket}.reader"
-    reader = reader_file.read_text(encoding="utf-8") if reader_file.exists() else None
+    staged = _staged(ticket)
+    if staged is None:
+        return _page(400, error="上传已过期或已被改动，请重新上传")
+    text, name, reader = staged
     replace, force = request.form.get("replace") == "1", request.form.get("force") == "1"
     try:
-        result, plan, writes = _review(staged.read_text(encoding="utf-8"), name,
+        result, plan, writes = _review(text, name,
                                        request.form.get("issue_no", "").strip(), replace=replace, force=force,
                                        reader=reader)
         if result.errors:
@@ -163,9 +261,7 @@ def confirm():
         write_files(writes)
     except KbError as exc:
         return _page(400, error=exc.describe())
-    staged.unlink(missing_ok=True)
-    (_staging() / f"{ticket}.name").unlink(missing_ok=True)
-    reader_file.unlink(missing_ok=True)
+    _unstage(ticket)
     message = (f"已写入 content/{result.issue.slug}/（{issue_label(result.issue)}）：{action_summary(plan)}。"
                "下一步：更新索引，新文章才能检索到。")
     return _page(message=message)

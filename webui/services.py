@@ -24,6 +24,16 @@ def searcher():
     return handle
 
 
+def health_problem():
+    """Why the index cannot answer yet (the first build is running or failed), or None."""
+    first = current_app.extensions.get("kb_first_build")
+    if first is None or first["state"] == "done":
+        return None
+    if first["state"] == "running":
+        return "正在首次建立索引，请稍候"
+    return "首次建立索引失败：" + first["message"]
+
+
 def render_markdown(text):
     """Article Markdown to sanitised HTML (scripts, handlers and javascript: links removed)."""
     rendered = markdown.markdown(text or "", extensions=["tables", "sane_lists"])

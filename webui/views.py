@@ -4,7 +4,7 @@ import time
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
-from kb.content import read_article, safe_article_path
+from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
 from kb.numbers import parse_lookup
@@ -70,6 +70,8 @@ def facets_json():
 
 
 def _load(article_id):
+    if not is_valid_id(article_id):  # checked against the id's shape before any lookup
+        abort(404)
     config = searcher().config
     path = safe_article_path(config.content_dir, article_id)
     if path is None:
@@ -115,6 +117,8 @@ def article_page(article_id):
 
 @bp.route("/a/<article_id>")
 def article_short(article_id):
+    if not is_valid_id(article_id):
+        abort(404)
     return redirect(url_for("kb.article_page", article_id=article_id), code=301)
 
 
@@ -170,15 +174,23 @@ def issues_page():
 
 @bp.route("/healthz")
 def healthz():
+    """200 with the document count; 503 with the reason while the index is missing, empty or
+    being built for the first time."""
+    from webui.services import health_problem
+
     started = time.perf_counter()
-    try:
-        current = searcher().current()
-        documents = current.doc_count()
-        ok = True
-    except KbError:
-        documents, ok = 0, False
-    return jsonify({"ok": ok, "documents": documents,
-                    "ms": round((time.perf_counter() - started) * 1000, 2)}), (200 if ok else 503)
+    documents, reason = 0, health_problem()
+    if reason is None:
+        try:
+            documents = searcher().current().doc_count()
+            reason = None if documents else "索引是空的：content/ 里还没有文章，先导入再建索引"
+        except KbError as exc:
+            reason = exc.describe()
+    body = {"ok": reason is None, "documents": documents,
+            "ms": round((time.perf_counter() - started) * 1000, 2)}
+    if reason:
+        body["reason"] = reason
+    return jsonify(body), (200 if reason is None else 503)
 
 
 @bp.route("/opensearch.xml")

@@ -81,9 +81,17 @@ def is_bulletin(text):
     return any(source_at_end(t) for t in lines) or find_toc_head(read_lines("\n".join(lines[:300]))) is not None
 
 
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # one raw issue or document; a bulletin is well under 1 MB
+MAX_LINE_CHARS = 2_000_000  # one line; converters wrap lines, a longer one is not text from a page
+MAX_TITLE_CHARS = 200  # a longer "title" is a paragraph read as a title: cut, with a warning
+
+
 def import_file(path, kind="auto", issue=None):
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_DOCUMENT_BYTES:
+            raise BulletinError(f"文件太大：{path.stat().st_size:,} 字节，上限 {MAX_DOCUMENT_BYTES:,} 字节",
+                                path=path, hint="一期简报或一份文件远小于此；检查是否选错了文件")
         data = path.read_bytes()
     except FileNotFoundError:
         raise BulletinError("no such file", path=path, hint="check the path") from None
@@ -111,8 +119,26 @@ def detect_reader(text):
     return "markdown" if len(MARKDOWN_SIGNS.findall(text[:200000])) >= 3 else "text"
 
 
+def check_limits(text, path):
+    """Refuse text too large to be one issue or document, naming the file and line."""
+    if len(text) > MAX_DOCUMENT_BYTES:
+        raise BulletinError(f"文件太大：{len(text):,} 个字符，上限 {MAX_DOCUMENT_BYTES:,}", path=path)
+    for no, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise BulletinError(f"这一行太长：{len(line):,} 个字符，上限 {MAX_LINE_CHARS:,}", path=path, line=no,
+                                hint="文件可能不是转换好的文本；重新导出后再导入")
+
+
+def _cap_title(article, result, path, line):
+    if len(article.title) > MAX_TITLE_CHARS:
+        result.warnings.append(f"{path}:{line}: 标题太长（{len(article.title)} 个字符），只保留前 "
+                               f"{MAX_TITLE_CHARS} 个字符；请检查这篇文章是从哪里开始的")
+        article.title = article.title[:MAX_TITLE_CHARS] + "…"
+
+
 def import_text(text, path="issue.txt", kind="auto", issue=None, reader=None):
     """`issue` (`2020-11`) names the issue when the text does not, or overrides what it says."""
+    check_limits(text, path)
     if kind == "auto":
         kind = "bulletin" if is_bulletin(text) else "document"
     if kind == "document":
@@ -155,6 +181,7 @@ def import_bulletin(text, path, issue=None):
     by_key, sources, merged = {}, {}, set()
     for draft in drafts:
         article = to_article(draft, info, path, limit, lines)
+        _cap_title(article, result, path, draft.start)
         key = title_key(article.title)
         if key in by_key:  # one title, one article: never two files with one title in an issue
             merge_into(by_key[key], article)
@@ -251,7 +278,9 @@ def import_document(text, path):
         origin={"file": Path(path).name, "lines": [content[0].no if content else 1, len(text.split("\n"))]},
         **facts,
     )
-    return ImportResult(path=path, issue=info, articles=[article])
+    result = ImportResult(path=path, issue=info, articles=[article])
+    _cap_title(article, result, path, article.origin["lines"][0])
+    return result
 
 
 def _text(value):

@@ -5,6 +5,7 @@ placeholders out, stray spaces between Chinese characters out, and the width
 measure the line-joining rules use.
 """
 
+import functools
 import re
 import unicodedata
 from functools import lru_cache
@@ -38,7 +39,18 @@ def decode(data, path="<input>"):
     """Bytes of a raw issue to text: UTF-8 first, then GB18030/GBK and others; binary is refused."""
     if not data.strip():
         raise BulletinError("the file is empty", path=path, hint="export the issue's text again")
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return _tidy(data[len(bom):].decode(encoding), path)
+            except UnicodeDecodeError as exc:
+                raise BulletinError(f"starts with a {encoding.upper()} byte-order mark but is not valid "
+                                    f"{encoding.upper()} (byte {exc.start + len(bom)})", path=path,
+                                    hint="save it as UTF-8") from None
     if b"\x00" in data[:8192]:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return _tidy(text, path)
         raise BulletinError("this looks like a binary file, not text", path=path,
                             hint="convert the PDF or Word file to plain text first")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -53,6 +65,34 @@ def decode(data, path="<input>"):
             raise BulletinError("cannot tell which text encoding this file uses", path=path,
                                 hint="save it as UTF-8")
         text = str(best)
+    return _tidy(text, path)
+
+
+def _utf16_without_bom(data):
+    """UTF-16 text saved without a byte-order mark, or None: it must decode strictly, hold line breaks
+    and be nearly all ASCII or CJK (as a bulletin is), which binary never is."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        sample = text[:4000]
+        usual = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\n\r" or "\u3000" <= ch <= "\u9fff"
+                    or "\uff00" <= ch <= "\uffef")
+        if "\n" in sample and usual >= 0.95 * len(sample):
+            return text
+    return None
+
+
+# UTF-32 first: its little-endian mark begins with UTF-16's.
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _tidy(text, path):
+    """Refuse text full of control characters; one kind of line break."""
     controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
     if controls > 0.01 * min(len(text), 20000):
         raise BulletinError("this looks like a binary file, not text", path=path,
@@ -188,10 +228,39 @@ def clean_line(line):
 
 @lru_cache(maxsize=65536)
 def width(text):
-    """Display width: Chinese and full-width characters count 1, others 1/2."""
+    """Display width: Chinese and full-width characters count 1, others 1/2 (counted per distinct
+    character, so a multi-megabyte line costs one pass in C)."""
     if text.isascii():
         return len(text) / 2
-    return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    if len(text) < 2000:
+        return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+    basic, astral = _wide_patterns()
+    rest = basic.sub("", text)
+    if rest and max(rest) > "\uffff":
+        rest = astral.sub("", rest)
+    return (len(text) - len(rest)) + len(rest) / 2
+
+
+@functools.lru_cache(maxsize=1)
+def _wide_patterns():
+    """Character classes of every wide and full-width code point, built once on the first long line:
+    one for the Basic Multilingual Plane (a bitmap in `re`, so a multi-megabyte line is one fast
+    pass) and one for the planes above it."""
+    def ranges(low, high):
+        found, start = [], None
+        for code in range(low, high):
+            wide = unicodedata.east_asian_width(chr(code)) in "WF"
+            if wide and start is None:
+                start = code
+            elif not wide and start is not None:
+                found.append((start, code - 1))
+                start = None
+        return found + ([(start, high - 1)] if start is not None else [])
+
+    def pattern(spans):
+        return re.compile("[" + "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in spans) + "]")
+
+    return pattern(ranges(0x80, 0x10000)), pattern(ranges(0x10000, 0x110000))
 
 
 def ends_sentence(text):
