@@ -51,6 +51,7 @@ def to_document(article):
         "id": article.id,
         "title": article.title,
         "body": article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else ""),
+        "grams": article.title + "\n" + article.body + "\n" + extra,  # kb/schema.py: bigrams, fallbacks
         "type": article.type,
         "section": article.section or "",
         "source": article.source or "",

@@ -3,7 +3,7 @@
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
 import kb.whoosh_fixes  # noqa: F401  (before any index is opened)
-from kb.analysis import ChineseAnalyzer
+from kb.analysis import BigramAnalyzer, ChineseAnalyzer
 
 
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
@@ -16,6 +16,9 @@ def make_schema():
         "id": ID(stored=True, unique=True),
         "title": TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
         "body": TEXT(analyzer=analyzer, stored=True),
+        # character bigrams of title and body, for words cut differently and one-character typos;
+        # no positions (only the fallback passes read it, as bags of pairs)
+        "grams": TEXT(analyzer=BigramAnalyzer(), phrase=False),
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
