@@ -53,7 +53,7 @@ for _char, _symbol in (*ELEMENTS.items(), *OTHER_ELEMENTS.items()):
 # Words that make a query a question but name nothing an article contains: not required.
 QUESTION_WORDS = frozenset("""
 怎么样 怎么 怎样 如何 多少 什么 啥 哪些 哪个 哪家 哪里 哪儿 为什么 为何 是否 是不是 有没有 有哪些 是什么 有什么
-吗 呢 吧 啊 呀 么 的 了 请问 一下 最近 最新 近期 目前 现在 情况 相关 有关 关于
+吗 呢 吧 啊 呀 么 的 了 有 是 请问 一下 最近 最新 近期 目前 现在 情况 相关 有关 关于
 """.split())
 
 _SKIP = re.compile(r"^[\W_]+$")

@@ -20,8 +20,9 @@ from rapidfuzz.distance import Levenshtein
 from whoosh.query import And, Or, Term
 
 from kb.analysis import bigrams, expand, fold
-from kb.query import clause_query, clause_units, term_query, unit_query
+from kb.query import clause_query, clause_units, unit_query
 
+_ONE_HAN = re.compile(r"^[\u3400-\u9fff]$")
 GRAM_WEIGHT = 0.3  # a bigram scores below a word
 FEW = 3  # a strict answer with fewer hits than this is widened by the relaxed pass
 PROXIMITY_TOP = 50  # the best hits whose stored text is read for the proximity bonus
@@ -36,6 +37,17 @@ class Need:
     query: object  # Whoosh query of its words
     grams: tuple = ()  # its character bigrams, for partial matches
     corrected: str = ""  # the vocabulary word suggested for it, if any
+    weight: float = 1.0  # 0 for a one-character word: scored, never required
+
+
+def _weight(unit):
+    """One Chinese character that names no element says little: it need not be covered."""
+    label = unit.label
+    return 0.0 if len(label) == 1 and _ONE_HAN.match(label) and len(expand(label)) == 1 else 1.0
+
+
+def _and(queries):
+    return queries[0] if len(queries) == 1 else And(queries)
 
 
 @dataclass
@@ -71,13 +83,13 @@ def needs_of(parsed, number_queries, corrections):
             if fix:
                 j, word = fix
                 label = "".join(u.label for u in units[i:j])
-                original = [unit_query(u) for u in units[i:j]]
-                typed = original[0] if len(original) == 1 else And(original)
-                needs.append(Need(label, Or([typed, term_query(word)]), _grams(label), word))
+                typed = [unit_query(u) for u in units[i:j]]
+                meant = [unit_query(u) for u in clause_units(("word", word))]  # pieces too
+                needs.append(Need(label, Or([_and(typed), _and(meant)]), _grams(word), word))
                 i = j
                 continue
             unit = units[i]
-            needs.append(Need(unit.label, unit_query(unit), _grams(unit.label)))
+            needs.append(Need(unit.label, unit_query(unit), _grams(unit.label), weight=_weight(unit)))
             i += 1
     for number, query in number_queries:
         needs.append(Need(number, query))
@@ -100,15 +112,15 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
                     partial[doc] += 1
                     gram_score[doc] += value
         for doc, value in words.items():
-            coverage[doc] += 1.0
+            coverage[doc] += need.weight
             score[doc] += value
         if need.grams:
-            share = 1.0 / len(need.grams)
+            share = need.weight / len(need.grams)
             for doc, count in partial.items():
                 coverage[doc] += count * share
                 score[doc] += GRAM_WEIGHT * gram_score[doc]
         per_need.append((words, partial))
-    least = required_coverage(len(needs))
+    least = required_coverage(sum(need.weight for need in needs) or len(needs))
     kept = {doc: cov for doc, cov in coverage.items()
             if cov >= least - 1e-9 and doc not in excluded and (allowed is None or doc in allowed)}
     result = Relaxed()
@@ -122,7 +134,7 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
     result.coverage = kept
     best = max(result.scores, key=lambda d: (result.scores[d], -d))
     for need, (words, partial) in zip(needs, per_need):
-        if best not in words and not (need.grams and partial.get(best, 0) >= len(need.grams)):
+        if need.weight and best not in words and not (need.grams and partial.get(best, 0) >= len(need.grams)):
             result.dropped.append(need.label)
     result.grams = [g for need in needs for g in need.grams]
     return result
