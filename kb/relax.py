@@ -24,7 +24,8 @@ from kb.query import clause_query, clause_units, unit_query
 
 _ONE_HAN = re.compile(r"^[\u3400-\u9fff]$")
 GRAM_WEIGHT = 0.3  # a bigram scores below a word
-FEW = 3  # a strict answer with fewer hits than this is widened by the relaxed pass
+FEW = 3  # a strict answer with fewer hits than this is widened (queries of three parts or more)
+RELAXED_LIMIT = 50  # a relaxed answer lists at most this many documents
 PROXIMITY_TOP = 50  # the best hits whose stored text is read for the proximity bonus
 BODY_CHARS = 30_000  # how much of a long body the proximity check reads
 
@@ -56,6 +57,7 @@ class Relaxed:
     coverage: dict = field(default_factory=dict)  # docnum -> share of needs covered
     dropped: list = field(default_factory=list)  # labels the best document does not cover
     grams: list = field(default_factory=list)
+    parts: int = 0  # how many parts the query has
 
 
 def required_coverage(count):
@@ -123,14 +125,18 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
     least = required_coverage(sum(need.weight for need in needs) or len(needs))
     kept = {doc: cov for doc, cov in coverage.items()
             if cov >= least - 1e-9 and doc not in excluded and (allowed is None or doc in allowed)}
-    result = Relaxed()
+    result = Relaxed(parts=len(needs))
     if not kept:
         return result
     best_cover = max(kept.values())
-    kept = {doc: cov for doc, cov in kept.items() if cov >= best_cover - 1.0 + 1e-9 or cov == best_cover}
+    kept = {doc: cov for doc, cov in kept.items() if cov >= best_cover - 1.0 - 1e-9}  # within one part of the best
     # coverage first (in quarter steps), then score: one number that sorts both ways
     top = max(score[doc] for doc in kept) or 1.0
     result.scores = {doc: round(cov * 4) * top * 10 + score[doc] for doc, cov in kept.items()}
+    if len(result.scores) > RELAXED_LIMIT:
+        best_docs = sorted(result.scores, key=lambda d: (-result.scores[d], d))[:RELAXED_LIMIT]
+        result.scores = {doc: result.scores[doc] for doc in best_docs}
+        kept = {doc: kept[doc] for doc in best_docs}
     result.coverage = kept
     best = max(result.scores, key=lambda d: (result.scores[d], -d))
     for need, (words, partial) in zip(needs, per_need):
@@ -161,21 +167,41 @@ class Vocabulary:
     def known(self, word):
         return any(form in self.words for form in expand(word))
 
-    def closest(self, word):
-        """The most used vocabulary word one edit away (two for long words), or None."""
+    def candidates(self, word, count=20):
+        """Vocabulary words one edit away (two for long words), nearest first, then most used."""
         limit = 1 if len(word) < 7 else 2
         choices = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self.by_length.get(n, ())]
-        found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
-        if not found:
-            return None
+        if len(word) == 2:  # two characters: keep one of them in place (矿删 → 矿山, not 删除)
+            choices = [w for w in choices if len(w) == 2 and (w[0] == word[0] or w[1] == word[1])]
+        found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
-        return min(found, key=lambda f: (f[1], -freq("body", f[0]) - freq("title", f[0]), f[0]))[0]
+        found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]), -freq("body", f[0]) - freq("title", f[0]),
+                                  f[0]))
+        return [w for w, _, _ in found if w != word]
+
+    def closest(self, word):
+        found = self.candidates(word)
+        return found[0] if found else None
 
 
-def suggest(vocabulary, parsed):
+def sounds_alike(typed, word):
+    """True when the two read the same in pinyin (tones aside): the usual slip of a pinyin input
+    method (钕铁朋 for 钕铁硼, 矿删 for 矿山)."""
+    from pypinyin import lazy_pinyin  # loaded on the first suggestion only
+
+    return len(typed) == len(word) and lazy_pinyin(typed) == lazy_pinyin(word)
+
+
+def suggest(vocabulary, parsed, together=None):
     """{clause text: [(first unit, end unit, word)]} for runs of units with an unknown word whose
-    joined text is one edit from a vocabulary word; and the corrected query text, or ""."""
+    joined text is one edit from a vocabulary word, and the corrected query text (or "").
+
+    A run longer than one unit takes the most used such word (钕 铁朋 → 钕铁硼); one unknown word
+    alone takes the candidate found most often with the query's other words (`together(word,
+    others)` counts those documents): 江西 绿色 矿删 → 矿山."""
     corrections, text = {}, []
+    known_words = [u.label for group in parsed.must for kind, clause in group
+                   for u in clause_units((kind, clause)) if vocabulary.known(u.label)]
     for group in parsed.must:
         for kind, clause in group:
             units = clause_units((kind, clause))
@@ -191,6 +217,17 @@ def suggest(vocabulary, parsed):
                 if word and word != joined:
                     fixes.append((i, j, word))
                     taken |= set(range(i, j))
+            for i, unit in enumerate(units):
+                if i in taken or not unknown[i] or len(unit.label) < 2 or together is None:
+                    continue
+                others = [w for w in known_words if w != unit.label]
+                scored = [(sounds_alike(unit.label, word), together(word, others), word)
+                          for word in vocabulary.candidates(unit.label, 30)]
+                # two characters with one changed are a typo only when they sound alike (IME slip)
+                scored = [row for row in scored if row[1] > 0 and (row[0] or len(unit.label) > 2)]
+                if scored:
+                    fixes.append((i, i + 1, max(scored, key=lambda row: row[:2])[2]))
+                    taken.add(i)
             if fixes:
                 corrections[clause] = sorted(fixes)
                 labels, i = [], 0

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
-from whoosh.query import Every, Not
+from whoosh.query import And, Every, Not
 
 from kb.analysis import fold, segmenter, to_simplified
 from kb.bulk import BulkSearcher, Unsupported
@@ -35,7 +35,7 @@ from kb.models import TYPE_LABELS
 from kb.numbers import doc_keys_like, fallback_keys, keys_of, keys_under, loose_numbers, parse_lookup
 from kb.query import (  # noqa: F401  (re-exported: callers import the query language from here)
     FILTER_FIELDS, MAX_QUERY_CHARS, NUMBER_BOOST, ParsedQuery, UnknownFilterError, build_query,
-    check_filters, clause_query, filter_query, filter_values, number_query, parse_query,
+    check_filters, clause_query, filter_query, filter_values, number_query, parse_query, term_query,
 )
 from kb.relax import FEW, PROXIMITY_TOP, Vocabulary, needs_of, relaxed_scores, rerank, sequences, suggest
 
@@ -259,7 +259,8 @@ class Searcher:
         relaxed, suggestion = None, ""
         if total < FEW and parsed.must and not isinstance(query, Every):
             relaxed, suggestion, extra = self._relaxed(searcher, bulk, parsed, number_keys, filter_q, ranked)
-            if relaxed is not None and set(relaxed.scores) - {doc for doc, _ in ranked}:
+            widen = total == 0 or (relaxed is not None and relaxed.parts >= 3)
+            if widen and relaxed is not None and set(relaxed.scores) - {doc for doc, _ in ranked}:
                 ranked, total, facets = self._merge(bulk, ranked, relaxed, request, want)
                 estimate = sampled = False
                 highlight += relaxed.grams + extra
@@ -376,7 +377,10 @@ class Searcher:
     def _relaxed(self, searcher, bulk, parsed, number_keys, filter_q, strict):
         """(Relaxed or None, suggestion text, extra highlight words) for a query that found little."""
         vocabulary = self.vocabulary(searcher)
-        corrections, suggestion = suggest(vocabulary, parsed)
+        def together(word, others):
+            return len(bulk.scores(And([term_query(w) for w in [word, *others]])))
+
+        corrections, suggestion = suggest(vocabulary, parsed, together)
         numbers = [(n.canonical, number_query(number_keys.get(i) or [max(n.keys, key=len)]))
                    for i, n in enumerate(parsed.numbers)]
         needs = needs_of(parsed, numbers, corrections)
