@@ -269,7 +269,9 @@ def check_filters(filters, known):
             continue
         for value in values:
             if value not in known[name]:
-                raise UnknownFilterError(name, value, known[name])
+                shown = [f"{v}（{TYPE_LABELS[v]}）" if name == "type" and v in TYPE_LABELS else v
+                         for v in known[name]]
+                raise UnknownFilterError(name, value, shown)
 
 
 def filter_query(filters):
