@@ -212,6 +212,14 @@ def bigrams(text):
             yield chars[i:i + 2], run.start() + i
 
 
+_PAIRS = re.compile(r"(?=([\u3400-\u9fff]{2}))")
+
+
+def pair_list(text):
+    """The bigrams of `bigrams(text)` as a plain list, found in C: what the index stores."""
+    return _PAIRS.findall(fold(text))
+
+
 class BigramTokenizer(Tokenizer):
     """Character bigrams of every run of Chinese characters (the `grams` field)."""
 

@@ -26,7 +26,7 @@ _ONE_HAN = re.compile(r"^[\u3400-\u9fff]$")
 GRAM_WEIGHT = 0.3  # a bigram scores below a word
 FEW = 3  # a strict answer with fewer hits than this is widened (queries of three parts or more)
 RELAXED_LIMIT = 50  # a relaxed answer lists at most this many documents
-PROXIMITY_TOP = 50  # the best hits whose stored text is read for the proximity bonus
+PROXIMITY_TOP = 20  # the best hits whose stored text is read for the proximity bonus
 BODY_CHARS = 30_000  # how much of a long body the proximity check reads
 
 
@@ -259,7 +259,7 @@ def proximity_factor(title, body, runs):
     if len(tokens) < 2:
         return 1.0
     title = re.sub(r"\s+", "", fold(title or ""))
-    body = fold((body or "")[:BODY_CHARS])
+    body = (body or "")[:BODY_CHARS].lower()  # not folded: too slow on long bodies, rarely needed
     whole = "".join(tokens)
     bonus = 0.0
     if whole in title or (len(title) >= 6 and title in whole):

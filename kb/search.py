@@ -131,9 +131,14 @@ def _compiled(terms):
 
 
 def _spans(pattern, text):
-    """Match spans in `text`, matched on its simplified form (same length), so a traditional
+    """Match spans in `text`, or if none, in its simplified form (same length), so a traditional
     character in an article is marked for the simplified one the query was read as."""
-    return [m.span() for m in pattern.finditer(to_simplified(text))]
+    spans = [m.span() for m in pattern.finditer(text)]
+    if not spans:  # only then convert: most articles are written in simplified characters
+        simplified = to_simplified(text)
+        if simplified is not text and simplified != text:
+            spans = [m.span() for m in pattern.finditer(simplified)]
+    return spans
 
 
 def make_snippet(text, terms, size=SNIPPET_CHARS):
@@ -266,9 +271,16 @@ class Searcher:
                 highlight += relaxed.grams + extra
             else:
                 relaxed = None
+        stored = {}
+
+        def fields_of(docnum):  # each document's stored fields read once per search
+            if docnum not in stored:
+                stored[docnum] = searcher.stored_fields(docnum)
+            return stored[docnum]
+
         if request.sort != "date":
-            ranked = rerank(ranked, searcher.stored_fields, sequences(parsed))
-        hits = [self._hit(searcher, docnum, score, highlight)
+            ranked = rerank(ranked, fields_of, sequences(parsed))
+        hits = [self._hit(fields_of(docnum), score, highlight)
                 for docnum, score in ranked[(page - 1) * limit:page * limit]]
         for note in fallbacks:
             note["used"] = self._canonical(searcher, ranked[:limit], note.pop("keys")) or note["used"]
@@ -281,8 +293,7 @@ class Searcher:
             suggestion=suggestion, number_fallbacks=fallbacks, ignored=parsed.dropped,
         )
 
-    def _hit(self, searcher, docnum, score, highlight):
-        fields = searcher.stored_fields(docnum)
+    def _hit(self, fields, score, highlight):
         return Hit(
             id=fields["id"], title=fields["title"], type=fields.get("type", ""),
             section=fields.get("section", ""), issue=fields.get("issue", ""), date=fields.get("date", ""),
