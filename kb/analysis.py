@@ -16,6 +16,7 @@ every run of Chinese characters, so a word cut differently, or typed with one
 wrong character, still shares most of its pairs with the article.
 """
 
+import functools
 import re
 import threading
 import unicodedata
@@ -78,6 +79,17 @@ def to_simplified(text):
         converter = _converters.t2s = opencc.OpenCC("t2s")
     simplified = converter.convert(text)
     return simplified if len(simplified) == len(text) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def to_traditional(term):
+    """A query term in traditional characters (OpenCC s2t), to mark articles written in them."""
+    if not _HAN_CHAR.search(term):
+        return term
+    converter = getattr(_converters, "s2t", None)
+    if converter is None:
+        converter = _converters.s2t = opencc.OpenCC("s2t")
+    return converter.convert(term)
 
 
 def fold(text):

@@ -160,9 +160,20 @@ class Vocabulary:
                 words.update(t.decode("utf-8") for t in reader.lexicon(name))
         self.words = words
         self.by_length = defaultdict(list)
-        for word in words:
+        self.pairs = defaultdict(list)  # two-character words by their first ("a") and second ("b") character
+        self._lists = {}
+        for word in sorted(words):
             if len(word) >= 2 and not word.isdigit():
                 self.by_length[len(word)].append(word)
+            if len(word) == 2:
+                self.pairs[("a", word[0])].append(word)
+                self.pairs[("b", word[1])].append(word)
+
+    def _choices(self, low, high):
+        key = (low, high)
+        if key not in self._lists:
+            self._lists[key] = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
+        return self._lists[key]
 
     def known(self, word):
         return any(form in self.words for form in expand(word))
@@ -170,9 +181,10 @@ class Vocabulary:
     def candidates(self, word, count=20):
         """Vocabulary words one edit away (two for long words), nearest first, then most used."""
         limit = 1 if len(word) < 7 else 2
-        choices = [w for n in range(len(word) - limit, len(word) + limit + 1) for w in self.by_length.get(n, ())]
         if len(word) == 2:  # two characters: keep one of them in place (矿删 → 矿山, not 删除)
-            choices = [w for w in choices if len(w) == 2 and (w[0] == word[0] or w[1] == word[1])]
+            choices = self.pairs.get(("a", word[0]), []) + self.pairs.get(("b", word[1]), [])
+        else:
+            choices = self._choices(len(word) - limit, len(word) + limit)
         found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
         found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]), -freq("body", f[0]) - freq("title", f[0]),

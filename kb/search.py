@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from whoosh import sorting
 from whoosh.query import And, Every, Not
 
-from kb.analysis import fold, segmenter, to_simplified
+from kb.analysis import fold, segmenter, to_traditional
 from kb.bulk import BulkSearcher, Unsupported
 from kb.errors import KbError
 from kb.indexer import current_target, ensure_index, open_live
@@ -109,8 +109,11 @@ class SearchPage:
 # ------------------------------------------------------------------ snippets (pure)
 
 def _pattern(terms):
-    """One compiled pattern for a query's highlight terms (made once per query, not per hit)."""
-    return _compiled(tuple(sorted({t for t in terms if t and t.strip()}, key=lambda t: (-len(t), t))))
+    """One compiled pattern for a query's highlight terms (made once per query, not per hit); each
+    Chinese term also in traditional characters, so an article written in them is marked too."""
+    terms = {t for t in terms if t and t.strip()}
+    terms |= {to_traditional(t) for t in terms}
+    return _compiled(tuple(sorted(terms, key=lambda t: (-len(t), t))))
 
 
 @functools.lru_cache(maxsize=256)
@@ -120,8 +123,10 @@ def _compiled(terms):
         if re.fullmatch(r"[\w./\-:〔〕]+", term, re.ASCII):
             # Latin and digits: spaces and hyphens between letters as converters and authors write
             # them (ndfeb marks Nd-Fe-B), never inside a longer Latin word (nd is not in "and")
-            escaped = r"[\s\-]*".join(re.escape(ch) for ch in term.replace(" ", ""))
-            escaped = r"(?<![a-z0-9])" + escaped + r"(?![a-z0-9])"
+            chars = [re.escape(ch) for ch in term.replace(" ", "")]
+            # the look-behind after the first character: a pattern opening with a literal is fast
+            escaped = chars[0] + rf"(?<![a-z0-9]{chars[0]})" + "".join(r"[\s\-]*" + c for c in chars[1:])
+            escaped += r"(?![a-z0-9])"
         elif not re.search(r"[a-z0-9]", term):
             escaped = r"\s*".join(re.escape(ch) for ch in term.replace(" ", ""))
         else:
@@ -131,14 +136,7 @@ def _compiled(terms):
 
 
 def _spans(pattern, text):
-    """Match spans in `text`, or if none, in its simplified form (same length), so a traditional
-    character in an article is marked for the simplified one the query was read as."""
-    spans = [m.span() for m in pattern.finditer(text)]
-    if not spans:  # only then convert: most articles are written in simplified characters
-        simplified = to_simplified(text)
-        if simplified is not text and simplified != text:
-            spans = [m.span() for m in pattern.finditer(simplified)]
-    return spans
+    return [m.span() for m in pattern.finditer(text)]
 
 
 def make_snippet(text, terms, size=SNIPPET_CHARS):
