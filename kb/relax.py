@@ -229,17 +229,22 @@ def suggest(vocabulary, parsed, together=None):
                 if word and word != joined:
                     fixes.append((i, j, word))
                     taken |= set(range(i, j))
-            for i, unit in enumerate(units):
-                if i in taken or not unknown[i] or len(unit.label) < 2 or together is None:
+            # one unknown word (or two single characters, 材 廖) alone: the candidate found most
+            # often with the query's other words
+            short = [(i, i + 1) for i in range(len(units))] + [(i, i + 2) for i in range(len(units) - 1)]
+            for i, j in short:
+                typed = "".join(u.label for u in units[i:j])
+                if together is None or taken & set(range(i, j)) or not any(unknown[i:j]) \
+                        or not 2 <= len(typed) <= 6 or (j - i == 2 and len(typed) != 2):
                     continue
-                others = [w for w in known_words if w != unit.label]
-                scored = [(sounds_alike(unit.label, word), together(word, others), word)
-                          for word in vocabulary.candidates(unit.label, 30)]
+                others = [w for w in known_words if w not in {u.label for u in units[i:j]}]
+                scored = [(sounds_alike(typed, word), together(word, others), word)
+                          for word in vocabulary.candidates(typed, 30)]
                 # two characters with one changed are a typo only when they sound alike (IME slip)
-                scored = [row for row in scored if row[1] > 0 and (row[0] or len(unit.label) > 2)]
+                scored = [row for row in scored if row[1] > 0 and (row[0] or len(typed) > 2)]
                 if scored:
-                    fixes.append((i, i + 1, max(scored, key=lambda row: row[:2])[2]))
-                    taken.add(i)
+                    fixes.append((i, j, max(scored, key=lambda row: row[:2])[2]))
+                    taken |= set(range(i, j))
             if fixes:
                 corrections[clause] = sorted(fixes)
                 labels, i = [], 0
