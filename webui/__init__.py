@@ -17,8 +17,9 @@ def create_app(config=None):
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.json.ensure_ascii = False  # JSON answers in readable UTF-8, not \u escapes
 
-    from webui import admin, errors, views
+    from webui import admin, errors, registers, views  # noqa: F401 (registers adds pages to views.bp)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(admin.bp)

@@ -45,46 +45,6 @@ def all_documents():
     return documents
 
 
-def standards_register():
-    """One row per standard or plan number: name, action, plan, replaced standard, committee, article."""
-    rows, seen = [], set()
-    for doc in all_documents():
-        meta = doc.get("meta") or {}
-        for plan in meta.get("plans", []):
-            number = plan.get("plan_number") or plan.get("foreign_plan_number")
-            key = (number, plan.get("foreign_plan_number"), doc["id"])
-            if key in seen:
-                continue
-            seen.add(key)
-            rows.append({"number": number, "foreign": plan.get("foreign_plan_number", ""),
-                         "name": plan.get("name", ""), "action": plan.get("action", ""),
-                         "replaces": plan.get("replaces", ""), "committee": plan.get("committee", ""),
-                         "issue": doc.get("issue", ""), "article_id": doc["id"], "title": doc["title"],
-                         "kind": "plan"})
-        planned = {r["replaces"] for r in rows if r["article_id"] == doc["id"]}
-        for number in meta.get("standards", []):
-            if number in planned or (number, doc["id"]) in seen:
-                continue
-            seen.add((number, doc["id"]))
-            action = "报批" if "报批" in doc["title"] else ("发布" if "发布" in doc["title"] else "提及")
-            rows.append({"number": number, "foreign": "", "name": "", "action": action, "replaces": "",
-                         "committee": "", "issue": doc.get("issue", ""), "article_id": doc["id"],
-                         "title": doc["title"], "kind": "standard"})
-    return rows
-
-
-def patents_register():
-    rows = []
-    for doc in all_documents():
-        for patent in (doc.get("meta") or {}).get("patents", []):
-            if isinstance(patent, dict) and patent.get("number"):
-                rows.append({"number": patent["number"], "title": patent.get("title") or doc["title"],
-                             "published": patent.get("published", ""),
-                             "inventors": "，".join(patent.get("inventors") or []),
-                             "article_id": doc["id"], "issue": doc.get("issue", "")})
-    return rows
-
-
 def issues_register():
     issues = {}
     for doc in all_documents():

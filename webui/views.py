@@ -10,9 +10,7 @@ from kb.models import TYPE_LABELS
 from kb.numbers import parse_lookup
 from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
 from webui.errors import BadRequest
-from webui.services import (
-    issues_register, patents_register, render_markdown, searcher, standards_register,
-)
+from webui.services import issues_register, render_markdown, searcher
 
 bp = Blueprint("kb", __name__)
 MAX_Q = 1000
@@ -68,7 +66,9 @@ def search_json():
     page = _run(req)
     data = page.as_json()
     data["number_card"] = _number_card(page)
-    return jsonify(data)
+    from webui.registers import search_json_extras
+
+    return jsonify(search_json_extras(data))
 
 
 @bp.route("/api/facets")
@@ -130,6 +130,8 @@ def article_short(article_id):
 def article_json(article_id):
     article = _load(article_id)
     data = article.front_matter()
+    data.pop("path", None)
+    data["url"] = url_for("kb.article_page", article_id=article.id, _external=True)
     data["body"] = article.body
     data["html"] = render_markdown(article.body)
     return jsonify(data)
@@ -164,24 +166,9 @@ def lookup_json(number):
     parsed, card = _lookup(number)
     if card is None:
         raise BadRequest(f"“{number}”不是可识别的标准号、计划号、专利号或文号", field="number")
-    return jsonify(card)
+    from webui.registers import lookup_extras
 
-
-@bp.route("/standards")
-def standards_page():
-    rows = standards_register()
-    needle = (request.args.get("filter") or "").strip()[:100]
-    if needle:
-        rows = [r for r in rows if any(needle.lower() in str(v).lower() for v in r.values())]
-    sort = request.args.get("sort", "number")
-    if sort in ("number", "name", "action", "issue", "committee"):
-        rows = sorted(rows, key=lambda r: (r.get(sort) or "", r["number"] or ""))
-    return render_template("standards.html", rows=rows, needle=needle, sort=sort)
-
-
-@bp.route("/patents")
-def patents_page():
-    return render_template("patents.html", rows=patents_register())
+    return jsonify(lookup_extras(card, number))
 
 
 @bp.route("/issues")
