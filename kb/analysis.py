@@ -63,6 +63,7 @@ _lock = threading.Lock()
 _segmenter = None
 _extra_dicts = set()
 _terms = {}
+_generation = []  # one entry per dictionary added after loading: caches of cut words key on its length
 TERMS_CACHE_SIZE = 500_000
 
 
@@ -107,7 +108,13 @@ def segmenter(userdict=None):
             _segmenter.add_dict(userdict)
             _extra_dicts.add(str(userdict))
             _terms.clear()
+            _generation.append(userdict)
         return _segmenter
+
+
+def dictionary_generation():
+    """Changes whenever a user dictionary is added, so caches of cut words know to start again."""
+    return len(_generation)
 
 
 def is_word(token):

@@ -8,6 +8,7 @@ the other names of a body it names (工信部/工业和信息化部, kb/data/abb
 words (怎么样, 多少 …) are not required.
 """
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -15,7 +16,7 @@ from whoosh.query import And, Every, Not, Or, Phrase, Term
 
 from kb.abbreviations import join_spaced, other_forms
 from kb.analysis import (
-    QUESTION_WORDS, expand, fold, index_terms, join_compounds, query_words, segmenter,
+    QUESTION_WORDS, dictionary_generation, expand, fold, index_terms, join_compounds, query_words, segmenter,
 )
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
@@ -37,12 +38,12 @@ class UnknownFilterError(KbError):
         super().__init__(f"未知的筛选值 {name}:{value}；可用的值：{shown}", field=name)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Unit:
     """One required part of a query word: matched when any alternative (an AND of tokens) matches."""
 
     label: str
-    alternatives: list  # [tuple of tokens]; the first is the query's own cut
+    alternatives: tuple  # (tuple of tokens, ...); the first is the query's own cut
     pieces: tuple = ()  # dictionary pieces of a single long token, an extra, weaker alternative
 
     @property
@@ -195,6 +196,11 @@ def pieces(token):
 
 def clause_units(clause):
     """The units of one clause: each token, or a run of tokens that names a body in the table."""
+    return list(_clause_units(tuple(clause), dictionary_generation()))
+
+
+@functools.lru_cache(maxsize=4096)
+def _clause_units(clause, generation):
     tokens = [t for t in query_words(clause[1]) if t not in QUESTION_WORDS] or query_words(clause[1])
     units, i = [], 0
     while i < len(tokens):
@@ -203,13 +209,13 @@ def clause_units(clause):
             others = other_forms(name)
             if others:
                 alternatives = [tuple(tokens[i:j])] + [tuple(query_words(o)) for o in others]
-                units.append(Unit(name, [a for a in alternatives if a]))
+                units.append(Unit(name, tuple(a for a in alternatives if a)))
                 i = j
                 break
         else:
-            units.append(Unit(tokens[i], [(tokens[i],)], pieces(tokens[i])))
+            units.append(Unit(tokens[i], ((tokens[i],),), pieces(tokens[i])))
             i += 1
-    return units
+    return tuple(units)
 
 
 def term_query(token, boost=1.0):

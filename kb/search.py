@@ -139,9 +139,12 @@ def _spans(pattern, text):
     return [m.span() for m in pattern.finditer(text)]
 
 
+_MARKUP_RUN = re.compile(r"[#*|>\-]{2,}")
+
+
 def make_snippet(text, terms, size=SNIPPET_CHARS):
     """The passage of `text` with the most matches, HTML-escaped, matches in <mark>."""
-    plain = re.sub(r"[#*|>\-]{2,}|\s+", " ", text).strip()
+    plain = " ".join(_MARKUP_RUN.sub(" ", text).split())  # split/join: white space collapsed in C
     pattern = _pattern(terms)
     spans = _spans(pattern, plain) if pattern else []
     if not spans:
