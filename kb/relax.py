@@ -24,6 +24,7 @@ from kb.query import clause_query, clause_units, unit_query
 
 _ONE_HAN = re.compile(r"^[\u3400-\u9fff]$")
 GRAM_WEIGHT = 0.3  # a bigram scores below a word
+COMMON_GRAM_SHARE = 0.2  # bigrams in more than this share of the articles do not count
 FEW = 3  # a strict answer with fewer hits than this is widened (queries of three parts or more)
 RELAXED_LIMIT = 50  # a relaxed answer lists at most this many documents
 PROXIMITY_TOP = 20  # the best hits whose stored text is read for the proximity bonus
@@ -104,11 +105,16 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
         return None
     coverage, score = defaultdict(float), defaultdict(float)
     per_need = []
+    searcher = bulk.searcher
+    common = max(50, searcher.doc_count() * COMMON_GRAM_SHARE)
     for need in needs:
         words = bulk.scores(need.query)
         partial = defaultdict(float)
         gram_score = defaultdict(float)
-        for gram in need.grams:
+        # a pair found in a large share of the articles is no evidence: left out (and cheap to skip)
+        grams = [g for g in need.grams if searcher.doc_frequency("grams", g) <= common]
+        need.grams = tuple(grams)
+        for gram in grams:
             for doc, value in bulk.scores(Term("grams", gram)).items():
                 if doc not in words:
                     partial[doc] += 1
@@ -168,6 +174,7 @@ class Vocabulary:
             if len(word) == 2:
                 self.pairs[("a", word[0])].append(word)
                 self.pairs[("b", word[1])].append(word)
+        sounds_alike("稀土", "稀土")  # loads the pinyin tables now, not on the first suggestion
 
     def _choices(self, low, high):
         key = (low, high)

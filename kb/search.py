@@ -243,7 +243,9 @@ class Searcher:
 
     def warm(self):
         """Read what every query needs (field lengths, facet and date columns) before the first one."""
-        self.bulk(self.current()).warm(("title", "body"), FACET_FIELDS + ("date",))
+        searcher = self.current()
+        self.bulk(searcher).warm(("title", "body"), FACET_FIELDS + ("date",))
+        self.vocabulary(searcher)  # what suggestions read, so the first query that needs one is quick
 
     def search(self, request):
         started = time.perf_counter()
