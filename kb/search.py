@@ -339,12 +339,14 @@ class Searcher:
         best = max(number.keys, key=len)
         if present(best):
             return [best], "exact"
-        for key in fallback_keys(number):
+        others = fallback_keys(number)
+        for key in others:
             if present(key):
                 return [key], "fallback"
-        under = keys_under(best, self.number_keys(searcher))
-        if under:
-            return under, "prefix"
+        for key in [best, *others]:  # XB 617 → xb/t617 → XB/T 617.8-2023
+            under = keys_under(key, self.number_keys(searcher))
+            if under:
+                return under, "prefix"
         like = doc_keys_like(number, self.number_keys(searcher))
         return (like, "fallback") if like else ([], None)
 

@@ -68,3 +68,10 @@ def test_cli_chinese_type_and_notes(built):
 def test_cli_lookup_fallback_and_prefix(built):
     assert "按 GB/T 4137-2015 查找" in run(built, "lookup", "GB4137").output
     assert "XB/T 617.8-2023" in run(built, "lookup", "XB/T 617").output
+
+
+def test_lookup_page_says_how_the_number_was_found(client):
+    html = client.get("/lookup/GB4137").get_data(as_text=True)
+    assert "按 GB/T 4137-2015 查找" in html
+    html = client.get("/lookup/XB 617").get_data(as_text=True)
+    assert "XB/T 617.8-2023" in html

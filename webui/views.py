@@ -7,7 +7,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from kb.content import read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
-from kb.numbers import parse_lookup
+from kb.numbers import loose_numbers, parse_lookup
 from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
 from webui.errors import BadRequest
 from webui.services import issues_register, render_markdown, searcher
@@ -140,7 +140,7 @@ def article_json(article_id):
 def _lookup(number):
     if len(number) > 200:
         raise BadRequest("编号过长", field="number")
-    parsed = parse_lookup(number)
+    parsed = parse_lookup(number) or next(iter(loose_numbers(number)), None)  # `XB 617`, bare digits
     if parsed is None:
         return None, None
     return parsed, searcher().lookup(number)
