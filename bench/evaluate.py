@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from kb.config import load_config
-from kb.search import SearchRequest, Searcher
+from kb.search import Searcher, SearchRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DEV = ROOT.parent / "shared" / "eval" / "dev-queries.yaml"

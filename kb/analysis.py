@@ -23,7 +23,6 @@ import unicodedata
 from pathlib import Path
 
 import opencc
-
 from whoosh.analysis import Token, Tokenizer
 
 from kb import segment

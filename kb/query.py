@@ -16,7 +16,14 @@ from whoosh.query import And, Every, Not, Or, Phrase, Term
 
 from kb.abbreviations import join_spaced, other_forms
 from kb.analysis import (
-    QUESTION_WORDS, dictionary_generation, expand, fold, index_terms, join_compounds, query_words, segmenter,
+    QUESTION_WORDS,
+    dictionary_generation,
+    expand,
+    fold,
+    index_terms,
+    join_compounds,
+    query_words,
+    segmenter,
 )
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
@@ -174,23 +181,19 @@ def highlight_forms(clause):
 
 def pieces(token):
     """Dictionary pieces that cover a long token, as the index stacks them (稀土永磁 → 稀土, 永磁);
-    () when they do not cover it."""
+    () when they do not cover it.  A piece may overlap the one before by a character."""
     if len(token) < 3:
         return ()
     found = [p for p in index_terms(token, segmenter().has_word) if len(p) > 1]
     cover, at = [], 0
     while at < len(token):
-        starting = [p for p in found if token.startswith(p, at)]
-        if not starting:  # a piece may overlap the last one: 稀土金属 → 稀土, 金属
-            starting = [p for p in found if any(token.startswith(p, at - k) for k in (1,)) and at > 0]
-            if not starting:
-                return ()
-            best = max(starting, key=len)
-            at = at - 1 + len(best)
-        else:
-            best = max(starting, key=len)
-            at += len(best)
-        cover.append(best)
+        starts = [(start, p) for p in found for start in (at, at - 1)
+                  if start >= 0 and token.startswith(p, start) and start + len(p) > at]
+        if not starts:
+            return ()
+        start, piece = max(starts, key=lambda sp: sp[0] + len(sp[1]))
+        cover.append(piece)
+        at = start + len(piece)
     return tuple(cover) if len(cover) > 1 else ()
 
 

@@ -14,6 +14,7 @@ counts.  Documents are ranked by how much of the query they cover, then by score
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -288,8 +289,8 @@ def proximity_factor(title, body, runs):
     bonus = 0.0
     if whole in title or (len(title) >= 6 and title in whole):
         bonus += 1.0
-    pairs = [a + b for run in runs for a, b in zip(run, run[1:])]
-    pairs += [a[-1] + b[0] for a, b in zip(runs, runs[1:])]  # the words around a space typed between
+    pairs = [a + b for run in runs for a, b in pairwise(run)]
+    pairs += [a[-1] + b[0] for a, b in pairwise(runs)]  # the words around a space typed between
     if pairs:
         bonus += 0.5 * sum(p in title for p in pairs) / len(pairs)
         bonus += 0.3 * sum(p in body for p in pairs) / len(pairs)

@@ -8,7 +8,6 @@ from whoosh.system import pack_uint
 import kb.whoosh_fixes  # noqa: F401  (before any index is opened)
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list
 
-
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
 NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
 

@@ -25,9 +25,9 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
-from whoosh.query import And, Every, Not
+from whoosh.query import And, Every
 
-from kb.analysis import fold, segmenter, to_traditional
+from kb.analysis import segmenter, to_traditional
 from kb.bulk import BulkSearcher, Unsupported
 from kb.errors import KbError
 from kb.indexer import current_target, ensure_index, open_live
@@ -35,7 +35,7 @@ from kb.models import TYPE_LABELS
 from kb.numbers import doc_keys_like, fallback_keys, keys_of, keys_under, loose_numbers, parse_lookup
 from kb.query import (  # noqa: F401  (re-exported: callers import the query language from here)
     FILTER_FIELDS, MAX_QUERY_CHARS, NUMBER_BOOST, ParsedQuery, UnknownFilterError, build_query,
-    check_filters, clause_query, filter_query, filter_values, number_query, parse_query, term_query,
+    check_filters, clause_query, filter_values, number_query, parse_query, term_query,
 )
 from kb.relax import FEW, PROXIMITY_TOP, Vocabulary, needs_of, relaxed_scores, rerank, sequences, suggest
 
@@ -266,7 +266,7 @@ class Searcher:
         highlight = list(parsed.highlight)
         relaxed, suggestion = None, ""
         if total < FEW and parsed.must and not isinstance(query, Every):
-            relaxed, suggestion, extra = self._relaxed(searcher, bulk, parsed, number_keys, filter_q, ranked)
+            relaxed, suggestion, extra = self._relaxed(searcher, bulk, parsed, number_keys, filter_q)
             widen = total == 0 or (relaxed is not None and relaxed.parts >= 3)
             if widen and relaxed is not None and set(relaxed.scores) - {doc for doc, _ in ranked}:
                 ranked, total, facets = self._merge(bulk, ranked, relaxed, request, want)
@@ -390,7 +390,7 @@ class Searcher:
             cached = self._vocabulary = Vocabulary(searcher)
         return cached
 
-    def _relaxed(self, searcher, bulk, parsed, number_keys, filter_q, strict):
+    def _relaxed(self, searcher, bulk, parsed, number_keys, filter_q):
         """(Relaxed or None, suggestion text, extra highlight words) for a query that found little."""
         vocabulary = self.vocabulary(searcher)
         def together(word, others):

@@ -2,7 +2,14 @@
 
 import pytest
 
-from kb.numbers import doc_keys_like, fallback_keys, keys_under, loose_numbers, parse_lookup, parse_numbers
+from kb.numbers import (
+    doc_keys_like,
+    fallback_keys,
+    keys_under,
+    loose_numbers,
+    parse_lookup,
+    parse_numbers,
+)
 
 
 @pytest.mark.parametrize("typed, kind, canonical", [
