@@ -306,8 +306,8 @@ def _tidy(ix):
 def update(config):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
-    if live_dir(config) is None:
-        return rebuild(config)
+    if live_dir(config) is None or set(open_live(config).schema.names()) != set(make_schema().names()):
+        return rebuild(config)  # none yet, or built by a kb with other fields: build it whole
     with build_lock(config):
         ix = open_live(config)
         on_disk = _stamps_meanwhile(config, ix)

@@ -113,7 +113,8 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
         partial = defaultdict(float)
         gram_score = defaultdict(float)
         # a pair found in a large share of the articles is no evidence: left out (and cheap to skip)
-        grams = [g for g in need.grams if searcher.doc_frequency("grams", g) <= common]
+        grams = [g for g in need.grams if "grams" in searcher.schema  # (an index built before the field)
+                 and searcher.doc_frequency("grams", g) <= common]
         need.grams = tuple(grams)
         for gram in grams:
             for doc, value in bulk.scores(Term("grams", gram)).items():
