@@ -35,13 +35,17 @@ def cli(ctx, content_dir, index_dir):
 
 @cli.command("import", help="Import raw bulletin issues (or standalone documents) into content/.")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--issue", metavar="YYYY-NN",
+              help="the issue these files are (e.g. 2020-11); needed when the text names none")
 @click.option("--dry-run", is_flag=True, help="report what would be written, write nothing")
-@click.option("--force", is_flag=True, help="overwrite files that were edited by hand")
+@click.option("--replace", is_flag=True,
+              help="make content/<issue>/ exactly this import: remove articles no longer in it")
+@click.option("--force", is_flag=True, help="overwrite (or with --replace remove) files edited by hand")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
 @click.option("--kind", type=click.Choice(["auto", "bulletin", "document"]), default="auto",
               help="bulletin (many articles) or one standalone document; auto decides from the text")
 @click.pass_context
-def import_cmd(ctx, files, dry_run, force, as_json, kind):
+def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
     from kb.content import plan_writes, write_files
     from kb.importer import import_file
     from kb.report import import_json, import_report
@@ -50,12 +54,16 @@ def import_cmd(ctx, files, dry_run, force, as_json, kind):
     results, failures, all_writes, reports, planned = [], [], [], [], {}
     for name in files:
         try:
-            result = import_file(name, kind=kind)
+            result = import_file(name, kind=kind, issue=issue)
         except KbError as exc:
             failures.append(exc.describe())
             continue
-        report, writes = plan_writes(result.articles, config.content_dir, force=force, planned=planned)
         results.append(result)
+        if result.errors:  # an issue that cannot be named is never written
+            reports.append(None)
+            continue
+        report, writes = plan_writes(result.articles, config.content_dir, force=force, planned=planned,
+                                     replace=replace)
         reports.append(report)
         all_writes.extend(writes)
     if not dry_run and all_writes:
@@ -63,6 +71,7 @@ def import_cmd(ctx, files, dry_run, force, as_json, kind):
             write_files(all_writes)
         except KbError as exc:
             _fail(exc)
+    refused = sum(1 for r in results if r.errors)
     if as_json:
         click.echo(json.dumps(import_json(results, reports, failures, config.content_dir, dry_run),
                               ensure_ascii=False, indent=1))
@@ -70,27 +79,41 @@ def import_cmd(ctx, files, dry_run, force, as_json, kind):
         for result, report in zip(results, reports):
             click.echo(import_report(result, report, dry_run))
         for failure in failures:
-            click.echo(f"错误 error: {failure}", err=True)
-        written = sum(len(r.written) for r in reports)
-        click.echo(f"{len(results)} file(s) read, {len(failures)} failed; "
-                   f"{written} article file(s) {'would be ' if dry_run else ''}written.")
-    if failures:
+            click.echo(f"错误：{failure}", err=True)
+        click.echo(_import_summary(results, reports, failures, refused, dry_run))
+    if failures or refused:
         sys.exit(1)
 
 
-@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files.")
+def _import_summary(results, reports, failures, refused, dry_run):
+    from kb.report import action_summary
+
+    text = f"读取 {len(results) + len(failures)} 个文件，失败 {len(failures) + refused} 个"
+    for result, report in zip(results, reports):
+        if report:
+            text += f"；{result.issue.slug}：{action_summary(report)}"
+    return text + ("（预览，未写入）" if dry_run else "") + "。"
+
+
+@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; "
+                  "warn on suspicious titles.")
+@click.option("--strict", is_flag=True,
+              help="treat warnings (suspicious titles, repeated titles) as problems")
 @click.pass_context
-def check(ctx):
+def check(ctx, strict):
     from kb.content import iter_paths
     from kb.validate import check_content
 
     config = _config(ctx)
-    problems = check_content(config.content_dir)
+    warnings = []
+    problems = check_content(config.content_dir, warnings)
     for problem in problems:
         click.echo(str(problem))
+    for warning in warnings:
+        click.echo(f"警告 warning: {warning}")
     count = len(iter_paths(config.content_dir))
-    click.echo(f"{count} file(s) checked, {len(problems)} problem(s).")
-    if problems:
+    click.echo(f"{count} file(s) checked, {len(problems)} problem(s), {len(warnings)} warning(s).")
+    if problems or (strict and warnings):
         sys.exit(1)
 
 

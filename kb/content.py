@@ -51,9 +51,8 @@ def article_from(meta, body, path):
     for name in ("id", "title", "type"):
         if not known.get(name):
             raise ContentError("is missing", path=path, field=name, hint=f"add `{name}:` to the front matter")
-    if known.get("date") is not None:
-        known["date"] = str(known["date"])
-    for name in ("id", "title", "type", "section", "source"):
+    for name in ("id", "title", "type", "section", "source", "date", "date_from", "issuer", "published",
+                 "effective", "validity"):
         if known.get(name) is not None:
             known[name] = str(known[name])
     return Article(body=body, path=str(path), **known)
@@ -146,19 +145,61 @@ def safe_article_path(content_dir, article_id):
     return None
 
 
+# What a re-import does with each article (`action` in `kb import --json`) and with each file of
+# the issue that the new text no longer holds (`stale`).
+ACTIONS = {
+    "new": "新增", "changed": "修改", "unchanged": "未变", "edited": "人工编辑过，保留",
+    "overwritten": "人工编辑过，覆盖", "conflict": "冲突，未写入",
+}
+STALE_ACTIONS = {"stale": "不再属于本期，保留", "removed": "不再属于本期，删除",
+                 "stale_edited": "不再属于本期，人工编辑过，保留"}
+COMPARED_APART = ("origin", HASH_FIELD)  # where an article came from is not what it says
+
+
 @dataclass
 class WriteReport:
     written: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
-    skipped: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)  # edited by hand, kept
     conflicts: list = field(default_factory=list)  # "path: why", not written
+    actions: dict = field(default_factory=dict)  # article id -> ACTIONS key
+    changes: dict = field(default_factory=dict)  # article id -> front matter keys (and "body") that differ
+    stale: list = field(default_factory=list)  # {"id", "title", "path", "action"}: files the import lacks
+    removed: list = field(default_factory=list)  # paths removed (with replace)
+
+    def count(self, action):
+        return sum(1 for a in self.actions.values() if a == action)
 
 
-def plan_writes(articles, content_dir, force=False, planned=None):
-    """Decide per file: write, leave unchanged, or skip a hand-edited file.
+def _differences(old_meta, old_body, article):
+    new_meta = article.front_matter()
+    keys = [k for k in dict.fromkeys([*new_meta, *old_meta]) if k not in COMPARED_APART
+            and old_meta.get(k) != new_meta.get(k)]
+    if (old_body or "").strip() != (article.body or "").strip():
+        keys.append("body")
+    return keys
+
+
+def _read_existing(path):
+    """(text, meta, body, hand edited) of a file already in content/; an unreadable file is hand edited."""
+    old = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        meta, body = parse_frontmatter(old, path)
+        edited = is_hand_edited(old, path)
+    except KbError:
+        return old, {}, old, True
+    meta.pop(HASH_FIELD, None)
+    return old, meta, body, edited
+
+
+def plan_writes(articles, content_dir, force=False, planned=None, replace=False):
+    """Decide per file: new, changed, unchanged, hand-edited (kept unless `force`), or a conflict.
 
     `planned` (path → title) spans one import run: a second article that maps to a path already
     planned is a conflict, reported and not written, instead of silently replacing the first.
+    Files of the same issue that the import no longer holds are `stale`: kept and named, or with
+    `replace` removed (hand-edited ones only with `force`).  Returns (report, writes); a write is
+    (path, text), or (path, None) for a file to remove.
     """
     report, writes = WriteReport(), []
     planned = {} if planned is None else planned
@@ -168,35 +209,71 @@ def plan_writes(articles, content_dir, force=False, planned=None):
             report.conflicts.append(f"{path}: 《{article.title}》 has the same id as 《{planned[path]}》 "
                                     "in this import; give one a distinct title or date in its front "
                                     "matter and import it again")
+            report.actions[article.id] = "conflict"
             continue
         planned[path] = article.title
         text = render(article)
+        action = "new"
         if path.exists():
-            old = path.read_text(encoding="utf-8", errors="replace")
-            if old == text:
+            old, meta, body, edited = _read_existing(path)
+            differences = [] if old == text else _differences(meta, body, article)
+            if not differences:
                 report.unchanged.append(str(path))
+                report.actions[article.id] = "unchanged"
                 continue
-            try:
-                edited = is_hand_edited(old, path)
-            except KbError:
-                edited = True
+            report.changes[article.id] = differences
             if edited and not force:
                 report.skipped.append(str(path))
+                report.actions[article.id] = "edited"
                 continue
+            action = "overwritten" if edited else "changed"
+        report.actions[article.id] = action
         writes.append((path, text))
         report.written.append(str(path))
+    writes.extend(_plan_stale(articles, content_dir, planned, report, force, replace))
     return report, writes
 
 
+def _plan_stale(articles, content_dir, planned, report, force, replace):
+    """Files in the imported issues' folders that this import does not hold."""
+    folders = {article_path(content_dir, a).parent for a in articles if a.issue_slug not in ("", "documents")}
+    removals = []
+    for folder in sorted(folders):
+        for path in sorted(folder.glob("*.md")):
+            if path in planned or path.name.startswith("."):
+                continue
+            _, meta, _, edited = _read_existing(path)
+            entry = {"id": str(meta.get("id") or path.stem), "title": str(meta.get("title") or ""),
+                     "path": str(path)}
+            if not replace:
+                entry["action"] = "stale"
+            elif edited and not force:
+                entry["action"] = "stale_edited"
+            else:
+                entry["action"] = "removed"
+                removals.append((path, None))
+                report.removed.append(str(path))
+            report.stale.append(entry)
+    return removals
+
+
 def write_files(writes):
-    """Write every file to a temporary sibling first, then move all into place."""
-    staged = []
+    """Write every file to a temporary sibling first, then move all into place, then remove.
+
+    A write of None removes the file.  Nothing is changed when a temporary file cannot be written.
+    """
+    staged, removals = [], []
     try:
         for path, text in writes:
+            if text is None:
+                removals.append(path)
+                continue
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".kb-", suffix=".tmp", dir=path.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
             staged.append((tmp, path))
     except OSError as exc:
         for tmp, _ in staged:
@@ -205,3 +282,7 @@ def write_files(writes):
                       hint="check the folder exists and is writable; nothing was changed") from None
     for tmp, path in staged:
         os.replace(tmp, path)
+    written = {path for _, path in staged}
+    for path in removals:
+        if path not in written:
+            Path(path).unlink(missing_ok=True)

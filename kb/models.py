@@ -45,6 +45,7 @@ class IssueInfo:
     slug: str = ""
     date: str | None = None
     toc: list = field(default_factory=list)
+    found_in: str | None = None  # "cover", "running header" or "--issue"
 
     def as_dict(self):
         return {"publication": self.publication, "year": self.year, "number": self.number,
@@ -82,6 +83,7 @@ class Article:
     source: str | None = None
     issue: dict = field(default_factory=dict)
     date: str | None = None
+    date_from: str | None = None  # "article" (its own dateline) or "issue" (the issue's month)
     standards: list = field(default_factory=list)
     plan_numbers: list = field(default_factory=list)
     patents: list = field(default_factory=list)
@@ -89,18 +91,24 @@ class Article:
     plans: list = field(default_factory=list)
     prices: list = field(default_factory=list)
     origin: dict = field(default_factory=dict)
+    issuer: str | None = None  # 发文机关 of a standalone document
+    published: str | None = None  # 发布日期
+    effective: str | None = None  # 施行日期
+    validity: str | None = None  # 时效性: 有效, 已修改, 已废止
     path: str | None = None
     sha1: str = ""  # of the file as read, so the indexer need not read it again
     stamp: str = ""  # mtime_ns:size of the file as read
 
-    FRONT_MATTER = ("id", "title", "type", "section", "source", "issue", "date", "standards",
+    FRONT_MATTER = ("id", "title", "type", "section", "source", "issue", "date", "date_from",
+                    "issuer", "published", "effective", "validity", "standards",
                     "plan_numbers", "patents", "doc_numbers", "plans", "prices", "origin")
+    OPTIONAL = ("plans", "prices", "date_from", "issuer", "published", "effective", "validity")
 
     def front_matter(self):
         meta = {}
         for name in self.FRONT_MATTER:
             value = getattr(self, name)
-            if name in ("plans", "prices") and not value:
+            if name in self.OPTIONAL and not value:
                 continue
             meta[name] = value
         return meta
@@ -111,9 +119,11 @@ class Article:
 
     @property
     def year(self):
-        if self.date:
-            return int(self.date[:4])
-        return (self.issue or {}).get("year")
+        """The year facet: an issue's year for its articles, a document's own year otherwise."""
+        issue_year = (self.issue or {}).get("year")
+        if issue_year:
+            return int(issue_year)
+        return int(self.date[:4]) if self.date else None
 
 
 @dataclass

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONTENT
+from conftest import CONTENT, DATA
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 SHOTS = Path(__file__).resolve().parent / "screenshots"
+ADMIN_TOKEN = "browser-test-token"
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver not installed")]
@@ -32,7 +33,8 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     shutil.copytree(CONTENT, root / "content")
     port = free_port()
-    env = {**os.environ, "KB_CONTENT": str(root / "content"), "KB_INDEX": str(root / "index")}
+    env = {**os.environ, "KB_CONTENT": str(root / "content"), "KB_INDEX": str(root / "index"),
+           "KB_ADMIN_TOKEN": ADMIN_TOKEN}
     proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -118,3 +120,67 @@ def test_search_facet_article_and_lookup(server, browser):
     browser.get(server + "/?q=稀土")
     browser.save_screenshot(str(SHOTS / "6-phone.png"))
     assert browser.find_elements(By.CSS_SELECTOR, ".hit")
+
+
+def submit(browser, button):
+    """Click a button that submits a form, and wait for the next page."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = browser.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+
+
+def test_admin_upload_review_confirm_and_update(server, browser):
+    """Staff upload an issue, read the Chinese review, confirm, re-import another converter's text
+    (confirming the replacement), update the index and read a plain result."""
+    from selenium.webdriver.common.by import By
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.set_window_size(1280, 1000)
+    browser.get(server + "/admin/login")
+    browser.find_element(By.ID, "token").send_keys(ADMIN_TOKEN)
+    submit(browser, browser.find_element(By.XPATH, "//input[@id='token']/ancestor::form//button"))
+    assert "导入新一期" in browser.find_element(By.TAG_NAME, "h1").text
+
+    browser.find_element(By.ID, "issue").send_keys(str(DATA / "bulletin_running_header.txt"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]"))
+    assert browser.find_element(By.ID, "review-issue").text == \
+        "期号：示例稀土信息简报 2021年第5期 → content/2021-05/"
+    assert browser.find_element(By.ID, "review-summary").text == "文章 5 篇：新增 5"
+    headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#review-table th")]
+    assert headers == ["操作", "栏目", "类型", "标题", "来源", "日期", "提示"]
+    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+            for tr in browser.find_elements(By.CSS_SELECTOR, "#review-table tbody tr")]
+    assert ["新增", "（无栏目）", "政策", "关于开展示例稀土企业专项检查的通知", "示例工业主管部门", "2021-04-30", ""] in rows
+    assert any(r[3] == "什么是离子吸附型稀土矿" and r[6] == "日期取自期号" for r in rows)
+    browser.save_screenshot(str(SHOTS / "7-admin-review.png"))
+    assert not browser.find_elements(By.ID, "confirmed")  # a new issue replaces nothing
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#confirm-form button"))
+    assert "已写入 content/2021-05/" in browser.find_element(By.ID, "import-result").text
+
+    browser.find_element(By.ID, "issue").send_keys(str(DATA / "bulletin_running_header_variant.txt"))
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]"))
+    cells = browser.find_elements(By.CSS_SELECTOR, "#review-table tbody td:first-child")
+    actions = [td.text.split("\n")[0] for td in cells]
+    assert len(actions) == 5 and set(actions) == {"修改"}
+    browser.find_element(By.CSS_SELECTOR, "#confirm-form button").click()  # not yet ticked: refused
+    assert browser.find_element(By.ID, "confirmed").get_attribute("required") is not None
+    browser.find_element(By.ID, "confirmed").click()
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "#confirm-form button"))
+    result = browser.find_element(By.ID, "import-result").text
+    assert "已写入 content/2021-05/" in result and "修改 5" in result
+
+    submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=update]"))
+    WebDriverWait(browser, 120, poll_frequency=0.5,
+                  ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: b.find_element(By.ID, "index-status").get_attribute("data-state") in ("done", "failed"))
+    status = browser.find_element(By.ID, "index-status").text
+    assert status.startswith("索引更新完成：新增 5 篇，更新 0 篇，删除 0 篇，用时"), status
+    assert "{" not in status
+    browser.save_screenshot(str(SHOTS / "8-admin-index.png"))
+    browser.get(server + "/?q=离子吸附型稀土矿")
+    assert "什么是离子吸附型稀土矿" in browser.find_element(By.CSS_SELECTOR, ".hit h3").text

@@ -156,7 +156,7 @@ def test_csv_download(server, browser, tmp_path):  # noqa: F811
 
 
 @pytest.mark.parametrize(
-    "article", ["2022-08-d35695f0", "002_64e5ae6ac3e7075b-7565f146", "002_64e5ae6ac3e7075b-7f4e1112"]
+    "article", ["2022-08-d35695f0", "2023-07-6d7b6c96", "2023-07-7f4e1112"]
 )
 def test_article_tables_scroll_inside_their_box_on_a_phone(server, browser, article):  # noqa: F811
     browser.set_window_size(*SIZES["phone"])

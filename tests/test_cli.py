@@ -32,7 +32,7 @@ def test_import_json_then_reimport_is_idempotent(config):
 def test_dry_run_writes_nothing_and_reports(config):
     result = run(config, "import", "--dry-run", str(SEEDS / "000_77bfed0df3362ec0.txt"))
     assert result.exit_code == 0
-    assert "dropped lines" in result.output and "行业动态" in result.output
+    assert "删除的版面行" in result.output and "行业动态" in result.output
     assert not config.content_dir.exists()
 
 
@@ -42,7 +42,7 @@ def test_hand_edited_files_are_skipped_unless_forced(config):
     path = sorted(config.content_dir.rglob("*.md"))[0]
     path.write_text(path.read_text(encoding="utf-8") + "\n编辑补充。\n", encoding="utf-8")
     result = run(config, "import", seed)
-    assert "skipped" in result.output and path.name in result.output
+    assert "人工编辑过，未覆盖" in result.output and path.name in result.output
     assert "编辑补充" in path.read_text(encoding="utf-8")
     run(config, "import", "--force", seed)
     assert "编辑补充" not in path.read_text(encoding="utf-8")

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import CONTENT
 from kb.errors import IndexBusyError
-from kb.content import read_article
+from kb.content import iter_paths, read_article
 from kb.indexer import build_lock, live_dir, open_live, rebuild, status, update
 from kb.search import SearchRequest, Searcher
 
@@ -98,7 +98,7 @@ def test_parallel_build_finds_what_a_serial_build_finds(whole, tmp_path):
     parallel = whole.with_overrides(index_dir=tmp_path / "parallel", index_procs=2)
     assert rebuild(serial)["processes"] == 1
     stats = rebuild(parallel)
-    assert stats["processes"] == 2 and stats["documents"] == 64
+    assert stats["processes"] == 2 and stats["documents"] == len(iter_paths(CONTENT))
     searchers = Searcher.open(serial), Searcher.open(parallel)
     assert len(searchers[1].current().reader().leaf_readers()) == 2  # one segment per writer process, no merge
     for q in ("稀土", "钕铁硼 永磁", "GB/T 4137", '"稀土永磁"', "Dy"):
@@ -169,7 +169,7 @@ def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_p
     fresh = whole.with_overrides(index_dir=tmp_path / "fresh", index_procs=1)
     rebuild(fresh)
     searchers = Searcher.open(live), Searcher.open(fresh)
-    assert searchers[0].current().doc_count() == searchers[1].current().doc_count() == 64
+    assert searchers[0].current().doc_count() == searchers[1].current().doc_count() == len(iter_paths(CONTENT))
     for q in ("稀土", "甲乙丙", "GB/T 4137", '"稀土永磁"', "Dy"):
         found = [sorted(hit.id for hit in s.search(SearchRequest(q=q, limit=100)).hits) for s in searchers]
         assert found[0] and found[0] == found[1], q

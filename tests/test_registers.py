@@ -210,13 +210,13 @@ def test_register_filter_reads_sloppy_numbers(client):
 
 
 def test_article_panels(client):
-    html = client.get("/doc/002_64e5ae6ac3e7075b-7f4e1112").get_data(as_text=True)  # table flattened to lines
+    html = client.get("/doc/2023-07-7f4e1112").get_data(as_text=True)  # table flattened to lines
     assert "价格表" in html and "/price/" in html and "453.05" in html
     html = client.get("/doc/2024-01-55f44156").get_data(as_text=True)  # the body has its own table
     assert "据正文表格整理" not in html
-    html = client.get("/doc/002_64e5ae6ac3e7075b-7565f146").get_data(as_text=True)
+    html = client.get("/doc/2023-07-6d7b6c96").get_data(as_text=True)
     assert "本文涉及的标准" in html and "钆铁合金" in html
-    html = client.get("/doc/2022-08-8e391d11").get_data(as_text=True)
+    html = client.get("/doc/2022-08-af7b4e3c").get_data(as_text=True)
     assert "发文机关" in html and "工信部联原〔2022〕90号" in html
 
 
@@ -228,7 +228,7 @@ def test_policies_page_filters(client):
 def test_lookup_api_carries_life_and_patent(client):
     data = client.get("/api/lookup/xbt403-2012").get_json()
     assert data["life"][0]["replaced_by"] == [{"number": "XB/T 403-2023", "how": "报批公示"}]
-    assert data["articles"][0]["url"].endswith("/doc/002_64e5ae6ac3e7075b-7565f146")
+    assert data["articles"][0]["url"].endswith("/doc/2023-07-6d7b6c96")
     assert client.get("/api/lookup/CN117446850A").get_json()["patent"]["inventors"].startswith("刘炜珍")
 
 

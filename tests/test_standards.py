@@ -46,7 +46,7 @@ def test_xbt_403_2012_is_replaced_not_approved(register):
     assert [s.stage for s in old.stages] == ["被代替"] and old.replaced_by[0]["number"] == "XB/T 403-2023"
     assert new.replaces == ["XB/T 403-2012"] and [s.stage for s in new.stages] == ["报批公示"]
     stage = new.stages[0]
-    assert stage.date == "2023-07-10" and stage.article_id == "002_64e5ae6ac3e7075b-7565f146"
+    assert stage.date == "2023-07-10" and stage.article_id == "2023-07-6d7b6c96"
 
 
 def test_names_from_a_table_flattened_to_one_cell_per_paragraph(register):

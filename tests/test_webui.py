@@ -124,8 +124,11 @@ def test_admin_upload_review_confirm_and_update(client, app, tmp_path):
                          content_type="multipart/form-data").get_data(as_text=True)
     assert "预览结果" in review and "专利简介" in review
     ticket = re.search(r'name="ticket" value="([^"]+)"', review).group(1)
-    done = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket}).get_data(as_text=True)
-    assert "已写入" in done
+    if 'name="confirmed"' in review:  # the issue is already there: replacing needs a tick
+        refused = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket})
+        assert refused.status_code == 400 and "我已核对" in refused.get_data(as_text=True)
+    done = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket, "confirmed": "1"})
+    assert "已写入 content/2024-01/" in done.get_data(as_text=True)
     bad = client.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(b"\x00\x01" * 100), "x.pdf")},
                       content_type="multipart/form-data")
     assert bad.status_code == 400 and "binary" in bad.get_data(as_text=True)
@@ -140,3 +143,45 @@ def test_upload_size_limit(built):
                                       data={"issue": (io.BytesIO(b"a" * 5000), "big.txt")},
                                       content_type="multipart/form-data")
     assert response.status_code == 413
+
+
+def test_admin_review_names_the_issue_flags_articles_and_reports_the_update_readably(tmp_path):
+    import time
+
+    from conftest import DATA, make_config
+    from webui import create_app
+
+    config = make_config(tmp_path, admin_token="t0ken")
+    client = create_app(config).test_client()
+    client.post("/admin/login", data={"token": "t0ken"})
+    page = client.get("/admin/").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    lines = (DATA / "bulletin_running_header.txt").read_text(encoding="utf-8").split("\n")
+    text = "\n".join(line for line in lines if "2021年" not in line).encode("gb18030")
+
+    def upload(issue_no=""):
+        return client.post("/admin/upload", data={"csrf_token": csrf, "issue_no": issue_no,
+                                                  "issue": (io.BytesIO(text), "scan-0042.txt")},
+                           content_type="multipart/form-data")
+
+    refused = upload()
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "无法确定期号" in html and "--issue YYYY-NN" in html and 'name="ticket"' not in html
+    review = upload("2021-05").get_data(as_text=True)
+    assert "期号：2021年第5期 → content/2021-05/" in review and "文章 5 篇：新增 5" in review
+    assert "<td>政策</td><td>关于开展示例稀土企业专项检查的通知</td>" in review
+    assert '<span class="flag">日期取自期号</span>' in review and "页码：3 行" in review
+    assert 'name="confirmed"' not in review  # nothing there yet: nothing to replace
+    ticket = re.search(r'name="ticket" value="([^"]+)"', review).group(1)
+    done = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket, "issue_no": "2021-05"})
+    assert "已写入 content/2021-05/（2021年第5期）：新增 5" in done.get_data(as_text=True)
+    assert len(list((config.content_dir / "2021-05").glob("*.md"))) == 5
+    client.post("/admin/index", data={"csrf_token": csrf, "action": "update"})
+    for _ in range(300):
+        page = client.get("/admin/").get_data(as_text=True)
+        if 'data-state="running"' not in page:
+            break
+        time.sleep(0.1)
+    assert "索引重建完成：共 5 篇" in page or "索引更新完成：新增 5 篇" in page
+    assert "{" not in re.search(r'id="index-status"[^>]*>([^<]*)<', page).group(1)  # no raw dict

@@ -19,6 +19,10 @@ from kb.errors import KbError
 from kb.importer import import_text
 from kb.importer.text import decode
 from kb.indexer import rebuild, update
+from kb.indexer import status as index_status
+from kb.report import (
+    action_summary, counts_by_section, drop_label, index_progress, index_summary, issue_label, review_rows,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 _jobs_lock = threading.Lock()
@@ -87,26 +91,52 @@ def _staging():
 
 @bp.route("/", methods=["GET"])
 def home():
-    return render_template("admin.html", job=_job_state(), report=None)
+    return _page()
+
+
+def _page(status=200, **values):
+    values.setdefault("report", None)
+    plan = values.get("plan")
+    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label,
+                  plan_summary=action_summary(plan) if plan else "")
+    return render_template("admin.html", job=_job_state(), **values), status
+
+
+def _review(text, name, issue_no, replace=False, force=False):
+    """Import a staged text (nothing written) and plan its writes: (result, plan, writes)."""
+    result = import_text(text, name, issue=issue_no or None)
+    if result.errors:
+        return result, None, []
+    plan, writes = plan_writes(result.articles, _config().content_dir, force=force, replace=replace)
+    return result, plan, writes
+
+
+def _replaces(plan):
+    """True when writing would change, overwrite or remove a file already in content/."""
+    return any(a in ("changed", "overwritten") for a in plan.actions.values()) or bool(plan.removed)
 
 
 @bp.route("/upload", methods=["POST"])
 def upload():
     uploaded = request.files.get("issue")
+    issue_no = request.form.get("issue_no", "").strip()
     if uploaded is None or not uploaded.filename:
-        return render_template("admin.html", job=_job_state(), report=None, error="请选择一个文本文件"), 400
+        return _page(400, error="请选择一个文本文件")
     name = Path(uploaded.filename).name
     data = uploaded.read()
     try:
         text = decode(data, name)
-        result = import_text(text, name)
+        result, plan, _ = _review(text, name, issue_no)
     except KbError as exc:
-        return render_template("admin.html", job=_job_state(), report=None, error=exc.describe()), 400
+        return _page(400, error=exc.describe(), issue_no=issue_no)
+    if result.errors:
+        return _page(400, error="；".join(result.errors), issue_no=issue_no, report=result,
+                     rows=review_rows(result, None), sections=counts_by_section(result))
     ticket = secrets.token_urlsafe(16)
     (_staging() / f"{ticket}.txt").write_text(text, encoding="utf-8")
     (_staging() / f"{ticket}.name").write_text(name, encoding="utf-8")
-    writes, _ = plan_writes(result.articles, _config().content_dir)
-    return render_template("admin.html", job=_job_state(), report=result, plan=writes, ticket=ticket)
+    return _page(report=result, plan=plan, rows=review_rows(result, plan), sections=counts_by_section(result),
+                 ticket=ticket, issue_no=issue_no, must_confirm=_replaces(plan) or bool(plan.stale))
 
 
 @bp.route("/confirm", methods=["POST"])
@@ -116,22 +146,29 @@ def confirm():
         abort(400)
     staged = _staging() / f"{ticket}.txt"
     if not staged.exists():
-        return render_template("admin.html", job=_job_state(), report=None, error="上传已过期，请重新上传"), 400
+        return _page(400, error="上传已过期，请重新上传")
     name = (_staging() / f"{ticket}.name").read_text(encoding="utf-8")
+    replace, force = request.form.get("replace") == "1", request.form.get("force") == "1"
     try:
-        result = import_text(staged.read_text(encoding="utf-8"), name)
-        report, writes = plan_writes(result.articles, _config().content_dir,
-                                     force=request.form.get("force") == "1")
+        result, plan, writes = _review(staged.read_text(encoding="utf-8"), name,
+                                       request.form.get("issue_no", "").strip(), replace=replace, force=force)
+        if result.errors:
+            return _page(400, error="；".join(result.errors))
+        if _replaces(plan) and request.form.get("confirmed") != "1":
+            return _page(400, error="这次导入会修改或删除已有文章：请在预览页勾选“我已核对”后再确认")
         write_files(writes)
     except KbError as exc:
-        return render_template("admin.html", job=_job_state(), report=None, error=exc.describe()), 400
+        return _page(400, error=exc.describe())
     staged.unlink(missing_ok=True)
-    message = f"已写入 {len(report.written)} 篇，未变 {len(report.unchanged)} 篇，跳过（人工编辑过）{len(report.skipped)} 篇。"
-    return render_template("admin.html", job=_job_state(), report=None, message=message)
+    (_staging() / f"{ticket}.name").unlink(missing_ok=True)
+    message = (f"已写入 content/{result.issue.slug}/（{issue_label(result.issue)}）：{action_summary(plan)}。"
+               "下一步：更新索引，新文章才能检索到。")
+    return _page(message=message)
 
 
 def _job_state():
-    return current_app.extensions.setdefault("kb_job", {"state": "idle", "message": "", "started": None})
+    return current_app.extensions.setdefault("kb_job", {"state": "idle", "message": "", "started": None,
+                                                        "action": None})
 
 
 @bp.route("/index", methods=["POST"])
@@ -144,19 +181,23 @@ def run_index():
     state = _job_state()
     with _jobs_lock:
         if state["state"] == "running":
-            return render_template("admin.html", job=state, report=None, error="索引任务正在运行"), 409
-        state.update(state="running", message=f"{action} 进行中…", started=time.time())
+            return _page(409, error="索引任务正在运行，请稍候")
+        state.update(state="running", action=action, message="", started=time.time())
 
     def work():
         try:
-            stats = rebuild(config, progress=lambda m: state.update(message=m)) if action == "rebuild" \
-                else update(config)
-            state.update(state="done", message=f"{action} 完成：{stats}")
+            before = index_status(config)["documents"]
+            if action == "rebuild":
+                stats = rebuild(config, progress=lambda m: state.update(message=index_progress(m)))
+            else:
+                stats = update(config)
+            after = index_status(config)["documents"]
+            state.update(state="done", message=index_summary(action, stats, before, after))
         except KbError as exc:
-            state.update(state="failed", message=exc.describe())
+            state.update(state="failed", message=f"索引任务失败：{exc.describe()}；现有索引未受影响")
         except Exception as exc:  # reported on the page; the live index is untouched
             app.logger.exception("index job failed")
-            state.update(state="failed", message=f"{type(exc).__name__}: {exc}")
+            state.update(state="failed", message=f"索引任务失败（{type(exc).__name__}）；现有索引未受影响")
 
     threading.Thread(target=work, daemon=True).start()
     return redirect(url_for("admin.home"))

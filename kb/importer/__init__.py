@@ -1,14 +1,14 @@
 """Import a raw issue (or one standalone document) into Article records.
 
     text = decode(bytes)                       # importer/text.py
-    info, drafts, lines = split_bulletin(text)  # importer/split.py
-    article = to_article(draft, ...)            # importer/body.py + extract.py
+    info, drafts, lines = split_bulletin(text)  # importer/split.py; identity.py names the issue
+    article = to_article(draft, ...)            # importer/body.py + extract.py; dates.py dates it
 
-Nothing here writes files: content.py does, after the staff member has seen the report.
+An issue the text does not name (and `issue=` does not give) yields `result.errors`: callers never
+write it.  One title is one article per issue.  Nothing here writes files: content.py does, after
+the staff member has seen the review (report.py; flags from importer/review.py).
 """
 
-import hashlib
-import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +16,16 @@ from pathlib import Path
 from kb.errors import BulletinError
 from kb.frontmatter import parse_frontmatter
 from kb.importer.body import read_blocks, render_blocks
-from kb.importer.extract import (
-    article_date, classify, read_numbers, read_patents, read_plans, read_prices, version_date,
-)
+from kb.importer.dates import article_date, version_date
+from kb.importer.extract import classify, read_numbers, read_patents, read_plans, read_prices
+from kb.importer.identity import MISSING_HINT, issue_slug, make_id, parse_issue_arg, title_key
+from kb.importer.legal import HEADER_END, read_document_header
+from kb.importer.review import article_flags
 from kb.importer.split import SOURCE, TOC_HEAD, read_lines, split_bulletin, wrap_width
-from kb.importer.text import decode, normalise_title
+from kb.importer.text import decode
 from kb.models import Article, IssueInfo
+
+__all__ = ["ImportResult", "import_file", "import_text", "make_id", "slug_for"]
 
 
 @dataclass
@@ -32,7 +36,9 @@ class ImportResult:
     issue: IssueInfo
     articles: list = field(default_factory=list)
     dropped: list = field(default_factory=list)  # (line number, reason, text)
-    warnings: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)  # about the whole file, in Chinese
+    errors: list = field(default_factory=list)  # why this file must not be written, in Chinese
+    flags: dict = field(default_factory=dict)  # article id -> flag codes (importer/review.py)
 
     def summary(self):
         by_reason = Counter(reason for _, reason, _ in self.dropped)
@@ -43,15 +49,9 @@ class ImportResult:
         return by_reason, samples
 
 
-def make_id(slug, title):
-    digest = hashlib.sha1(normalise_title(title).encode("utf-8")).hexdigest()[:8]
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", slug).strip("-") or "doc"
-    return f"{slug}-{digest}"
-
-
-def slug_for(path):
-    stem = Path(path).stem
-    return re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "issue"
+def slug_for(info):
+    """An issue's folder: `YYYY-NN` from its identity; never a file name."""
+    return issue_slug(info.year, info.number) if info.year and info.number else ""
 
 
 def is_bulletin(text):
@@ -60,7 +60,7 @@ def is_bulletin(text):
     return any(SOURCE.match(t) for t in lines) or any(TOC_HEAD.match(t.replace(" ", "")) for t in lines[:200])
 
 
-def import_file(path, kind="auto"):
+def import_file(path, kind="auto", issue=None):
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -70,39 +70,78 @@ def import_file(path, kind="auto"):
         raise BulletinError("is a folder, not a file", path=path) from None
     except OSError as exc:
         raise BulletinError(f"cannot be read: {exc.strerror}", path=path) from None
-    return import_text(decode(data, path), str(path), kind=kind)
+    return import_text(decode(data, path), str(path), kind=kind, issue=issue)
 
 
-def import_text(text, path="issue.txt", kind="auto"):
+def import_text(text, path="issue.txt", kind="auto", issue=None):
+    """`issue` (`2020-11`) names the issue when the text does not, or overrides what it says."""
     if kind == "auto":
         kind = "bulletin" if is_bulletin(text) else "document"
     if kind == "document":
         return import_document(text, path)
-    return import_bulletin(text, path)
+    return import_bulletin(text, path, issue=issue)
 
 
-def import_bulletin(text, path):
-    info, drafts, lines = split_bulletin(text, slug_for(path))
+def apply_issue_arg(info, issue, result):
+    """The staff member's `--issue` wins over the text; a text naming no issue needs one."""
+    if issue:
+        try:
+            year, number = parse_issue_arg(issue)
+        except BulletinError as exc:
+            raise BulletinError(exc.message, path=result.path, field="--issue", hint=exc.hint) from None
+        if info.year and (info.year, info.number) != (year, number):
+            result.warnings.append(f"文本中的期号是 {info.year}年第{info.number}期，与指定的 {issue} 不一致；"
+                                   "已按指定的期号导入")
+            info.total = None
+        info.year, info.number, info.found_in = year, number, "--issue"
+        info.date = f"{year}-{number:02d}" if 1 <= number <= 12 else None
+    if info.found_in == "single header":
+        result.warnings.append(f"期号 {info.year}年第{info.number}期 只在一处页眉或页脚中出现，请核对；"
+                               "不对时用 --issue YYYY-NN 指明")
+    if not info.year:
+        result.errors.append("无法确定期号：封面和页眉页脚中都没有“2020年第11期”这样的期号。" + MISSING_HINT)
+    info.slug = slug_for(info)
+
+
+def import_bulletin(text, path, issue=None):
+    info, drafts, lines = split_bulletin(text)
     result = ImportResult(path=path, issue=info)
+    apply_issue_arg(info, issue, result)
     result.dropped = [(line.no, line.drop, line.text.strip()) for line in lines if line.drop]
     if not drafts:
         raise BulletinError("no article text found", path=path, hint="is this the issue's text?")
     limit = wrap_width(lines)
-    seen = set()
+    by_key, sources, merged = {}, {}, set()
     for draft in drafts:
         article = to_article(draft, info, path, limit, lines)
-        while article.id in seen:
-            article.id += "-2"
-        seen.add(article.id)
+        key = title_key(article.title)
+        if key in by_key:  # one title, one article: never two files with one title in an issue
+            merge_into(by_key[key], article)
+            merged.add(by_key[key].id)
+            sources[by_key[key].id] = sources[by_key[key].id] and draft.source is not None
+            continue
+        by_key[key] = article
+        sources[article.id] = draft.source is not None
         result.articles.append(article)
-        if draft.source is None:
-            result.warnings.append(f"{path}:{draft.start}: article “{draft.title}” has no （来源：…） line; "
-                                   "check where it ends")
-        if article.section is None and info.toc:
-            result.warnings.append(f"{path}:{draft.start}: “{draft.title}” is not in the table of contents")
+    has_sections = any(a.section for a in result.articles)
+    for article in result.articles:
+        result.flags[article.id] = article_flags(article, sources[article.id], has_sections,
+                                                 merged=article.id in merged)
     if not any(d.source for d in drafts):
-        result.warnings.append(f"{path}: no （来源：…） markers found; articles were cut at headings only")
+        result.warnings.append("全文没有（来源：…）标记，文章只按标题切分，请逐篇核对起止")
     return result
+
+
+def merge_into(first, later):
+    """Join a later article with the same title to the first: its text follows, numbers are added."""
+    first.body = (first.body.rstrip() + "\n\n" + later.body.lstrip()).strip()
+    for name in ("standards", "plan_numbers", "doc_numbers", "patents", "plans", "prices"):
+        values = getattr(first, name)
+        values.extend(v for v in getattr(later, name) if v not in values)
+    first.origin["lines"] = [min(first.origin["lines"][0], later.origin["lines"][0]),
+                             max(first.origin["lines"][1], later.origin["lines"][1])]
+    first.section = first.section or later.section
+    first.source = first.source or later.source
 
 
 def to_article(draft, info, path, limit, all_lines):
@@ -125,10 +164,11 @@ def to_article(draft, info, path, limit, all_lines):
     patent_records = patents or [{"number": n} for n in numbers["patent_numbers"]]
     kind = classify(draft.title, draft.section, body, plans=plans, prices=prices, patents=patents,
                     doc_numbers=numbers["doc_numbers"])
+    month = int(info.date[5:7]) if info.date else None
+    date, date_from = article_date(body, info.year, month, patents=patents)
     return Article(
         id=make_id(info.slug, draft.title), title=draft.title, type=kind, body=body,
-        section=draft.section, source=draft.source, issue=info.as_dict(),
-        date=article_date(draft.title, body, info.date, info.year),
+        section=draft.section, source=draft.source, issue=info.as_dict(), date=date, date_from=date_from,
         standards=numbers["standards"], plan_numbers=numbers["plan_numbers"], patents=patent_records,
         doc_numbers=numbers["doc_numbers"], plans=plans, prices=prices,
         origin={"file": Path(path).name, "lines": [draft.start, draft.end]},
@@ -136,9 +176,12 @@ def to_article(draft, info, path, limit, all_lines):
 
 
 def import_document(text, path):
-    """One standalone policy text (plain text or Markdown, front matter optional) as one article."""
+    """One standalone policy text (plain text or Markdown, front matter optional) as one article.
+
+    Its date is its publication date: front matter `date` or `published`, else its header's
+    (importer/legal.py), which also gives the issuer and the day it takes effect."""
     meta, body = parse_frontmatter(text, path) if text.startswith("---") else ({}, text)
-    lines = read_lines(body)
+    lines = [line for line in read_lines(body) if not HEADER_END.match(line.text.strip())]
     content = [line for line in lines if line.text.strip()]
     if not content and not meta.get("title"):
         raise BulletinError("the document has no text", path=path)
@@ -151,15 +194,24 @@ def import_document(text, path):
     rendered = render_blocks(blocks) if blocks else ""
     texts = [line.text for line in content]
     numbers = read_numbers(title + "\n" + "\n".join(texts))
-    date = meta.get("date") or version_date(texts)
+    header = read_document_header(texts)
+    facts = {name: _text(meta.get(name)) or header.get(name)
+             for name in ("issuer", "published", "effective")}
+    date = _text(meta.get("date")) or facts["published"] or version_date(texts)
     article = Article(
         id=make_id("doc", f"{title}|{date or ''}"), title=title,
         type=str(meta.get("type") or classify(title, None, rendered, plans=[], prices=[], patents=[],
                                               standalone=True)),
-        body=rendered, section=meta.get("section"), source=meta.get("source"), issue=info.as_dict(),
-        date=str(date) if date else None, standards=numbers["standards"],
+        body=rendered, section=_text(meta.get("section")), source=_text(meta.get("source")),
+        issue=info.as_dict(), date=date, date_from="article" if date else None,
+        validity=_text(meta.get("validity")), standards=numbers["standards"],
         plan_numbers=numbers["plan_numbers"], patents=[{"number": n} for n in numbers["patent_numbers"]],
         doc_numbers=numbers["doc_numbers"],
         origin={"file": Path(path).name, "lines": [content[0].no if content else 1, len(text.split("\n"))]},
+        **facts,
     )
     return ImportResult(path=path, issue=info, articles=[article])
+
+
+def _text(value):
+    return str(value).strip() if value not in (None, "") else None

@@ -30,7 +30,6 @@ PATENT_KEYS = {
     "专利权人": "applicant", "摘要": "abstract", "申请号": "application_no",
 }
 FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
-YEAR_MONTH = re.compile(r"((?:19|20)\d{2})\s*年\s*(\d{1,2})\s*月")
 POLICY_WORDS = re.compile(r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施|政策)")
 STANDARD_PLAN_WORDS = re.compile(r"(?:标准计划|标准.{0,6}报批|报批公示|标准.{0,4}立项|标准制修订|征求意见稿)")
 SECTION_TYPES = {
@@ -158,39 +157,3 @@ def classify(title, section, body, *, plans, prices, patents, standalone=False, 
     if re.search(r"进展|研制|研发|首次发现|机理|课题组|团队|成果", title):
         return "research"
     return "news"
-
-
-BODY_START = re.compile(r"^\s*(?:#|第[一二三四五六七八九十百零〇\d]+[章节条])")
-
-
-def version_date(lines, limit=10):
-    """A standalone text's date: the latest full date in its header, the lines before the body.
-
-    Amended laws and revised policies list their history there (adopted …, amended …), so the
-    latest date names this version; two versions of one title get two dates.
-    """
-    dates = []
-    for text in lines[:limit]:
-        if BODY_START.match(text):
-            break
-        for match in FULL_DATE.finditer(text):
-            year, month, day = (int(g) for g in match.groups())
-            if 1 <= month <= 12 and 1 <= day <= 31:
-                dates.append(f"{year}-{month:02d}-{day:02d}")
-    return max(dates) if dates else None
-
-
-def article_date(title, body, issue_date, issue_year):
-    """The best date the text supports: a full date near the start, else the issue's."""
-    for text in (title, body[:400]):
-        match = FULL_DATE.search(text)
-        if match and 1 <= int(match.group(2)) <= 12 and 1 <= int(match.group(3)) <= 31:
-            return f"{match.group(1)}-{int(match.group(2)):02d}-{int(match.group(3)):02d}"
-    if issue_date:
-        return issue_date
-    match = YEAR_MONTH.search(title)
-    if match and 1 <= int(match.group(2)) <= 12:
-        return f"{match.group(1)}-{int(match.group(2)):02d}"
-    if issue_year:
-        return str(issue_year)
-    return None

@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from difflib import SequenceMatcher
 
+from kb.importer.identity import find_issue, issue_slug, read_issue_mark
 from kb.importer.text import clean_line, ends_sentence, join_fragments, normalise_title, width
 from kb.models import ArticleDraft, IssueInfo, Line, TocEntry
 from kb.numbers import SECTOR_CODES
@@ -81,23 +82,29 @@ def repair_broken_numbers(lines):
         line.text = joined
 
 
-def read_issue_info(lines, fallback_slug):
-    """The cover (publication, year, issue numbers) and table of contents, where printed."""
-    info = IssueInfo(slug=fallback_slug)
-    head = [line for line in lines[:80] if line.text.strip()]
-    for line in head[:40]:
-        match = ISSUE_LINE.search(line.text)
-        if match:
-            info.year, info.number = int(match.group("year")), int(match.group("no"))
-            info.total = int(match.group("total")) if match.group("total") else None
-            break
-    if info.year:
-        first = head[0].text.strip() if head else ""
-        info.publication = first if len(first) <= 30 and not ISSUE_LINE.search(first) else None
-        info.slug = f"{info.year}-{info.number:02d}"
+def read_issue_info(lines, fallback_slug=None):
+    """The issue's identity (importer/identity.py) and table of contents, where printed.
+
+    The slug stays empty when the text names no issue: a file name never stands in for one
+    (`fallback_slug` is accepted for old callers and ignored)."""
+    info = IssueInfo(slug="")
+    texts = [line.raw.strip().lstrip("#").strip() for line in lines if line.text.strip()]
+    first_source = next((i for i, t in enumerate(texts) if SOURCE.match(t.strip())), len(texts))
+    found = find_issue(texts, cover_lines=first_source)
+    if found:
+        info.year, info.number, info.total, info.publication, info.found_in = found
+        info.slug = issue_slug(info.year, info.number)
         if 1 <= info.number <= 12:
             info.date = f"{info.year}-{info.number:02d}"
+    marks = []
+    for i, line in enumerate(lines):  # the issue's own header and footer lines are page furniture
+        mark = read_issue_mark(line.raw.strip().lstrip("#").strip()) if line.text.strip() else None
+        if mark and mark[:2] == (info.year, info.number):
+            line.drop = "running header"
+            marks.append(i)
     cover_end = read_toc(lines, info)
+    if info.found_in == "cover" and marks:  # a cover without contents ends at its issue line
+        cover_end = max(cover_end, marks[0] + 1)
     return info, cover_end
 
 
