@@ -232,15 +232,16 @@ def _and(parts):
     return parts[0] if len(parts) == 1 else And(parts)
 
 
-def unit_query(unit, extra=()):
+def unit_query(unit, extra=(), with_pieces=True):
     """Any alternative of a unit (each an AND of its tokens), its pieces, and `extra` token tuples."""
     options = [_and([term_query(t) for t in alternative]) for alternative in (*unit.alternatives, *extra)]
-    if unit.pieces:
+    if unit.pieces and with_pieces:
         options.append(_and([term_query(t, PIECES_BOOST) for t in unit.pieces]))
     return options[0] if len(options) == 1 else Or(options)
 
 
-def clause_query(clause):
+def clause_query(clause, with_pieces=False):
+    """A clause's Whoosh query; its words' pieces only when asked (the relaxed pass asks)."""
     kind, text = clause
     if kind == "phrase":
         tokens = query_words(text)
@@ -249,7 +250,7 @@ def clause_query(clause):
     units = clause_units(clause)
     if not units:
         return None
-    return _and([unit_query(u) for u in units])
+    return _and([unit_query(u, with_pieces=with_pieces) for u in units])
 
 
 def number_query(keys):

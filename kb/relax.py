@@ -28,7 +28,7 @@ GRAM_WEIGHT = 0.3  # a bigram scores below a word
 COMMON_GRAM_SHARE = 0.2  # bigrams in more than this share of the articles do not count
 FEW = 3  # a strict answer with fewer hits than this is widened (queries of three parts or more)
 RELAXED_LIMIT = 50  # a relaxed answer lists at most this many documents
-PROXIMITY_TOP = 20  # the best hits whose stored text is read for the proximity bonus
+PROXIMITY_TOP = 10  # the best hits reordered by the proximity bonus (a page: their text is read anyway)
 BODY_CHARS = 30_000  # how much of a long body the proximity check reads
 
 
@@ -76,7 +76,7 @@ def needs_of(parsed, number_queries, corrections):
     needs = []
     for group in parsed.must:
         if len(group) > 1:
-            queries = [q for q in (clause_query(c) for c in group) if q is not None]
+            queries = [q for q in (clause_query(c, with_pieces=True) for c in group) if q is not None]
             if queries:
                 needs.append(Need(" OR ".join(c[1] for c in group), Or(queries)))
             continue
