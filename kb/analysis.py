@@ -7,14 +7,22 @@ At index time each jieba word gets the next position; its search-mode
 sub-words (稀土永磁 → 稀土, 永磁) and the element characters inside it
 (氧化镝 → 镝) share that position, so both 钕铁硼 and 永磁体 find 钕铁硼永磁体
 and phrases still line up.  Text is folded first: full width to half width,
-lower case.  One-letter Latin tokens are kept: element symbols matter here.
+lower case, traditional characters to simplified (OpenCC t2s, where it keeps
+the length, so offsets hold).  One-letter Latin tokens are kept: element
+symbols matter here.
+
+`BigramTokenizer` feeds the `grams` field: overlapping character pairs of
+every run of Chinese characters, so a word cut differently, or typed with one
+wrong character, still shares most of its pairs with the article.
 """
 
+import functools
 import re
 import threading
 import unicodedata
 from pathlib import Path
 
+import opencc
 from whoosh.analysis import Token, Tokenizer
 
 from kb import segment
@@ -31,9 +39,22 @@ SYNONYMS = {
     "工信部": ["工业和信息化部"], "工业和信息化部": ["工信部"],
     "国家标准委": ["国家标准化管理委员会"], "国家标准化管理委员会": ["国家标准委"],
 }
-for _char, _symbol in ELEMENTS.items():
+# Other elements this field names: query synonyms only (not stacked at index time: 金, 铁, 铜 … sit
+# inside too many ordinary words).
+OTHER_ELEMENTS = {
+    "铁": "fe", "钴": "co", "镍": "ni", "铜": "cu", "铂": "pt", "钯": "pd", "铑": "rh", "钛": "ti",
+    "锆": "zr", "铌": "nb", "钽": "ta", "钨": "w", "钼": "mo", "硼": "b", "镓": "ga", "锗": "ge",
+    "铟": "in", "铝": "al", "锌": "zn", "锰": "mn", "铬": "cr", "钒": "v", "锂": "li", "钍": "th",
+    "铀": "u", "锶": "sr", "钡": "ba", "铋": "bi", "锑": "sb", "镁": "mg", "钙": "ca", "硅": "si",
+}
+for _char, _symbol in (*ELEMENTS.items(), *OTHER_ELEMENTS.items()):
     SYNONYMS.setdefault(_char, []).append(_symbol)
     SYNONYMS.setdefault(_symbol, []).append(_char)
+# Words that make a query a question but name nothing an article contains: not required.
+QUESTION_WORDS = frozenset("""
+怎么样 怎么 怎样 如何 多少 什么 啥 哪些 哪个 哪家 哪里 哪儿 为什么 为何 是否 是不是 有没有 有哪些 是什么 有什么
+吗 呢 吧 啊 呀 么 的 了 有 是 请问 一下 最近 最新 近期 目前 现在 情况 相关 有关 关于
+""".split())
 
 _SKIP = re.compile(r"^[\W_]+$")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
@@ -41,11 +62,39 @@ _lock = threading.Lock()
 _segmenter = None
 _extra_dicts = set()
 _terms = {}
+_generation = []  # one entry per dictionary added after loading: caches of cut words key on its length
 TERMS_CACHE_SIZE = 500_000
 
 
+_converters = threading.local()
+_HAN_CHAR = re.compile(r"[\u3400-\u9fff]")
+
+
+def to_simplified(text):
+    """Traditional characters to simplified (OpenCC t2s); the text unchanged if that changed its length."""
+    if not _HAN_CHAR.search(text):
+        return text
+    converter = getattr(_converters, "t2s", None)
+    if converter is None:
+        converter = _converters.t2s = opencc.OpenCC("t2s")
+    simplified = converter.convert(text)
+    return simplified if len(simplified) == len(text) else text
+
+
+@functools.lru_cache(maxsize=4096)
+def to_traditional(term):
+    """A query term in traditional characters (OpenCC s2t), to mark articles written in them."""
+    if not _HAN_CHAR.search(term):
+        return term
+    converter = getattr(_converters, "s2t", None)
+    if converter is None:
+        converter = _converters.s2t = opencc.OpenCC("s2t")
+    return converter.convert(term)
+
+
 def fold(text):
-    return unicodedata.normalize("NFKC", text).lower()
+    """Full width to half width, lower case, traditional to simplified."""
+    return to_simplified(unicodedata.normalize("NFKC", text).lower())
 
 
 def segmenter(userdict=None):
@@ -58,7 +107,13 @@ def segmenter(userdict=None):
             _segmenter.add_dict(userdict)
             _extra_dicts.add(str(userdict))
             _terms.clear()
+            _generation.append(userdict)
         return _segmenter
+
+
+def dictionary_generation():
+    """Changes whenever a user dictionary is added, so caches of cut words know to start again."""
+    return len(_generation)
 
 
 def is_word(token):
@@ -162,6 +217,57 @@ class ChineseTokenizer(Tokenizer):
 
 def ChineseAnalyzer(subwords=True):
     return ChineseTokenizer(subwords=subwords)
+
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]{2,}")
+
+
+def bigrams(text):
+    """Overlapping pairs of Chinese characters of folded `text`, with their start offsets."""
+    for run in _CJK_RUN.finditer(text):
+        chars = run.group(0)
+        for i in range(len(chars) - 1):
+            yield chars[i:i + 2], run.start() + i
+
+
+_PAIRS = re.compile(r"(?=([\u3400-\u9fff]{2}))")
+
+
+def pair_list(text):
+    """The bigrams of `bigrams(text)` as a plain list, found in C: what the index stores."""
+    return _PAIRS.findall(fold(text))
+
+
+class BigramTokenizer(Tokenizer):
+    """Character bigrams of every run of Chinese characters (the `grams` field)."""
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, (gram, start) in enumerate(bigrams(fold(value)), start=start_pos):
+            token.text = gram
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = gram
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar, token.endchar = start_char + start, start_char + start + 2
+            yield token
+
+
+def BigramAnalyzer():
+    return BigramTokenizer()
+
+
+def join_compounds(text):
+    """`nd-fe-b` → `ndfeb`, as the index joins it; runs of digits only (`2016-2020`) stay apart."""
+    return _COMPOUND.sub(lambda m: m.group(0).replace("-", "") if re.search(r"[a-z]", m.group(0))
+                         else m.group(0), text)
 
 
 def query_words(text):

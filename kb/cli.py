@@ -252,14 +252,14 @@ def _print_stats(stats):
 
 @cli.command(help="Search the knowledge base. QUERY '-' reads one query a line from stdin (JSON lines out).")
 @click.argument("query")
-@click.option("--type", "doc_type", help="only this type (policy, standard_plan, patent, ...)")
+@click.option("--type", "doc_type", help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--explain", is_flag=True, help="print the parsed query")
 @click.pass_context
 def search(ctx, query, doc_type, limit, sort, as_json, explain):
-    from kb.search import SearchRequest, Searcher
+    from kb.search import SearchRequest, Searcher, UnknownFilterError
 
     config = _config(ctx)
     try:
@@ -269,16 +269,37 @@ def search(ctx, query, doc_type, limit, sort, as_json, explain):
     queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [_text_argument(query, "查询")]
     for text in queries:
         request = SearchRequest(q=text, types=[doc_type] if doc_type else [], limit=limit, sort=sort)
-        page = searcher.search(request)
+        try:
+            page = searcher.search(request)
+        except UnknownFilterError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            sys.exit(2)
         if explain:
             click.echo(f"query: {page.parsed}", err=True)
         if as_json or query == "-":
             click.echo(json.dumps(page.as_json(), ensure_ascii=False))
             continue
+        for line in search_notes(page):
+            click.echo(line)
         click.echo(f"{page.total} 条结果 ({page.took_ms:.1f} ms)")
         for i, hit in enumerate(page.hits, start=1):
             click.echo(f"{i}. [{hit.type}] {hit.title}  ({hit.issue or '-'} {hit.date or ''}) {hit.id}")
             click.echo(f"   {hit.snippet_text}")
+
+
+def search_notes(page):
+    """What the answer did beyond the words typed, in the page's words."""
+    lines = []
+    for note in page.number_fallbacks:
+        used = "、".join(note["used"])
+        lines.append(f"未找到 {note['typed']}，" + (f"列出其下的编号：{used}" if note["how"] == "prefix"
+                                                   else f"按 {used} 查找"))
+    if page.relaxed:
+        lines.append("没有同时包含所有词的结果，以下为部分匹配"
+                     + (f"（未匹配：{'、'.join(page.dropped)}）" if page.dropped else ""))
+    if page.suggestion:
+        lines.append(f"您是不是要找：{page.suggestion}")
+    return lines
 
 
 @cli.command(help="Everything the knowledge base knows about one number.")
@@ -300,6 +321,10 @@ def lookup(ctx, number, as_json):
         click.echo(json.dumps(card, ensure_ascii=False, indent=1))
         return
     click.echo(f"{card['kind']}: {card['canonical']}")
+    if card.get("how") == "fallback":
+        click.echo(f"  未找到 {card['canonical']}，按 {'、'.join(card['used'])} 查找")
+    elif card.get("how") == "prefix":
+        click.echo(f"  {card['canonical']} 下的编号：{'、'.join(card['under'])}")
     for row in card["plans"]:
         click.echo("  plan: " + ", ".join(f"{k}={v}" for k, v in row.items()))
     for rel in card["related"]:

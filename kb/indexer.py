@@ -62,6 +62,7 @@ def to_document(article):
         "title": article.title,
         "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in
                                                                 article.body else "")),
+        "grams": indexed_body(article.title + "\n" + article.body + "\n" + extra),  # kb/schema.py: bigrams
         "type": article.type,
         "section": article.section or "",
         "source": article.source or "",
@@ -299,8 +300,8 @@ def _tidy(ix):
 def update(config, progress=None):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
-    if live_dir(config) is None:
-        return rebuild(config, progress)
+    if live_dir(config) is None or set(open_live(config).schema.names()) != set(make_schema().names()):
+        return rebuild(config, progress)  # none yet, or built by a kb with other fields: build it whole
     try:
         return _update(config, progress, started)
     except OSError as exc:  # Whoosh's commit is atomic: the live index is the one before the update

@@ -271,3 +271,106 @@ def keys_of(canonical):
     if numbers:
         return list(numbers[0].keys)
     return [_squeeze(fold(canonical)).lower()]
+
+
+# ------------------------------------------------------------------ lenient reading (search side)
+# What staff type that the extraction rules above rightly do not read in running text.
+_LOOSE_STANDARD = re.compile(
+    rf"(?<![A-Z/])(?P<code>{_SECTOR})\s*(?:/\s*(?P<kind>[TZ]))?\s*(?P<num>\d{{2,6}}(?:\.\d{{1,3}})*)(?![\d.])"
+)
+_LOOSE_PATENT = re.compile(
+    rf"(?<![A-Z\d])(?P<cc>CN|US|EP|WO|JP|KR|DE|FR)\s*{_DASH}?\s*(?P<num>\d{{6,12}})(?:\s*{_DASH}?\s*"
+    rf"(?P<kc>[A-Z]\d?))?(?![A-Z\d])"
+)
+_LOOSE_DIGITS = re.compile(r"(?<![\w.\-/])(?P<num>\d{7,13})(?![\w.\-/])")
+_LOOSE_PLAN = re.compile(rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)")
+_LOOSE_DOC = re.compile(
+    r"(?P<issuer>[\u4e00-\u9fff]{2,10}?)\s*(?P<year>(?:19|20)\d{2})\s*年?\s*第?\s*(?P<num>\d{1,5})\s*号"
+)
+_KEY = re.compile(r"^(?P<code>[a-z]+)(?:/(?P<kind>[a-z]+))?(?P<num>\d[\d.]*)(?:-(?P<year>\d{4}))?$")
+
+
+def loose_numbers(text):
+    """Numbers typed loosely, which `parse_numbers` does not read: `XB 617`, `CN-115595458-B`,
+    bare patent digits `115595458`, `20220762T469`, `工信部联原2022年90号`."""
+    folded = fold(text)
+    found, taken = [], []
+    for pattern, make in ((_LOOSE_PLAN, _loose_plan), (_LOOSE_DOC, _loose_doc), (_LOOSE_PATENT, _loose_patent),
+                          (_LOOSE_STANDARD, _loose_standard), (_LOOSE_DIGITS, _loose_digits)):
+        for m in pattern.finditer(folded):
+            number = make(m)
+            if number is not None and not _overlaps(number, taken):
+                found.append(number)
+                taken.append((number.start, number.end))
+    return sorted(found, key=lambda n: n.start)
+
+
+def _loose_plan(m):
+    canonical = f"{m.group('a')}-{m.group('k')}-{m.group('b')}"
+    return Number("plan", canonical, (canonical.lower(),), m.start(), m.end())
+
+
+def _loose_doc(m):
+    issuer = doc_issuer(m.group("issuer"))
+    year, num = m.group("year"), str(int(m.group("num")))
+    return Number("doc", f"{issuer}〔{year}〕{num}号", (f"{issuer}{year}-{num}".lower(),), m.start(), m.end())
+
+
+def _loose_patent(m):
+    cc, num, kc = m.group("cc"), m.group("num"), m.group("kc") or ""
+    keys = {f"{cc}{num}{kc}".lower(), f"{cc}{num}".lower(), num}
+    return Number("patent", f"{cc}{num}{kc}", tuple(sorted(keys)), m.start(), m.end())
+
+
+def _loose_standard(m):
+    canonical, keys = standard(m.group("code"), m.group("kind"), m.group("num"), None)
+    return Number("standard", canonical, keys, m.start(), m.end())
+
+
+def _loose_digits(m):
+    return Number("patent", m.group("num"), (m.group("num"),), m.start(), m.end())
+
+
+def fallback_keys(number):
+    """Other keys the same number may be stored under, most specific first: a standard without its
+    year, with /T, with or without its kind code; a patent without its kind code or country; a
+    document number by year and serial under a shorter issuer.  Never a longer part number: the
+    keys of GB/T 12690.1 never reach GB/T 12690.12."""
+    best = max(number.keys, key=len)
+    out = []
+    if number.kind == "standard":
+        m = _KEY.match(best)
+        if m:
+            code, kind, num, year = m.group("code"), m.group("kind"), m.group("num"), m.group("year")
+            kinds = [kind] + [k for k in ("t", None, "z") if k != kind]
+            for y in ([year, None] if year else [None]):
+                for k in kinds:
+                    key = code + (f"/{k}" if k else "") + num + (f"-{y}" if y else "")
+                    if key != best and key not in out:
+                        out.append(key)
+    elif number.kind == "patent":
+        out = sorted((k for k in number.keys if k != best), key=len, reverse=True)
+        digits = re.sub(r"\D", "", best)
+        if digits and digits not in out and digits != best:
+            out.append(digits)
+    elif number.kind == "doc":
+        out = [k for k in number.keys if k != best]
+    return out
+
+
+def keys_under(key, index_keys):
+    """Keys of `index_keys` that a number prefix covers: `xb/t617` → `xb/t617.8`, `xb/t617.8-2023`;
+    `gb/t12690.1` → `gb/t12690.1-2003` but never `gb/t12690.12`."""
+    return [k for k in index_keys if k.startswith(key) and k[len(key):len(key) + 1] in (".", "-", ":")]
+
+
+def doc_keys_like(number, index_keys):
+    """Stored document-number keys with the same year and serial whose issuer begins like the typed one
+    (`工信部2022-90` → `工信部联原2022-90`)."""
+    if number.kind != "doc":
+        return []
+    m = re.match(r"^(?P<issuer>.+?)(?P<tail>\d{4}-\d+)$", max(number.keys, key=len))
+    if not m:
+        return []
+    issuer, tail = m.group("issuer"), m.group("tail")
+    return [k for k in index_keys if k.endswith(tail) and k[:2] == issuer[:2] and k != issuer + tail]

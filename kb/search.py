@@ -2,9 +2,18 @@
 
 The query language is forgiving: words are ANDed, `OR` between words, `-word`
 or `NOT word` excludes, "quoted phrases", and filters `type:` `section:`
-`source:` `year:` `issue:`.  Anything that reads as a standard, plan, patent or
-document number is matched exactly on the number keys first.  No input raises:
-unbalanced quotes and lone operators are read as plain words.
+`source:` `year:` `issue:` (type also by its Chinese label, 政策).  Anything that
+reads as a standard, plan, patent or document number is matched exactly on the
+number keys first; when the exact key finds nothing, the number's other keys
+in the index answer and the page says so ("按 GB/T 4137-2015 查找"), and a
+number prefix lists the numbers under it.  No input raises: unbalanced quotes
+and lone operators are read as plain words.  (Reading the query: kb/query.py.)
+
+Strict first, then relaxed (kb/relax.py): when every word together finds
+nothing or very little, the answer is the documents that match most of the
+words, marked `relaxed` with the words dropped, and a "did you mean" from the
+index's own vocabulary.  The best hits get a bonus for query words that stand
+next to each other.  An unknown filter value raises UnknownFilterError.
 """
 
 import functools
@@ -17,20 +26,24 @@ from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
 from whoosh.index import EmptyIndexError
-from whoosh.query import And, Every, Not, Or, Phrase, Term
+from whoosh.query import And, Every
 
-from kb.analysis import expand, fold, query_words, segmenter
+from kb.analysis import segmenter, to_traditional
 from kb.bulk import BulkSearcher, Unsupported
 from kb.errors import IndexMissingError
 from kb.indexer import current_target, ensure_index, open_live
-from kb.numbers import keys_of, parse_bare_standard, parse_lookup, parse_numbers
+from kb.models import TYPE_LABELS
+from kb.numbers import doc_keys_like, fallback_keys, keys_of, keys_under, loose_numbers, parse_lookup
+from kb.query import (  # noqa: F401  (re-exported: callers import the query language from here)
+    FILTER_FIELDS, MAX_QUERY_CHARS, NUMBER_BOOST, ParsedQuery, UnknownFilterError, build_query,
+    check_filters, clause_query, filter_values, number_query, parse_query, term_query,
+)
+from kb.relax import FEW, PROXIMITY_TOP, Vocabulary, needs_of, relaxed_scores, rerank, sequences, suggest
 
-FILTER_FIELDS = {"type", "section", "source", "year", "issue"}
 FACET_FIELDS = ("type", "section", "year", "source")
+CHECKED_FILTERS = ("type", "section", "year", "issue")  # filters whose values are checked
 FACET_SAMPLE = 1000
 SNIPPET_CHARS = 160
-MAX_QUERY_CHARS = 500
-NUMBER_BOOST = 20.0
 REOPEN_TRIES = 5  # reads of the `current` link when the index it names vanished under the open
 
 
@@ -74,6 +87,11 @@ class SearchPage:
     numbers: list = field(default_factory=list)
     total_is_estimate: bool = False
     facets_sampled: bool = False
+    relaxed: bool = False  # the answer matches most of the words, not all (or a corrected word)
+    dropped: list = field(default_factory=list)  # words the best relaxed hit does not contain
+    suggestion: str = ""  # 您是不是要找: the query with words of the index's vocabulary
+    number_fallbacks: list = field(default_factory=list)  # [{"typed", "used": [...], "how"}]
+    ignored: list = field(default_factory=list)  # question words not required
 
     @property
     def pages(self):
@@ -85,139 +103,33 @@ class SearchPage:
             "page": self.page, "pages": self.pages, "took_ms": round(self.took_ms, 2),
             "hits": [asdict(hit) for hit in self.hits], "facets": self.facets,
             "facets_sampled": self.facets_sampled, "numbers": self.numbers, "parsed": self.parsed,
+            "relaxed": self.relaxed, "dropped": self.dropped, "suggestion": self.suggestion,
+            "number_fallbacks": self.number_fallbacks, "ignored": self.ignored,
         }
-
-
-# ------------------------------------------------------------------ parsing (pure)
-
-@dataclass
-class ParsedQuery:
-    must: list = field(default_factory=list)  # list of groups; a group is a list of alternatives
-    must_not: list = field(default_factory=list)
-    filters: dict = field(default_factory=dict)
-    numbers: list = field(default_factory=list)
-    highlight: list = field(default_factory=list)
-
-
-_CLAUSE = re.compile(r'(-?)"([^"]*)"|(\S+)')
-
-
-def parse_query(text):
-    """Split a typed query into number lookups, phrases, words, exclusions and filters."""
-    text = fold(text or "")[:MAX_QUERY_CHARS]
-    parsed = ParsedQuery()
-    numbers = parse_numbers(text)
-    for number in numbers:
-        parsed.numbers.append(number)
-    for number in sorted(numbers, key=lambda n: -n.start):
-        text = text[:number.start] + " " + text[number.end:]
-    bare = None if numbers else parse_bare_standard(text)
-    if bare is not None:
-        parsed.numbers.append(bare)
-        text = ""
-    if text.count('"') % 2:
-        text = text.replace('"', " ")
-    pending_or, negate_next = False, False
-    for match in _CLAUSE.finditer(text):
-        negate, phrase, word = match.group(1), match.group(2), match.group(3)
-        if word in ("or", "|") and parsed.must:
-            pending_or = True
-            continue
-        if word in ("and", "&&"):
-            continue
-        if word in ("not",):
-            negate_next = True
-            continue
-        clause = None
-        if phrase is not None:
-            clause = ("phrase", phrase.strip())
-            negate = negate or negate_next
-        elif word:
-            negate = word.startswith("-") and len(word) > 1 or negate_next
-            word = word[1:] if word.startswith("-") else word
-            name, sep, value = word.partition(":")
-            if sep and name in FILTER_FIELDS and value:
-                parsed.filters.setdefault(name, []).append(value)
-                negate_next = False
-                continue
-            word = word.strip("()[]{}<>+-!^~*?:\\/'")
-            if word:
-                clause = ("word", word)
-        negate_next = False
-        if not clause or not clause[1]:
-            pending_or = False
-            continue
-        if negate:
-            parsed.must_not.append(clause)
-        elif pending_or and parsed.must:
-            parsed.must[-1].append(clause)
-        else:
-            parsed.must.append([clause])
-        pending_or = False
-        parsed.highlight.append(clause[1])
-        parsed.highlight.extend(query_words(clause[1]))
-    for number in parsed.numbers:
-        parsed.highlight.append(number.canonical)
-    return parsed
-
-
-def _term_query(token):
-    alternatives = []
-    for term in expand(token):
-        alternatives += [Term("title", term, boost=2.0), Term("body", term)]
-    return Or(alternatives)
-
-
-def _clause_query(clause):
-    kind, text = clause
-    tokens = query_words(text)
-    if not tokens:
-        return None
-    if kind == "phrase" and len(tokens) > 1:
-        return Or([Phrase("title", tokens, boost=2.0), Phrase("body", tokens)])
-    parts = [_term_query(token) for token in tokens]
-    return parts[0] if len(parts) == 1 else And(parts)
-
-
-def _number_query(number):
-    """The most specific key: a year, kind code or issuer typed must match, a missing one need not."""
-    return Term("numbers", max(number.keys, key=len), boost=NUMBER_BOOST)
-
-
-def build_query(parsed, request):
-    """ParsedQuery + request filters → (query, filter query or None)."""
-    musts = []
-    for group in parsed.must:
-        alternatives = [q for q in (_clause_query(c) for c in group) if q is not None]
-        if alternatives:
-            musts.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
-    if parsed.numbers:
-        musts.append(Or([_number_query(n) for n in parsed.numbers]))
-    query = And(musts) if len(musts) > 1 else (musts[0] if musts else Every())
-    excluded = [q for q in (_clause_query(c) for c in parsed.must_not) if q is not None]
-    if excluded:
-        query = And([query, Not(Or(excluded))])
-    filters = dict(parsed.filters)
-    for name, values in (request.filters or {}).items():
-        filters.setdefault(name, []).extend(values)
-    if request.types:
-        filters.setdefault("type", []).extend(request.types)
-    clauses = [Or([Term(name, value) for value in values]) for name, values in filters.items() if values]
-    return query, (And(clauses) if clauses else None)
 
 
 # ------------------------------------------------------------------ snippets (pure)
 
 def _pattern(terms):
-    """One compiled pattern for a query's highlight terms (made once per query, not per hit)."""
-    return _compiled(tuple(sorted({t for t in terms if t and t.strip()}, key=lambda t: (-len(t), t))))
+    """One compiled pattern for a query's highlight terms (made once per query, not per hit); each
+    Chinese term also in traditional characters, so an article written in them is marked too."""
+    terms = {t for t in terms if t and t.strip()}
+    terms |= {to_traditional(t) for t in terms}
+    return _compiled(tuple(sorted(terms, key=lambda t: (-len(t), t))))
 
 
 @functools.lru_cache(maxsize=256)
 def _compiled(terms):
     pieces = []
     for term in terms:
-        if re.fullmatch(r"[\w./\-:〔〕]+", term, re.ASCII) or not re.search(r"[a-z0-9]", term):
+        if re.fullmatch(r"[\w./\-:〔〕]+", term, re.ASCII):
+            # Latin and digits: spaces and hyphens between letters as converters and authors write
+            # them (ndfeb marks Nd-Fe-B), never inside a longer Latin word (nd is not in "and")
+            chars = [re.escape(ch) for ch in term.replace(" ", "")]
+            # the look-behind after the first character: a pattern opening with a literal is fast
+            escaped = chars[0] + rf"(?<![a-z0-9]{chars[0]})" + "".join(r"[\s\-]*" + c for c in chars[1:])
+            escaped += r"(?![a-z0-9])"
+        elif not re.search(r"[a-z0-9]", term):
             escaped = r"\s*".join(re.escape(ch) for ch in term.replace(" ", ""))
         else:
             escaped = re.escape(term)
@@ -225,11 +137,18 @@ def _compiled(terms):
     return re.compile("|".join(pieces), re.I) if pieces else None
 
 
+def _spans(pattern, text):
+    return [m.span() for m in pattern.finditer(text)]
+
+
+_MARKUP_RUN = re.compile(r"[#*|>\-]{2,}")
+
+
 def make_snippet(text, terms, size=SNIPPET_CHARS):
     """The passage of `text` with the most matches, HTML-escaped, matches in <mark>."""
-    plain = re.sub(r"[#*|>\-]{2,}|\s+", " ", text).strip()
+    plain = " ".join(_MARKUP_RUN.sub(" ", text).split())  # split/join: white space collapsed in C
     pattern = _pattern(terms)
-    spans = [m.span() for m in pattern.finditer(plain)] if pattern else []
+    spans = _spans(pattern, plain) if pattern else []
     if not spans:
         return html.escape(plain[:size]) + ("…" if len(plain) > size else "")
     # the window starting at a match that holds the most distinct matched words, then the most
@@ -265,11 +184,19 @@ def highlight_html(rendered_html, terms):
     pattern = _pattern(terms)
     if pattern is None:
         return rendered_html
+    out = []
     # tags and character references (&amp; &#39; &#x4e00;) are kept whole: a term never cuts into one
     parts = re.split(r"(<[^>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", rendered_html)
-    return "".join(part if part[:1] in ("<", "&") else pattern.sub(lambda m: f"<mark>{m.group(0)}</mark>",
-                                                                     part)
-                   for part in parts)
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag or a character reference
+            out.append(part)
+            continue
+        cursor = 0
+        for start, end in _spans(pattern, part):
+            out.append(part[cursor:start] + "<mark>" + part[start:end] + "</mark>")
+            cursor = end
+        out.append(part[cursor:])
+    return "".join(out)
 
 
 # ------------------------------------------------------------------ the searcher (adapter)
@@ -334,7 +261,9 @@ class Searcher:
 
     def warm(self):
         """Read what every query needs (field lengths, facet and date columns) before the first one."""
-        self.bulk(self.current()).warm(("title", "body"), FACET_FIELDS + ("date",))
+        searcher = self.current()
+        self.bulk(searcher).warm(("title", "body"), FACET_FIELDS + ("date",))
+        self.vocabulary(searcher)  # what suggestions read, so the first query that needs one is quick
 
     def search(self, request):
         try:
@@ -347,34 +276,181 @@ class Searcher:
     def _search(self, request):
         started = time.perf_counter()
         searcher = self.current()
+        bulk = self.bulk(searcher)
         parsed = parse_query(request.q)
-        query, filter_query = build_query(parsed, request)
+        filters = filter_values(parsed, request)
+        check_filters(filters, self.known_filters(bulk))
+        number_keys, fallbacks = self._resolve_numbers(searcher, parsed)
+        query, filter_q = build_query(parsed, request, number_keys)
         page = max(1, request.page)
         limit = max(1, min(request.limit, 100))
         if searcher.doc_count() == 0:  # an empty index: nothing to score (Whoosh's idf is log(0) there)
             return SearchPage(query=request.q, parsed=str(query), total=0, hits=[], facets={}, page=page,
                               limit=limit, took_ms=(time.perf_counter() - started) * 1000,
                               numbers=[n.canonical for n in parsed.numbers])
-        answer = self._bulk_answer(searcher, query, filter_query, request, page * limit)
+        want = max(page * limit, PROXIMITY_TOP)
+        answer = self._bulk_answer(searcher, query, filter_q, request, want)
         if answer is None:
-            answer = self._whoosh_answer(searcher, query, filter_query, request, page * limit)
+            answer = self._whoosh_answer(searcher, query, filter_q, request, want)
         ranked, total, facets, estimate, sampled = answer
-        hits = []
-        for docnum, score in ranked[(page - 1) * limit:]:
-            fields = searcher.stored_fields(docnum)
-            hits.append(Hit(
-                id=fields["id"], title=fields["title"], type=fields.get("type", ""),
-                section=fields.get("section", ""), issue=fields.get("issue", ""), date=fields.get("date", ""),
-                score=round(float(score or 0), 3),
-                snippet=make_snippet(fields.get("body", ""), parsed.highlight),
-                path=fields.get("path", ""),
-            ))
+        highlight = list(parsed.highlight)
+        relaxed, suggestion = None, ""
+        if total < FEW and parsed.must and not isinstance(query, Every):
+            relaxed, suggestion, extra = self._relaxed(searcher, bulk, parsed, number_keys, filter_q)
+            widen = total == 0 or (relaxed is not None and relaxed.parts >= 3)
+            if widen and relaxed is not None and set(relaxed.scores) - {doc for doc, _ in ranked}:
+                ranked, total, facets = self._merge(bulk, ranked, relaxed, request, want)
+                estimate = sampled = False
+                highlight += relaxed.grams + extra
+            else:
+                relaxed = None
+        stored = {}
+
+        def fields_of(docnum):  # each document's stored fields read once per search
+            if docnum not in stored:
+                stored[docnum] = searcher.stored_fields(docnum)
+            return stored[docnum]
+
+        if request.sort != "date":
+            ranked = rerank(ranked, fields_of, sequences(parsed))
+        hits = [self._hit(fields_of(docnum), score, highlight)
+                for docnum, score in ranked[(page - 1) * limit:page * limit]]
+        for note in fallbacks:
+            note["used"] = self._canonical(searcher, ranked[:limit], note.pop("keys")) or note["used"]
         return SearchPage(
-            query=request.q, parsed=str(query) + (f" FILTER {filter_query}" if filter_query else ""),
+            query=request.q, parsed=str(query) + (f" FILTER {filter_q}" if filter_q else ""),
             total=total, hits=hits, facets=facets, page=page, limit=limit,
             took_ms=(time.perf_counter() - started) * 1000, total_is_estimate=estimate,
             facets_sampled=sampled, numbers=[n.canonical for n in parsed.numbers],
+            relaxed=bool(relaxed and relaxed.scores), dropped=relaxed.dropped if relaxed else [],
+            suggestion=suggestion, number_fallbacks=fallbacks, ignored=parsed.dropped,
         )
+
+    def _hit(self, fields, score, highlight):
+        return Hit(
+            id=fields["id"], title=fields["title"], type=fields.get("type", ""),
+            section=fields.get("section", ""), issue=fields.get("issue", ""), date=fields.get("date", ""),
+            score=round(float(score or 0), 3), snippet=make_snippet(fields.get("body", ""), highlight),
+            path=fields.get("path", ""),
+        )
+
+    # -- filters
+
+    def known_filters(self, bulk):
+        """{field: known values} of the checked filters: type codes and labels, values in the index."""
+        known = getattr(bulk, "kb_known_filters", None)
+        if known is None:
+            known = {name: set() for name in CHECKED_FILTERS}
+            for segment, _ in bulk.leaves:
+                for name in CHECKED_FILTERS:
+                    known[name].update(v for v in segment.column(name) if v)
+            known["type"] |= set(TYPE_LABELS)
+            known = {name: sorted(values) for name, values in known.items()}
+            bulk.kb_known_filters = known
+        return known
+
+    # -- numbers
+
+    def number_keys(self, searcher):
+        """Every key of the `numbers` field, per index generation."""
+        cached = getattr(self, "_number_keys", None)
+        if cached is None or cached[0] is not searcher:
+            keys = [t.decode("utf-8") for t in searcher.reader().lexicon("numbers")] \
+                if "numbers" in searcher.schema else []
+            cached = self._number_keys = (searcher, keys)
+        return cached[1]
+
+    def answering_keys(self, searcher, number):
+        """(keys, how): the exact key if the index has it; else its other keys ("fallback"), the numbers
+        under it ("prefix"), or a document number under a longer issuer; ([], None) if none."""
+        def present(key):
+            return searcher.doc_frequency("numbers", key) > 0
+
+        best = max(number.keys, key=len)
+        if present(best):
+            return [best], "exact"
+        others = fallback_keys(number)
+        for key in others:
+            if present(key):
+                return [key], "fallback"
+        for key in [best, *others]:  # XB 617 → xb/t617 → XB/T 617.8-2023
+            under = keys_under(key, self.number_keys(searcher))
+            if under:
+                return under, "prefix"
+        like = doc_keys_like(number, self.number_keys(searcher))
+        return (like, "fallback") if like else ([], None)
+
+    def _resolve_numbers(self, searcher, parsed):
+        """Keys per number (by position) where the exact key finds nothing, notes for the page; loosely
+        typed numbers the index does not hold go back to being words."""
+        keys, notes = {}, []
+        for number, typed in parsed.loose:
+            found, how = self.answering_keys(searcher, number)
+            if found:
+                parsed.numbers.append(number)
+            else:
+                parsed.must.append([("word", typed)])
+                parsed.highlight.append(typed)
+        for i, number in enumerate(parsed.numbers):
+            found, how = self.answering_keys(searcher, number)
+            if how in ("fallback", "prefix"):
+                keys[i] = found
+                notes.append({"typed": number.canonical, "used": found, "how": how, "keys": found})
+        return keys, notes
+
+    def _canonical(self, searcher, ranked, keys):
+        """Canonical numbers, as the hits store them, whose keys are among `keys`."""
+        wanted, out = set(keys), []
+        for docnum, _ in ranked:
+            fields = searcher.stored_fields(docnum)
+            meta = fields.get("meta") or {}
+            numbers = [n for name in ("standards", "plan_numbers", "patents", "doc_numbers")
+                       for n in (fields.get(name) or "").split(",") if n]
+            numbers += [row.get(k) for row in meta.get("plans", []) for k in ("plan_number", "replaces") if row.get(k)]
+            for number in numbers:
+                if number not in out and wanted & set(keys_of(number)):
+                    out.append(number)
+        return out
+
+    # -- relaxed
+
+    def vocabulary(self, searcher):
+        cached = getattr(self, "_vocabulary", None)
+        if cached is None or cached.searcher is not searcher:
+            cached = self._vocabulary = Vocabulary(searcher)
+        return cached
+
+    def _relaxed(self, searcher, bulk, parsed, number_keys, filter_q):
+        """(Relaxed or None, suggestion text, extra highlight words) for a query that found little."""
+        vocabulary = self.vocabulary(searcher)
+        def together(word, others):
+            return len(bulk.scores(And([term_query(w) for w in [word, *others]])))
+
+        corrections, suggestion = suggest(vocabulary, parsed, together)
+        numbers = [(n.canonical, number_query(number_keys.get(i) or [max(n.keys, key=len)]))
+                   for i, n in enumerate(parsed.numbers)]
+        needs = needs_of(parsed, numbers, corrections)
+        try:
+            allowed = bulk.scores(filter_q) if filter_q is not None else None
+            excluded = set()
+            for clause in parsed.must_not:
+                q = clause_query(clause)
+                if q is not None:
+                    excluded |= set(bulk.scores(q))
+            result = relaxed_scores(bulk, needs, allowed, excluded)
+        except Unsupported:
+            return None, suggestion, []
+        extra = [word for fixes in corrections.values() for _, _, word in fixes]
+        return result, suggestion, extra
+
+    def _merge(self, bulk, strict, relaxed, request, want):
+        """Strict hits first, then the relaxed ones; total and facets over both."""
+        scores = dict(relaxed.scores)
+        lift = (max(scores.values()) if scores else 0.0) + 1.0
+        for doc, score in strict:
+            scores[doc] = lift + (score or 0.0)
+        top = bulk.top(scores, want, sort_column="date" if request.sort == "date" else None)
+        return [(doc, scores[doc]) for doc in top], len(scores), bulk.facets(scores, FACET_FIELDS)
 
     def _bulk_answer(self, searcher, query, filter_query, request, want):
         """(ranked [(docnum, score)], exact total, exact facets, False, False), or None for Whoosh."""
@@ -406,26 +482,38 @@ class Searcher:
         return ranked, total, facets, estimate, len(best) < total
 
     def lookup(self, text):
-        """Everything known about one number: articles, plan rows, what it replaces / is replaced by."""
+        """Everything known about one number: articles, plan rows, what it replaces / is replaced by.
+
+        When the exact key finds nothing, the number's other keys answer (`how` is "fallback") or the
+        numbers under a prefix are listed (`how` is "prefix", `under` names them)."""
         number = parse_lookup(text)
+        if number is None:
+            loose = loose_numbers(text)
+            number = loose[0] if loose else None
         if number is None:
             return None
         searcher = self.current()
-        query = _number_query(number)
-        articles, plans, related = [], [], []
-        for hit in searcher.search(query, limit=200):
+        found, how = self.answering_keys(searcher, number)
+        keys = set(found or number.keys)
+        articles, plans, related, docnums = [], [], [], []
+        for hit in searcher.search(number_query(sorted(keys)), limit=200):
             fields = hit.fields()
+            docnums.append((hit.docnum, hit.score))
             articles.append({"id": fields["id"], "title": fields["title"], "type": fields.get("type"),
                              "issue": fields.get("issue"), "date": fields.get("date")})
             for row in (fields.get("meta") or {}).get("plans", []):
                 values = [row.get(k, "") for k in ("plan_number", "foreign_plan_number", "replaces")]
-                keys = {key for value in values if value for key in keys_of(value)}
-                if keys & set(number.keys):
+                row_keys = {key for value in values if value for key in keys_of(value)}
+                if row_keys & keys:
                     plans.append({**row, "article_id": fields["id"]})
-                    if row.get("replaces") and set(keys_of(row["replaces"])) & set(number.keys):
+                    if row.get("replaces") and set(keys_of(row["replaces"])) & keys:
                         related.append({"relation": "replaced_by", "number": row.get("plan_number", "")})
                     elif row.get("replaces"):
                         related.append({"relation": "replaces", "number": row["replaces"]})
-        return {"kind": number.kind, "canonical": number.canonical, "keys": list(number.keys),
-                "articles": articles, "plans": plans, "related": related}
-
+        card = {"kind": number.kind, "canonical": number.canonical, "keys": list(number.keys),
+                "articles": articles, "plans": plans, "related": related, "how": how or "none"}
+        if how in ("fallback", "prefix"):
+            card["used"] = self._canonical(searcher, docnums, found) or found
+        if how == "prefix":
+            card["under"] = card["used"]
+        return card

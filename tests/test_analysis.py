@@ -45,3 +45,33 @@ def test_configured_user_dictionary_is_loaded_by_the_searcher(built, tmp_path):
     assert query_words("镧铈轻稀土富集渣") != ["镧铈轻稀土富集渣"]
     Searcher(built.with_overrides(userdict=extra))
     assert query_words("镧铈轻稀土富集渣") == ["镧铈轻稀土富集渣"]
+
+
+def test_traditional_text_is_indexed_as_simplified():
+    assert tokens("離子型稀土") == tokens("离子型稀土")
+    assert ("稀土", 0, 0, 5) in tokens("離子型稀土")
+
+
+def test_to_simplified_keeps_the_length():
+    from kb.analysis import to_simplified
+
+    assert to_simplified("鏑 晶界擴散") == "镝 晶界扩散"
+    assert to_simplified("钕铁硼 NdFeB") == "钕铁硼 NdFeB"
+
+
+def test_bigram_field_tokens_are_character_pairs_with_offsets():
+    from kb.analysis import BigramAnalyzer
+
+    toks = [(t.text, t.startchar, t.endchar) for t in BigramAnalyzer()("稀土永磁 Nd 镝", chars=True)]
+    assert toks == [("稀土", 0, 2), ("土永", 1, 3), ("永磁", 2, 4)]
+
+
+def test_compounds_join_only_with_letters():
+    from kb.analysis import join_compounds
+
+    assert join_compounds("nd-fe-b 2016-2020") == "ndfeb 2016-2020"
+
+
+def test_other_element_symbols_are_query_synonyms_only():
+    assert "fe" in expand("铁") and "铁" in expand("fe") and "铂" in expand("pt")
+    assert "铁" not in [t[0] for t in tokens("钢铁")]  # not stacked at index time

@@ -7,8 +7,8 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
-from kb.numbers import parse_lookup
-from kb.search import FILTER_FIELDS, SearchRequest, highlight_html, parse_query
+from kb.numbers import loose_numbers, parse_lookup
+from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
 from webui.errors import BadRequest
 from webui.services import issues_register, render_markdown, searcher
 
@@ -36,6 +36,14 @@ def parse_request(args):
     return SearchRequest(q=q, types=types, filters=filters, sort=sort, page=page, limit=limit)
 
 
+def _run(req):
+    """The search; an unknown filter value is the request's mistake (400), listing the known ones."""
+    try:
+        return searcher().search(req)
+    except UnknownFilterError as exc:
+        raise BadRequest(exc.message, field=exc.field) from None
+
+
 def _number_card(page):
     """What the knowledge base knows about the first number the query was read as."""
     return searcher().lookup(page.numbers[0]) if page is not None and page.numbers else None
@@ -45,7 +53,7 @@ def _number_card(page):
 @bp.route("/search")
 def search_page():
     req = parse_request(request.args)
-    page = searcher().search(req) if (req.q or req.types or req.filters) else None
+    page = _run(req) if (req.q or req.types or req.filters) else None
     card = _number_card(page)
     return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
                            args=request.args)
@@ -55,7 +63,7 @@ def search_page():
 @bp.route("/api/search")
 def search_json():
     req = parse_request(request.args)
-    page = searcher().search(req)
+    page = _run(req)
     data = page.as_json()
     data["number_card"] = _number_card(page)
     from webui.registers import search_json_extras
@@ -66,7 +74,7 @@ def search_json():
 @bp.route("/api/facets")
 def facets_json():
     req = parse_request(request.args)
-    return jsonify({"query": req.q, "facets": searcher().search(req).facets})
+    return jsonify({"query": req.q, "facets": _run(req).facets})
 
 
 def _load(article_id):
@@ -136,7 +144,7 @@ def article_json(article_id):
 def _lookup(number):
     if len(number) > 200:
         raise BadRequest("编号过长", field="number")
-    parsed = parse_lookup(number)
+    parsed = parse_lookup(number) or next(iter(loose_numbers(number)), None)  # `XB 617`, bare digits
     if parsed is None:
         return None, None
     return parsed, searcher().lookup(number)
