@@ -290,6 +290,10 @@ _LOOSE_DOC = re.compile(
 _KEY = re.compile(r"^(?P<code>[a-z]+)(?:/(?P<kind>[a-z]+))?(?P<num>\d[\d.]*)(?:-(?P<year>\d{4}))?$")
 
 
+def _overlaps(number, taken):
+    return any(number.start < end and start < number.end for start, end in taken)
+
+
 def loose_numbers(text):
     """Numbers typed loosely, which `parse_numbers` does not read: `XB 617`, `CN-115595458-B`,
     bare patent digits `115595458`, `20220762T469`, `工信部联原2022年90号`."""

@@ -278,16 +278,16 @@ class Searcher:
         searcher = self.current()
         bulk = self.bulk(searcher)
         parsed = parse_query(request.q)
+        page = max(1, request.page)
+        limit = max(1, min(request.limit, 100))
+        if searcher.doc_count() == 0:  # an empty index: nothing to score (Whoosh's idf is log(0) there)
+            return SearchPage(query=request.q, parsed="", total=0, hits=[], facets={}, page=page,
+                              limit=limit, took_ms=(time.perf_counter() - started) * 1000,
+                              numbers=[n.canonical for n in parsed.numbers])
         filters = filter_values(parsed, request)
         check_filters(filters, self.known_filters(bulk))
         number_keys, fallbacks = self._resolve_numbers(searcher, parsed)
         query, filter_q = build_query(parsed, request, number_keys)
-        page = max(1, request.page)
-        limit = max(1, min(request.limit, 100))
-        if searcher.doc_count() == 0:  # an empty index: nothing to score (Whoosh's idf is log(0) there)
-            return SearchPage(query=request.q, parsed=str(query), total=0, hits=[], facets={}, page=page,
-                              limit=limit, took_ms=(time.perf_counter() - started) * 1000,
-                              numbers=[n.canonical for n in parsed.numbers])
         want = max(page * limit, PROXIMITY_TOP)
         answer = self._bulk_answer(searcher, query, filter_q, request, want)
         if answer is None:
