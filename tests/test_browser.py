@@ -70,6 +70,7 @@ def browser():
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
+    driver.implicitly_wait(10)  # a form submitted with Enter may still show the old page for a moment
     SHOTS.mkdir(exist_ok=True)
     yield driver
     driver.quit()
