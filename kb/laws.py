@@ -15,7 +15,7 @@ The rule:
 |            | regulations (行政法规); never local regulations (DLC), departmental rules, judicial    |
 |            | interpretations or cases                                                              |
 | subject    | the title names 稀土, 矿产资源, 探矿权 or 采矿权; or the text mentions 稀土; or the text  |
-|            | says it is made under the 矿产资源法 (`根据《中华人民共和国矿产资源法》`)                   |
+|            | says it is made under the 矿产资源法 (`根据《…矿产资源法》`, with or without 中华人民共和国) |
 
 Front matter comes from each file's own header (importer/legal.py: issuer, published, effective)
 and name (`矿产资源法(2024-11-08).md`: the version's date), the folder (the rank, and the issuer
@@ -45,7 +45,7 @@ DEFAULT_ISSUER = {"行政法规": "国务院", **{name: "全国人民代表大�
 RANK = {"行政法规": "行政法规", **{name: "法律" for name in LAW_FOLDERS}}
 TITLE_WORDS = re.compile(r"稀土|矿产资源|探矿权|采矿权")
 TEXT_WORDS = re.compile(r"稀土")
-MADE_UNDER = re.compile(r"根据《中华人民共和国矿产资源法》")
+MADE_UNDER = re.compile(r"根据《(?:中华人民共和国)?矿产资源法》")
 NAME_DATE = re.compile(r"\((?P<date>\d{4}-\d{2}-\d{2})\)$")
 ABOLISHED = re.compile(r"《(?P<title>[^》]{2,60})》(?:[^。；]{0,12})?(?:同时|予以|即行)废止")
 
@@ -87,7 +87,7 @@ def why_selected(law):
     if TEXT_WORDS.search(law.text):
         return "正文提到“稀土”"
     if MADE_UNDER.search(law.text):
-        return "依据《中华人民共和国矿产资源法》制定"
+        return "依据矿产资源法制定"
     return None
 
 
