@@ -83,21 +83,21 @@ def test_search_facet_article_and_lookup(server, browser):
     browser.get(server + "/")
     box = browser.find_element(By.ID, "q")
     assert browser.switch_to.active_element == box  # focused on arrival
-    box.send_keys("钕铁硼", Keys.ENTER)
+    navigate(browser, lambda: box.send_keys("钕铁硼", Keys.ENTER))
     marks = browser.find_elements(By.CSS_SELECTOR, ".snippet mark")
     assert marks and marks[0].text == "钕铁硼"
     browser.save_screenshot(str(SHOTS / "1-search.png"))
 
     facet = browser.find_element(By.CSS_SELECTOR, ".facets a.facet")
     label = facet.text.split()[0]
-    facet.click()
+    navigate(browser, facet.click)
     assert browser.find_elements(By.CSS_SELECTOR, ".facets a.active")
     assert label in browser.find_element(By.CSS_SELECTOR, ".facets a.active").text
     browser.save_screenshot(str(SHOTS / "2-facet.png"))
 
     first = browser.find_element(By.CSS_SELECTOR, ".hit h3 a")
     title = first.text
-    first.click()
+    navigate(browser, first.click)
     assert browser.find_element(By.TAG_NAME, "h1").text == title
     assert browser.find_elements(By.CSS_SELECTOR, ".body mark")
     browser.save_screenshot(str(SHOTS / "3-article.png"))
@@ -108,11 +108,11 @@ def test_search_facet_article_and_lookup(server, browser):
 
     browser.get(server + "/")
     box = browser.find_element(By.ID, "q")
-    box.send_keys("gbt4137", Keys.ENTER)
+    navigate(browser, lambda: box.send_keys("gbt4137", Keys.ENTER))
     card = browser.find_element(By.CSS_SELECTOR, ".card")
     assert "20220753-T-469" in card.text and "GB/T 4137" in card.text
     browser.save_screenshot(str(SHOTS / "4-number-card.png"))
-    card.find_element(By.CSS_SELECTOR, "h2 a").click()
+    navigate(browser, card.find_element(By.CSS_SELECTOR, "h2 a").click)
     assert "编号查询" in browser.find_element(By.TAG_NAME, "h1").text
     assert "稀土硅铁合金" in browser.find_element(By.CSS_SELECTOR, ".card").text
     browser.save_screenshot(str(SHOTS / "5-lookup.png"))
@@ -125,12 +125,18 @@ def test_search_facet_article_and_lookup(server, browser):
 
 def submit(browser, button):
     """Click a button that submits a form, and wait for the next page."""
+    navigate(browser, button.click)
+
+
+def navigate(browser, action):
+    """Do what loads a new page (a click, Enter in a form) and wait until the old page is gone,
+    so the next lookup never finds an element of the page being left."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
-    button.click()
+    action()
     WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
 
 

@@ -6,7 +6,7 @@ Reuses the server and browser fixtures of test_browser.py; screenshots go to tes
 import time
 
 import pytest
-from test_browser import SHOTS, browser, server  # noqa: F401 (fixtures)
+from test_browser import SHOTS, browser, navigate, server  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.browser]
 
@@ -46,7 +46,7 @@ def test_prices_and_a_product_chart(server, browser, size):  # noqa: F811
     assert len(rows) > 20
     assert no_page_overflow(browser)
     shot(browser, f"prices-{size}")
-    browser.find_element(by().LINK_TEXT, "氧化镨钕").click()
+    navigate(browser, browser.find_element(by().LINK_TEXT, "氧化镨钕").click)
     assert "氧化镨钕" in browser.find_element(by().TAG_NAME, "h1").text
     deadline = time.time() + 10
     while chart_pixels(browser) < 500 and time.time() < deadline:
@@ -65,7 +65,7 @@ def test_register_filtered_by_a_sloppy_number(server, browser, size):  # noqa: F
     browser.set_window_size(*SIZES[size])
     browser.get(server + "/standards")
     box = browser.find_element(by().NAME, "filter")
-    box.send_keys("gbt4137", Keys.ENTER)
+    navigate(browser, lambda: box.send_keys("gbt4137", Keys.ENTER))
     text = browser.find_element(by().CSS_SELECTOR, "table.standards tbody").text
     assert "GB/T 4137-2015" in text and "20220753-T-469" in text and "GB/T 4138-2015" not in text
     assert no_page_overflow(browser)
@@ -85,7 +85,7 @@ def test_lookup_shows_replaced_standard_and_successor(server, browser, size):  #
     life = browser.find_element(by().CSS_SELECTOR, ".card.life")
     assert "被代替" in life.text and "XB/T 403-2023" in life.text and "钆铁合金" in life.text
     shot(browser, f"lookup-replaced-{size}")
-    life.find_element(by().CSS_SELECTOR, "dd a.num").click()
+    navigate(browser, life.find_element(by().CSS_SELECTOR, "dd a.num").click)
     life = browser.find_element(by().CSS_SELECTOR, ".card.life")
     assert "XB/T 403-2023" in browser.find_element(by().TAG_NAME, "h1").text
     assert "代替" in life.text and "XB/T 403-2012" in life.text and "报批公示" in life.text
@@ -107,7 +107,7 @@ def test_patent_card_and_policies(server, browser, size):  # noqa: F811
     assert len(rows) >= 5 and "工信部联原〔2022〕90号" in browser.find_element(by().TAG_NAME, "table").text
     assert no_page_overflow(browser)
     shot(browser, f"policies-{size}")
-    browser.find_element(by().PARTIAL_LINK_TEXT, "知识产权强省").click()
+    navigate(browser, browser.find_element(by().PARTIAL_LINK_TEXT, "知识产权强省").click)
     panel = browser.find_element(by().CSS_SELECTOR, ".meta-panel dl.policy")
     assert "中共江西省委、江西省人民政府" in panel.text and "期限 2022–2035 年" in panel.text
     assert no_page_overflow(browser)
@@ -120,7 +120,7 @@ def test_search_shows_the_product_card_first(server, browser, size):  # noqa: F8
 
     browser.set_window_size(*SIZES[size])
     browser.get(server + "/")
-    browser.find_element(by().ID, "q").send_keys("氧化镨钕 价格", Keys.ENTER)
+    navigate(browser, lambda: browser.find_element(by().ID, "q").send_keys("氧化镨钕 价格", Keys.ENTER))
     card = browser.find_element(by().CSS_SELECTOR, ".product-card")
     assert "氧化镨钕" in card.text and "407.63" in card.text
     first = browser.find_element(by().CSS_SELECTOR, "main .card")
