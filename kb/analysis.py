@@ -26,13 +26,10 @@ import opencc
 from whoosh.analysis import Token, Tokenizer
 
 from kb import segment
+from kb.elements import RARE_EARTHS
 
 USERDICT = Path(__file__).with_name("data") / "userdict.txt"
-ELEMENTS = {
-    "镧": "la", "铈": "ce", "镨": "pr", "钕": "nd", "钷": "pm", "钐": "sm", "铕": "eu", "钆": "gd",
-    "铽": "tb", "镝": "dy", "钬": "ho", "铒": "er", "铥": "tm", "镱": "yb", "镥": "lu", "钇": "y",
-    "钪": "sc",
-}
+ELEMENTS = {char: symbol.lower() for char, symbol in RARE_EARTHS.items()}
 SYNONYMS = {
     "钕铁硼": ["ndfeb"], "ndfeb": ["钕铁硼"], "镨钕": ["prnd", "ndpr"], "prnd": ["镨钕", "ndpr"],
     "ndpr": ["镨钕", "prnd"], "稀土": ["re", "ree"], "re": ["稀土"], "ree": ["稀土"],

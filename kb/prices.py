@@ -11,26 +11,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from kb.elements import RARE_EARTHS
+
 # Rare-earth element symbols and the character that names each element in Chinese.
-ELEMENTS = {
-    "La": "镧",
-    "Ce": "铈",
-    "Pr": "镨",
-    "Nd": "钕",
-    "Pm": "钷",
-    "Sm": "钐",
-    "Eu": "铕",
-    "Gd": "钆",
-    "Tb": "铽",
-    "Dy": "镝",
-    "Ho": "钬",
-    "Er": "铒",
-    "Tm": "铥",
-    "Yb": "镱",
-    "Lu": "镥",
-    "Y": "钇",
-    "Sc": "钪",
-}
+ELEMENTS = {symbol: char for char, symbol in RARE_EARTHS.items()}
 ELEMENT_CHARS = set(ELEMENTS.values())
 
 # Name rules: (pattern, replacement, why), applied in order to the folded, space-free name.
