@@ -226,19 +226,25 @@ def clean_line(line):
     return despace(line.strip())
 
 
-@lru_cache(maxsize=65536)
 def width(text):
     """Display width: Chinese and full-width characters count 1, others 1/2 (counted per distinct
     character, so a multi-megabyte line costs one pass in C)."""
     if text.isascii():
         return len(text) / 2
     if len(text) < 2000:
-        return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+        return _short_width(text)
     basic, astral = _wide_patterns()
     rest = basic.sub("", text)
     if rest and max(rest) > "\uffff":
         rest = astral.sub("", rest)
     return (len(text) - len(rest)) + len(rest) / 2
+
+
+@functools.lru_cache(maxsize=65536)
+def _short_width(text):
+    """Width of a line of ordinary length, cached: the joining rules measure the same lines often.
+    Long lines are not cached, so a running server keeps no multi-megabyte line alive."""
+    return sum(1 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
 
 
 @functools.lru_cache(maxsize=1)
