@@ -29,7 +29,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.query import And, Every
 
 from kb.analysis import segmenter, to_traditional
-from kb.bulk import BulkSearcher, Unsupported
+from kb.engine import BulkSearcher, Unsupported
 from kb.errors import IndexMissingError
 from kb.indexer import current_target, ensure_index, open_live
 from kb.models import TYPE_LABELS

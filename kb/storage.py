@@ -25,6 +25,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+from kb import engine
 from kb.errors import IndexBusyError, StorageError
 
 CURRENT = "current"
@@ -220,17 +221,6 @@ def _state(root):
         return {}
 
 
-def _toc_segments(folder):
-    """Segment ids the latest TOC of a Whoosh index folder names, or None when it cannot be read."""
-    from whoosh import index as whoosh_index
-
-    try:
-        ix = whoosh_index.open_dir(str(folder))
-        return {segment.segment_id() for segment in ix._segments()}, ix.latest_generation()
-    except Exception:  # noqa: BLE001 - any unreadable index is rebuilt, never cleaned
-        return None
-
-
 def leftovers(root):
     """Paths an interrupted build or update left in index/ (nothing is removed here)."""
     root = Path(root)
@@ -255,7 +245,7 @@ def _stray_files(folder):
     """Whoosh temporary folders and files of segments no TOC names, inside one index folder."""
     import re
 
-    toc = _toc_segments(folder)
+    toc = engine.toc_segments(folder)
     if toc is None:
         return []
     segments, generation = toc
