@@ -20,6 +20,7 @@ from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
+from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
 
 CURRENT = storage.CURRENT
 BUILDS = storage.BUILDS
@@ -81,18 +82,6 @@ def to_document(article):
     }
 
 
-
-
-def current_target(config):
-    """Where the `current` link points (a readlink, no folder listing), or None."""
-    link = Path(config.index_dir) / CURRENT
-    return link.resolve() if link.is_symlink() and link.exists() else None
-
-
-def live_dir(config):
-    """The folder of the live index, or None: the link's target, checked to hold an index."""
-    target = current_target(config)
-    return target if target is not None and engine.exists(target) else None
 
 
 def build_lock(config, command="build", say=None):
@@ -296,10 +285,3 @@ def status(config):
     return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
             "changed_or_new": len(changed), "removed": len(removed),
             "stale": bool(changed or removed), **extra}
-
-
-def open_live(config, target=None):
-    live = target or live_dir(config)
-    if live is None:
-        raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
-    return engine.open_index(live)

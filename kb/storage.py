@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from kb import engine
-from kb.errors import IndexBusyError, StorageError
+from kb.errors import IndexBusyError, IndexMissingError, StorageError
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -309,3 +309,24 @@ def write_state(root, state):
         os.replace(tmp, Path(root) / STATE)
     except OSError:  # the index is already live; the state file only reports when it was built
         tmp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ the live index
+
+def current_target(config):
+    """Where the `current` link points (a readlink, no folder listing), or None."""
+    link = Path(config.index_dir) / CURRENT
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def live_dir(config):
+    """The folder of the live index, or None: the link's target, checked to hold an index."""
+    target = current_target(config)
+    return target if target is not None and engine.exists(target) else None
+
+
+def open_live(config, target=None):
+    live = target or live_dir(config)
+    if live is None:
+        raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
+    return engine.open_index(live)
