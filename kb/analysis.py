@@ -212,6 +212,33 @@ class ChineseTokenizer(Tokenizer):
                 pos += 1
 
 
+def term_positions(value):
+    """{term: [positions]} of `value` exactly as ChineseTokenizer indexes it (index mode, sub-words
+    stacked), without a Token object per term: what the index's word fields store."""
+    text = fold(value)
+    out = {}
+    cache = _terms
+    pos = 0
+    for word, _, _ in segmenter().tokenize(text):
+        terms = cache.get(word)
+        if terms is None:
+            terms = stacked_terms(word)
+        if not terms:
+            continue
+        for term in terms:
+            found = out.get(term)
+            if found is None:
+                out[term] = [pos]
+            else:
+                found.append(pos)
+        pos += 1
+    for match in _COMPOUND.finditer(text):
+        term = match.group(0).replace("-", "")
+        out.setdefault(term, []).append(pos)
+        pos += 1
+    return out
+
+
 def ChineseAnalyzer(subwords=True):
     return ChineseTokenizer(subwords=subwords)
 

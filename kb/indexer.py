@@ -113,6 +113,28 @@ def _read_all(paths, problems, notes=None):
             problems.append(exc.describe())
 
 
+def _documents(share, log):
+    """The documents of one share of paths (run by the writer process that writes them); `fail_after`
+    documents into the share, a simulated failure (tests)."""
+    paths, fail_after = share
+    problems, notes = log.setdefault("problems", []), log.setdefault("notes", [])
+    for count, document in enumerate(_read_all(paths, problems, notes), start=1):
+        yield document
+        if fail_after is not None and count >= fail_after:
+            raise RuntimeError("simulated failure half-way through the build")
+
+
+def _shares(paths, procs, fail_after=None):
+    """`paths` cut into `procs` contiguous shares of (paths, fail_after within the share)."""
+    procs = max(1, min(procs, len(paths)))
+    bounds = [len(paths) * i // procs for i in range(procs + 1)]
+    shares = []
+    for start, end in zip(bounds, bounds[1:]):
+        local = fail_after - start if fail_after is not None and start < fail_after <= end else None
+        shares.append((paths[start:end], local))
+    return shares
+
+
 def rebuild(config, progress=None, fail_after=None):
     """Build a complete new index and swap it in; returns stats. `fail_after` is for tests."""
     say = progress or (lambda msg: None)
@@ -128,24 +150,13 @@ def rebuild(config, progress=None, fail_after=None):
             target.mkdir()
         except OSError as exc:
             raise storage.disk_error(exc, root) from None
-        problems, notes, count = [], [], 0
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
+        shares = _shares(paths, procs, fail_after)
+        say(f"indexing {len(paths)} documents in {len(shares)} process(es)")
         try:
             ix = engine.create(target, make_schema())
-            writer = engine.writer(ix, procs, len(paths))
-            try:
-                for document in _read_all(paths, problems, notes):
-                    writer.add_document(**document)
-                    count += 1
-                    if fail_after is not None and count >= fail_after:
-                        raise RuntimeError("simulated failure half-way through the build")
-                    if count % 500 == 0:
-                        say(f"indexed {count} documents")
-                writer.commit()
-            except BaseException:
-                engine.stop(writer)
-                raise
+            count, log = engine.write_shares(ix, shares, _documents)
             indexed = open_live(config, target).doc_count()
             if indexed != count:
                 raise KbError(f"the new index holds {indexed} documents, not {count}: a writer "
@@ -157,8 +168,10 @@ def rebuild(config, progress=None, fail_after=None):
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
+        problems, notes = log.get("problems", []), log.get("notes", [])
+        say(f"indexed {count} documents")
         stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems,
-                 "processes": procs}
+                 "processes": len(shares) or 1}
         if notes:
             stats["truncated"] = notes
         storage.write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
@@ -241,28 +254,15 @@ def _update(config, progress, started):
         on_disk = _stamps_meanwhile(config, ix)
         segmenter(config.userdict)
         changed, removed = _changes(config, ix, on_disk)
-        problems = []
         # an update's few documents are written uncompressed (faster); merges compress them later
-        writer = engine.writer(ix, build_procs(config, len(changed), UPDATE_PARALLEL_FROM), len(changed),
-                               compress=False)
-        try:
-            for path in removed:
-                writer.delete_by_term("path", path)
-            for path in changed:
-                try:
-                    article = read_article(path)
-                except KbError as exc:
-                    problems.append(exc.describe())
-                    continue
-                writer.delete_by_term("path", path)
-                writer.update_document(**to_document(article))
-            engine.commit_update(writer)
-        except BaseException:
-            engine.stop(writer)
-            raise
+        shares = _shares(changed, build_procs(config, len(changed), UPDATE_PARALLEL_FROM))
+        # a new version replaces the document of its path and any of its id (ids are unique)
+        count, log = engine.write_shares(ix, shares, _documents, compress=False, update=True,
+                                         replace=("path", "id"), deletes=[("path", path) for path in removed])
+        problems = log.get("problems", [])
         searchable = round(time.time() - started, 2)
         merged = engine.tidy(ix)
-        return {"updated": len(changed) - len(problems), "removed": len(removed),
+        return {"updated": count, "removed": len(removed),
                 "searchable_after": searchable, "segments_merged": merged,
                 "seconds": round(time.time() - started, 2), "problems": problems}
 

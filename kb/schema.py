@@ -1,11 +1,13 @@
 """The Whoosh schema, defined once."""
 
 from collections import Counter
+from pickle import dumps
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
-from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list
+from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list, term_positions
 
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
 NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
@@ -20,12 +22,31 @@ class BigramField(TEXT):
             yield gram.encode("utf-8"), count, float(count), pack_uint(count)
 
 
+class ChineseField(TEXT):
+    """jieba words with positions (title, body): the postings Whoosh's TEXT field makes from
+    ChineseTokenizer, built from kb.analysis.term_positions instead of one Token per term.
+    Stable import path (pickled)."""
+
+    def index(self, value, **kwargs):
+        if not isinstance(value, str) or kwargs or type(self.format) is not Positions:
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for term, positions in term_positions(value).items():
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, _encode_positions(positions)
+
+
+def _encode_positions(positions):
+    """whoosh.formats.Positions.encode: the count, then the pickled deltas."""
+    return pack_uint(len(positions)) + dumps([b - a for a, b in zip([0] + positions[:-1], positions)], 2)
+
+
 def make_schema():
     analyzer = ChineseAnalyzer()
     fields = {
         "id": ID(stored=True, unique=True),
-        "title": TEXT(analyzer=analyzer, stored=True, field_boost=3.0),
-        "body": TEXT(analyzer=analyzer, stored=True),
+        "title": ChineseField(analyzer=analyzer, stored=True, field_boost=3.0),
+        "body": ChineseField(analyzer=analyzer, stored=True),
         # character bigrams of title and body, for words cut differently and one-character typos;
         # no positions (only the fallback passes read it, as bags of pairs)
         "grams": BigramField(analyzer=BigramAnalyzer(), phrase=False),

@@ -29,6 +29,7 @@ from kb.engine.store import (
     tidy,
     tiers_due,
     toc_segments,
+    write_shares,
     writer,
 )
 
@@ -36,5 +37,6 @@ fixes.apply()
 
 __all__ = [
     "BulkSearcher", "Unsupported", "read_postings", "column_bytes", "column_texts", "commit_update",
-    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "writer",
+    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "write_shares",
+    "writer",
 ]

@@ -1,4 +1,4 @@
-"""A correction to whoosh-reloaded 2.7, applied by apply() (kb.engine calls it once, on import).
+"""Corrections to whoosh-reloaded 2.7, applied by apply() (kb.engine calls it once, on import).
 
 Opening a segment copies each of its compound sub-files into memory:
 `BufferFile.__init__` wraps the mmap'd slice in `BytesIO(buf)`, which copies
@@ -6,12 +6,22 @@ it, although nearly every read goes through `get()`, which slices the buffer
 directly.  At 140,000 documents that costs about 0.15 s, and memory the size of
 the postings, on every searcher opened (server start, every index update).
 Here the BytesIO is made only when something reads the file sequentially.
-The rest of Whoosh is used as shipped.
+
+Inlined postings (a short postings list kept in the term's entry): whoosh3's
+postings writer calls `terminfo.set_inline(...)`, a method W3TermInfo names
+`set_inlined`, so any W3Codec(inlinelimit > 1) fails on its first short list
+(the default, 1, never inlines); and a ListMatcher over postings without values
+(ID fields) answers value() with "" where whoosh3's block reader gives None, which
+Whoosh's own merge then rejects.  kb writes inlined postings itself
+(kb.engine.segwriter); these two corrections make Whoosh's writer and merges
+handle them as well.  The rest of Whoosh is used as shipped.
 """
 
 from io import BytesIO
 
+from whoosh.codec.whoosh3 import W3TermInfo
 from whoosh.filedb.structfile import BufferFile
+from whoosh.matching.mcore import ListMatcher
 
 
 def _init(self, buf, name=None, onclose=None):
@@ -40,10 +50,22 @@ def _close(self):
     self.is_closed = True
 
 
+_list_value = ListMatcher.value
+
+
+def _value(self):
+    return _list_value(self) if self._values else None
+
+
 def apply():
-    """Patch BufferFile once; calling it again changes nothing."""
+    """Patch BufferFile, W3TermInfo and ListMatcher once; calling it again changes nothing."""
     if not getattr(BufferFile, "_kb_lazy", False):
         BufferFile.__init__ = _init
         BufferFile.file = property(_file)
         BufferFile.close = _close
         BufferFile._kb_lazy = True
+    if not hasattr(W3TermInfo, "set_inline"):
+        W3TermInfo.set_inline = W3TermInfo.set_inlined
+    if not getattr(ListMatcher, "_kb_none_value", False):
+        ListMatcher.value = _value
+        ListMatcher._kb_none_value = True

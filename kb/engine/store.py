@@ -9,6 +9,9 @@ from whoosh import index as whoosh_index
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
+from kb.engine.parallel import write_shares as _write_shares
+from kb.engine.segwriter import FastSegmentWriter, supports
+
 WRITER_MB = 1024  # posting buffer per writer before it spills sorted runs to disk
 MERGE_FANOUT = 10  # segments of one size tier that tidy() merges into one (Lucene: 10 per tier)
 
@@ -35,7 +38,19 @@ def writer(ix, procs=1, documents=0, compress=True):
         batch = max(1, min(100, documents // (procs * 4)))
         return ix.writer(procs=procs, multisegment=True, batchsize=batch, limitmb=WRITER_MB // procs,
                          **options)
+    if supports(ix.schema):
+        return FastSegmentWriter(ix, compression=3 if compress else 0)
     return ix.writer(limitmb=WRITER_MB, **options)
+
+
+def write_shares(ix, shares, produce, compress=True, update=False, replace=None, deletes=()):
+    """Write the documents `produce(share, log)` yields, one process and one new segment per share
+    (kb.engine.parallel), and commit them at once; returns (documents, log).  `update`: keep every
+    existing segment (only emptied ones are dropped; tidy() merges later); `replace`: fields whose
+    value in a new document deletes the live documents that have it; `deletes`: (field, value)
+    terms whose documents are deleted first."""
+    return _write_shares(ix, shares, produce, compression=3 if compress else 0,
+                         mergetype=_drop_emptied if update else None, replace=replace, deletes=deletes)
 
 
 def stop(writer):
@@ -87,7 +102,7 @@ def tidy(ix):
     """Merge small segments once enough have piled up; returns how many were merged."""
     due = tiers_due(segments(ix))
     if due:
-        merging = ix.writer()
+        merging = FastSegmentWriter(ix) if supports(ix.schema) else ix.writer()
         try:
             merging.commit(mergetype=_merge_tiers)
         except BaseException:

@@ -1,0 +1,255 @@
+"""Writing a segment without Whoosh's per-posting Python.
+
+Whoosh's SegmentWriter sends every posting through a sorting pool as a tuple,
+sorts them all, then hands them one at a time to the whoosh3 postings writer,
+which looks up the document's field length in the column it has just written
+(about 25 µs a posting in all; 1.4 million postings for 600 laws).  Here:
+
+- postings are grouped by field and term as documents arrive (a dict of lists:
+  no sort of millions of tuples, no pickled runs);
+- field lengths are read back once per field as one block of bytes;
+- each term's whole postings list is encoded at once, in whoosh3's own block
+  format (pickled id deltas, weights and values, 128 postings a block), so
+  every Whoosh reader, kb.engine.bulk included, reads it as before;
+- a block is stored uncompressed when zlib would not make it smaller;
+- postings lists shorter than INLINE_BELOW are kept inside the term's entry
+  (whoosh3's "inlined" postings, which it reads but never writes; see fixes.py):
+  most terms occur in one or two documents, and a list of its own costs them
+  about 60 bytes of block headers plus a 12-byte pointer.
+
+Segments written here are ordinary whoosh3 segments; merges (store.tidy) use
+Whoosh's own writer.
+"""
+
+import pickle
+import zlib
+from array import array
+
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, _lenfield
+from whoosh.system import pack_int, pack_long, pack_ushort
+from whoosh.util.numeric import byte_to_length, length_to_byte
+from whoosh.writing import SegmentWriter
+
+from kb.engine.columns import column_bytes
+
+BLOCK = 128  # postings a block, as whoosh3 writes them
+INLINE_BELOW = 6  # postings lists shorter than this live in the term's entry
+# Pickle protocol of blocks and inlined postings: whoosh3 writes protocol 2, where each bytes value (a
+# posting's positions) becomes a call to _codecs.encode, about 40 bytes; 3 stores bytes as they are
+# (4 and 5 add a 9-byte frame header).  Readers unpickle any protocol.
+PICKLE = 3
+
+
+def supports(schema):
+    """True when every field of `schema` can be written here (no term vectors, no spelling fields)."""
+    return not any(field.vector or field.separate_spelling() for _, field in schema.items())
+
+
+class FastSegmentWriter(SegmentWriter):
+    """A SegmentWriter whose postings go to a grouping pool and are written term by term."""
+
+    def __init__(self, ix, compression=3, inline_below=None, **kwargs):
+        inline_below = INLINE_BELOW if inline_below is None else inline_below
+        codec = W3Codec(compression=compression, inlinelimit=inline_below)
+        super().__init__(ix, codec=codec, **kwargs)
+        self.pool = _GroupingPool()
+        self.inline_below = inline_below
+        self.compression = compression
+
+    def add_document(self, **fields):
+        self._check_state()
+        perdoc = self.perdocwriter
+        schema = self.schema
+        docnum = self.docnum
+        groups = self.pool.groups
+        docboost = float(fields.get("_boost", 1.0))
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdoc.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    terms = groups.get(name)
+                    if terms is None:
+                        terms = groups[name] = {}
+                    boost = float(fields.get(f"_{name}_boost", docboost))
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        postings = terms.get(tbytes)
+                        if postings is None:
+                            terms[tbytes] = [docnum, weight * boost, vbytes]
+                        else:
+                            postings += (docnum, weight * boost, vbytes)
+                stored = fields.get(f"_stored_{name}", value)
+                perdoc.add_field(name, field, stored if field.stored else None, length)
+                if field.column_type and stored is not None:
+                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+        except Exception:
+            perdoc.cancel_doc()
+            raise
+        perdoc.finish_doc()
+        self._added = True
+        self.docnum += 1
+
+    def _flush_segment(self):
+        self.perdocwriter.close()
+        lengths = self.per_document_reader()
+        try:
+            write_postings(self.fieldwriter, self.schema, self.pool.groups, lengths, self.docnum,
+                           self.compression, self.inline_below)
+        finally:
+            lengths.close()
+        self.fieldwriter.close()
+
+
+class _GroupingPool:
+    """Postings by field, then term: {field: {tbytes: [docnum, weight, vbytes, docnum, …]}}."""
+
+    def __init__(self):
+        self.groups = {}
+
+    @property
+    def fieldnames(self):
+        return set(self.groups)
+
+    def add(self, item):  # Whoosh's pool interface (add_reader): docnums arrive in order per term
+        name, tbytes, docnum, weight, vbytes = item
+        terms = self.groups.setdefault(name, {})
+        postings = terms.get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight, vbytes]
+        else:
+            postings += (docnum, weight, vbytes)
+
+    def cleanup(self):
+        self.groups = {}
+
+
+def _decoded_lengths(reader, name, doc_count):
+    """Each document's length of field `name` as whoosh3 reads it back (byte-coded; 0 for none)."""
+    column = reader._cached_reader(_lenfield(name), LENGTHS_COLUMN)
+    if column is None:
+        return None
+    table = [0] + [byte_to_length(b) for b in range(1, 256)]
+    return [table[b] for b in column_bytes(column, doc_count)]
+
+
+def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compression, inline_below):
+    """Every field's terms, in field then term order, with their postings lists."""
+    postfile = fieldwriter._postfile
+    add_term = fieldwriter._tindex.add
+    for name in sorted(groups):
+        field = schema[name]
+        fieldwriter.start_field(name, field)
+        prefix = pack_ushort(fieldwriter._fieldid)
+        fixed = field.format.fixed_value_size()
+        lengths = _decoded_lengths(lengths_reader, name, doc_count)
+        terms = groups[name]
+        for tbytes in sorted(terms):
+            info = encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below)
+            add_term(prefix + tbytes, info)
+        fieldwriter.finish_field()
+
+
+def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=INLINE_BELOW):
+    """Write one term's postings ([docnum, weight, vbytes, …], docnums ascending) to `postfile` in
+    whoosh3's block format, or inline them; returns the term's entry (W3TermInfo bytes)."""
+    ids = postings[0::3]
+    weights = postings[1::3]
+    values = postings[2::3]
+    count = len(ids)
+    info = W3TermInfo()
+    info._df = count
+    info._minid, info._maxid = ids[0], ids[-1]
+    if count < inline_below:
+        stats = _block_stats(ids, weights, lengths)
+        info._weight, info._maxweight, info._minlength, info._maxlength = stats
+        # no values (Existence format): Nones, as whoosh3's block reader gives them
+        inlined = (tuple(ids), _exact(array("f", weights)), tuple(values) if any(values) else (None,) * count)
+        return _entry(info, pickle.dumps(inlined, PICKLE), inlined=True)
+    out = [WHOOSH3_HEADER_MAGIC]
+    total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    for start in range(0, count, BLOCK):
+        end = min(start + BLOCK, count)
+        block_ids, block_weights = ids[start:end], weights[start:end]
+        weight, block_max, block_min_len, block_max_len = _block_stats(block_ids, block_weights, lengths)
+        total += weight
+        maxweight = max(maxweight, block_max)
+        if block_min_len is not None:
+            minlength = block_min_len if minlength is None else min(minlength, block_min_len)
+        maxlength = max(maxlength, block_max_len)
+        data = pickle.dumps((_deltas(block_ids), _mini_weights(block_weights),
+                             _mini_values(values[start:end], fixed)), PICKLE)
+        level = compression
+        if level:
+            packed = zlib.compress(data, level)
+            if len(packed) < len(data):
+                data = packed
+            else:
+                level = 0
+        head = pickle.dumps((end - start, block_ids[-1], block_max, level, length_to_byte(block_min_len),
+                             length_to_byte(block_max_len)), PICKLE)
+        size = len(head) + len(data)
+        out += (pack_int(-size if end == count else size), head, data)
+    offset = postfile.tell()
+    blob = b"".join(out)
+    postfile.write(blob)
+    info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
+    return _entry(info, pack_long(offset) + pack_int(len(blob)), inlined=False)
+
+
+def _entry(info, tail, inlined):
+    """W3TermInfo.to_bytes, with inlined postings pickled by PICKLE rather than protocol 2."""
+    head = W3TermInfo._struct.pack(inlined, info._weight, info._df, length_to_byte(info._minlength),
+                                   length_to_byte(info._maxlength), info._maxweight, info._minid, info._maxid)
+    return head + tail
+
+
+def _block_stats(ids, weights, lengths):
+    """(total weight as float32 sums, max weight, min length or None, max length) of one block."""
+    total = sum(array("f", weights))
+    maxweight = max(0, max(weights))
+    if lengths is None:
+        return total, maxweight, None, 0
+    present = [n for n in map(lengths.__getitem__, ids) if n]
+    if not present:
+        return total, maxweight, None, 0
+    return total, maxweight, min(present), max(present)
+
+
+def _deltas(ids):
+    return tuple(b - a for a, b in zip([0] + ids[:-1], ids))
+
+
+def _mini_weights(weights):
+    weights = array("f", weights)
+    first = weights[0]
+    if all(w == 1.0 for w in weights):
+        return None
+    if all(w == first for w in weights):
+        return first
+    return _exact(weights)
+
+
+def _exact(weights):
+    """Weights as a tuple, whole numbers as ints: a pickled int under 256 takes 2 bytes, a float 9, and
+    every reader turns them into the same float (term counts are whole numbers)."""
+    if all(w.is_integer() for w in weights):
+        return tuple(map(int, weights))
+    return tuple(weights)
+
+
+def _mini_values(values, fixed):
+    values = [v for v in values if v]
+    if fixed is None or fixed < 0:
+        return tuple(values)
+    if fixed == 0:
+        return None
+    return b"".join(values)
