@@ -174,3 +174,22 @@ def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_p
     for q in ("稀土", "甲乙丙", "GB/T 4137", '"稀土永磁"', "Dy"):
         found = [sorted(hit.id for hit in s.search(SearchRequest(q=q, limit=100)).hits) for s in searchers]
         assert found[0] and found[0] == found[1], q
+
+
+def test_an_updates_documents_are_searchable_before_segments_are_merged(small, monkeypatch):
+    import kb.indexer
+
+    rebuild(small)
+    folder = small.content_dir / "2024-01"
+    source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
+    (folder / "fresh.md").write_text(source.replace("\nid: ", "\nid: fresh-", 1) + "\n独一无二的更新词语。\n",
+                                     encoding="utf-8")
+    seen = []
+
+    def tidy(ix):  # what a search finds at the moment the merge would start
+        seen.extend(hit.id for hit in Searcher.open(small).search(SearchRequest(q="独一无二的更新词语")).hits)
+        return 0
+
+    monkeypatch.setattr(kb.indexer.engine, "tidy", tidy)
+    stats = update(small)
+    assert stats["updated"] == 1 and any(hit.startswith("fresh-") for hit in seen)

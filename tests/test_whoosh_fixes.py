@@ -21,3 +21,23 @@ def test_opening_an_index_leaves_postings_uncopied(built):
     assert postings and all(isinstance(f, BufferFile) for f in postings)
     assert all("_stream" not in f.__dict__ for f in postings)  # the largest file of a segment
     assert searcher.search(SearchRequest(q="稀土 永磁")).total > 0  # and searches still read them
+
+
+def test_whooshs_own_writer_can_inline_short_postings_lists(tmp_path):
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.query import Term
+
+    ix = whoosh_index.create_in(str(tmp_path), Schema(id=ID(stored=True), body=TEXT))
+    for batch in (("a", "rare words here"), ("b", "common words")), (("c", "common again"),):
+        writer = ix.writer(codec=W3Codec(inlinelimit=4))  # whoosh3 called a missing set_inline here
+        for key, body in batch:
+            writer.add_document(id=key, body=body)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert searcher.reader().leaf_readers()[0][0].term_info("body", b"rare").is_inlined()
+        assert sorted(hit["id"] for hit in searcher.search(Term("body", "common"))) == ["b", "c"]
+    ix.writer().commit(optimize=True)  # the merge reads ID postings without values: None, not ""
+    with ix.searcher() as searcher:
+        assert [hit["id"] for hit in searcher.search(Term("id", "a"))] == ["a"]

@@ -1,0 +1,117 @@
+"""kb.engine.segwriter and kb.schema.ChineseField write exactly the postings Whoosh's own writer writes."""
+
+import pytest
+from whoosh import index as whoosh_index
+from whoosh.fields import TEXT, Schema
+from whoosh.query import Phrase, Term
+
+import kb.engine  # noqa: F401  (applies kb.engine.fixes)
+from conftest import CONTENT
+from kb.analysis import ChineseAnalyzer
+from kb.content import iter_paths, read_article
+from kb.engine import segwriter
+from kb.indexer import to_document
+from kb.schema import ChineseField, make_schema
+
+
+@pytest.fixture(scope="module")
+def documents():
+    return [to_document(read_article(path)) for path in iter_paths(CONTENT)]
+
+
+def _postings(folder):
+    """{(field, term): (ids, weights, values, doc frequency, total weight, max weight, lengths)} of an
+    index's only segment, read through Whoosh's public reader."""
+    ix = whoosh_index.open_dir(str(folder))
+    out = {}
+    with ix.reader() as reader:
+        assert len(reader.leaf_readers()) == 1
+        for field, tbytes in reader.all_terms():
+            info = reader.term_info(field, tbytes)
+            matcher = reader.postings(field, tbytes)
+            ids, weights, values = [], [], []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                weights.append(float(matcher.weight()))
+                values.append(matcher.value() or None)
+                matcher.next()
+            out[field, tbytes] = (ids, weights, values, info.doc_frequency(), round(info.weight(), 3),
+                                  info.max_weight(), info.min_length(), info.max_length())
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        lengths = {name: [reader.doc_field_length(n, name) for n in range(reader.doc_count_all())]
+                   for name in ("title", "body", "grams")}
+    return out, stored, lengths
+
+
+def test_fast_writer_writes_the_postings_whooshs_writer_writes(documents, tmp_path):
+    whoosh_dir, fast_dir = tmp_path / "whoosh", tmp_path / "fast"
+    for folder in (whoosh_dir, fast_dir):
+        folder.mkdir()
+        whoosh_index.create_in(str(folder), make_schema())
+    writer = whoosh_index.open_dir(str(whoosh_dir)).writer()
+    fast = segwriter.FastSegmentWriter(whoosh_index.open_dir(str(fast_dir)))
+    for document in documents:
+        writer.add_document(**document)
+        fast.add_document(**document)
+    writer.commit()
+    fast.commit()
+    expected, written = _postings(whoosh_dir), _postings(fast_dir)
+    assert len(expected[0]) > 10_000 and written[0] == expected[0]
+    assert written[1:] == expected[1:]  # stored fields and field lengths
+    inlined = [key for key, value in written[0].items() if value[3] < segwriter.INLINE_BELOW]
+    assert len(inlined) > len(written[0]) // 2  # most terms are rare: their postings sit in the term entry
+    terms = whoosh_index.open_dir(str(fast_dir)).reader()
+    assert terms.term_info(*inlined[0]).is_inlined()
+
+
+def test_chinese_field_gives_the_postings_of_whooshs_text_field(documents):
+    analyzer = ChineseAnalyzer()
+    for boost in (1.0, 3.0):
+        plain, fast = TEXT(analyzer=analyzer, field_boost=boost), ChineseField(analyzer=analyzer, field_boost=boost)
+        for document in documents[:40]:
+            text = document["title"] + "\n" + document["body"] + " Nd-Fe-B 钕铁硼永磁体"
+            assert sorted(fast.index(text)) == sorted(plain.index(text))
+
+
+def test_inlined_postings_answer_term_and_phrase_queries_and_survive_a_merge(tmp_path):
+    schema = Schema(id=make_schema()["id"], body=ChineseField(analyzer=ChineseAnalyzer(), stored=True))
+    ix = whoosh_index.create_in(str(tmp_path), schema)
+    texts = ["稀土永磁材料的出口管理", "钕铁硼永磁体生产企业", "稀土 永磁", "离子型稀土矿开采总量控制"]
+    for start in (0, 2):  # two segments, then a merge through Whoosh's writer
+        writer = segwriter.FastSegmentWriter(ix)
+        for n, text in enumerate(texts[start:start + 2], start=start):
+            writer.add_document(id=f"d{n}", body=text)
+        writer.commit(merge=False)
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 2
+        info = searcher.reader().leaf_readers()[0][0].term_info("body", "永磁".encode())
+        assert info.is_inlined()
+        found = sorted(hit["id"] for hit in searcher.search(Term("body", "永磁")))
+        assert found == ["d0", "d1", "d2"]
+        assert sorted(hit["id"] for hit in searcher.search(Phrase("body", ["稀土", "永磁"]))) == ["d0", "d2"]
+    ix.writer().commit(optimize=True)  # Whoosh's own merge reads the inlined postings back
+    with ix.searcher() as searcher:
+        assert len(searcher.reader().leaf_readers()) == 1
+        assert sorted(hit["id"] for hit in searcher.search(Term("body", "永磁"))) == ["d0", "d1", "d2"]
+        assert searcher.document(id="d3")["body"] == texts[3]
+
+
+def test_blocks_keep_positions_as_bytes_not_protocol_2_calls(tmp_path):
+    schema = Schema(body=ChineseField(analyzer=ChineseAnalyzer()))
+    raws = []
+    for name, make in (("whoosh", lambda ix: ix.writer()), ("fast", segwriter.FastSegmentWriter)):
+        ix = whoosh_index.create_in(str(tmp_path), schema, indexname=name)
+        writer = make(ix)
+        for n in range(300):  # more than one block of 128 postings for 稀土
+            writer.add_document(body=f"稀土 第{n}条")
+        writer.commit()
+        reader = ix.reader()
+        info = reader.term_info("body", "稀土".encode())
+        assert not info.is_inlined() and info.doc_frequency() == 300
+        assert list(reader.postings("body", "稀土".encode()).all_ids()) == list(range(300))
+        offset, length = info.extent()
+        length = length[0] if isinstance(length, tuple) else length
+        raws.append(bytes(reader._terms._postfile.get(offset, length)))
+        reader.close()
+    whoosh_raw, fast_raw = raws
+    assert len(fast_raw) < len(whoosh_raw)
