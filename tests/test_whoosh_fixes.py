@@ -41,3 +41,15 @@ def test_whooshs_own_writer_can_inline_short_postings_lists(tmp_path):
     ix.writer().commit(optimize=True)  # the merge reads ID postings without values: None, not ""
     with ix.searcher() as searcher:
         assert [hit["id"] for hit in searcher.search(Term("id", "a"))] == ["a"]
+
+
+def test_sequential_reads_of_a_buffer_file_copy_nothing_and_read_lines_and_pickles():
+    import pickle
+
+    data = bytearray(b"first line\nsecond\n" + pickle.dumps({"k": [1, 2]}, 2) + b"x" * 1000)
+    handle = BufferFile(memoryview(data), name="t")
+    assert handle.readline() == b"first line\n" and handle.readline() == b"second\n"
+    assert handle.read_pickle() == {"k": [1, 2]}
+    handle.seek(-3, 2)
+    assert handle.read() == b"xxx" and handle.tell() == len(data)
+    assert not isinstance(handle.file, __import__("io").BytesIO)

@@ -161,6 +161,8 @@ def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compr
 def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=INLINE_BELOW):
     """Write one term's postings ([docnum, weight, vbytes, …], docnums ascending) to `postfile` in
     whoosh3's block format, or inline them; returns the term's entry (W3TermInfo bytes)."""
+    if len(postings) == 3:  # one posting: most terms of a segment
+        return _single(postings, lengths)
     ids = postings[0::3]
     weights = postings[1::3]
     values = postings[2::3]
@@ -203,6 +205,19 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
     postfile.write(blob)
     info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
     return _entry(info, pack_long(offset) + pack_int(len(blob)), inlined=False)
+
+
+_ENTRY = W3TermInfo._struct.pack
+
+
+def _single(postings, lengths):
+    """encode_term for a list of one posting, inlined."""
+    docnum, weight, value = postings
+    weight32 = array("f", (weight,))[0]
+    length = lengths[docnum] if lengths is not None else 0
+    inlined = ((docnum,), (int(weight32) if weight32.is_integer() else weight32,), (value or None,))
+    return _ENTRY(True, weight32, 1, length_to_byte(length or None), length_to_byte(length), max(0, weight),
+                  docnum, docnum) + pickle.dumps(inlined, PICKLE)
 
 
 def _entry(info, tail, inlined):
