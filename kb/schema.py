@@ -38,7 +38,16 @@ class ChineseField(TEXT):
 
 def _encode_positions(positions):
     """whoosh.formats.Positions.encode: the count, then the pickled deltas."""
+    if len(positions) == 1:  # most terms of a passage occur once
+        position = positions[0]
+        value = _ONE_POSITION.get(position)
+        if value is None:
+            value = _ONE_POSITION[position] = pack_uint(1) + dumps([position], 2)
+        return value
     return pack_uint(len(positions)) + dumps([b - a for a, b in zip([0] + positions[:-1], positions)], 2)
+
+
+_ONE_POSITION = {}
 
 
 def make_schema():

@@ -25,7 +25,10 @@ import pickle
 import zlib
 from array import array
 
+from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, _lenfield
+from whoosh.fields import ID
+from whoosh.formats import Existence
 from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
@@ -55,6 +58,7 @@ class FastSegmentWriter(SegmentWriter):
         self.pool = _GroupingPool()
         self.inline_below = inline_below
         self.compression = compression
+        self._whole_values = {name for name, field in self.schema.items() if _indexes_whole_value(field)}
 
     def add_document(self, **fields):
         self._check_state()
@@ -78,11 +82,16 @@ class FastSegmentWriter(SegmentWriter):
                     if terms is None:
                         terms = groups[name] = {}
                     boost = float(fields.get(f"_{name}_boost", docboost))
+                    if name in self._whole_values and isinstance(value, str):  # ID: one term, the value
+                        items = ((value.encode("utf-8"), 1, field.format.field_boost, b""),)
+                    else:
+                        items = field.index(value)
                     scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                    get = terms.get
+                    for tbytes, freq, weight, vbytes in items:
                         if scorable:
                             length += freq
-                        postings = terms.get(tbytes)
+                        postings = get(tbytes)
                         if postings is None:
                             terms[tbytes] = [docnum, weight * boost, vbytes]
                         else:
@@ -107,6 +116,12 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+def _indexes_whole_value(field):
+    """True for Whoosh's plain ID field, which indexes its whole value as one term, once."""
+    return (type(field) is ID and type(field.analyzer) is IDTokenizer and type(field.format) is Existence
+            and not field.vector and not field.separate_spelling())
 
 
 class _GroupingPool:
