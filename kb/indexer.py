@@ -7,6 +7,7 @@ live index as it was.  update() changes only what changed.  A lock file keeps
 two builds from running at once.
 """
 
+import itertools
 import multiprocessing
 import os
 import shutil
@@ -129,7 +130,7 @@ def _shares(paths, procs, fail_after=None):
     procs = max(1, min(procs, len(paths)))
     bounds = [len(paths) * i // procs for i in range(procs + 1)]
     shares = []
-    for start, end in zip(bounds, bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         local = fail_after - start if fail_after is not None and start < fail_after <= end else None
         shares.append((paths[start:end], local))
     return shares

@@ -1,12 +1,12 @@
 """kb.engine.segwriter and kb.schema.ChineseField write exactly the postings Whoosh's own writer writes."""
 
 import pytest
+from conftest import CONTENT
 from whoosh import index as whoosh_index
 from whoosh.fields import TEXT, Schema
 from whoosh.query import Phrase, Term
 
 import kb.engine  # noqa: F401  (applies kb.engine.fixes)
-from conftest import CONTENT
 from kb.analysis import ChineseAnalyzer
 from kb.content import iter_paths, read_article
 from kb.engine import segwriter
@@ -67,7 +67,8 @@ def test_fast_writer_writes_the_postings_whooshs_writer_writes(documents, tmp_pa
 def test_chinese_field_gives_the_postings_of_whooshs_text_field(documents):
     analyzer = ChineseAnalyzer()
     for boost in (1.0, 3.0):
-        plain, fast = TEXT(analyzer=analyzer, field_boost=boost), ChineseField(analyzer=analyzer, field_boost=boost)
+        plain = TEXT(analyzer=analyzer, field_boost=boost)
+        fast = ChineseField(analyzer=analyzer, field_boost=boost)
         for document in documents[:40]:
             text = document["title"] + "\n" + document["body"] + " Nd-Fe-B 钕铁硼永磁体"
             assert sorted(fast.index(text)) == sorted(plain.index(text))

@@ -4,8 +4,11 @@ What the rest of kb may rely on (and a second engine, tantivy or OpenSearch, wou
 
 - index folders: `exists(folder)`, `create(folder, schema)`, `open_index(folder)` returning an
   index with `.searcher()`, `.doc_count()`, `.schema`;
-- writing: `writer(ix, procs, documents, compress)` with `add_document(**fields)`,
-  `update_document`, `delete_by_term`, `commit()`; `stop(writer)` cancels one;
+- writing: `write_shares(ix, shares, produce, compress, update, replace, deletes)` writes the
+  documents `produce(share, log)` yields, one forked process and one new segment per share, and
+  commits them at once (kb/engine/parallel.py, kb/engine/segwriter.py: postings grouped per term,
+  written a whole list at a time, short lists inlined); `writer(ix, procs, documents, compress)`
+  with `add_document(**fields)`, `update_document`, `delete_by_term`, `commit()`; `stop(writer)`;
   `commit_update(writer)` commits a small segment as it is, and `tidy(ix)` merges small segments
   later (off the search path); `toc_segments(folder)` names what a TOC holds, for cleaning leftovers;
 - searching: `BulkSearcher(searcher).scores(query)` -> {docnum: BM25F score} over whole postings

@@ -18,6 +18,7 @@ import traceback
 from multiprocessing.connection import wait
 
 from whoosh.index import open_dir
+from whoosh.writing import NO_MERGE
 
 from kb.engine.segwriter import FastSegmentWriter
 
@@ -25,8 +26,9 @@ from kb.engine.segwriter import FastSegmentWriter
 def write_shares(ix, shares, produce, compression=3, mergetype=None, replace=None, deletes=()):
     """Write the documents `produce(share, log)` yields for each share, one process and one segment per
     share (in this process when there is one share), and commit them.  `replace`: fields (e.g.
-    ("path", "id")); a new document replaces the live ones that share its value of any of them.  `mergetype`: Whoosh merge
-    policy for the segments already there; `deletes`: (field, value) terms whose documents go.
+    ("path", "id")); a new document replaces the live ones that share its value of any of them.
+    `mergetype`: Whoosh merge policy for the segments already there; `deletes`: (field, value) terms
+    whose documents go.
     Returns (documents written, merged log)."""
     parent = FastSegmentWriter(ix, compression=compression)
     try:
@@ -46,7 +48,7 @@ def write_shares(ix, shares, produce, compression=3, mergetype=None, replace=Non
                 parent.delete_by_term(field, value)
             if written:
                 segments.append(segment)
-        kept = parent._merge_segments(mergetype, None, None)
+        kept = parent._merge_segments(mergetype or NO_MERGE, None, None)  # (never into this writer)
         parent._close_segment()
         parent._commit_toc(kept + segments)
         parent._finish()

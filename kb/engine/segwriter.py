@@ -26,7 +26,13 @@ import zlib
 from array import array
 
 from whoosh.analysis import IDTokenizer
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3Codec, W3TermInfo, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3Codec,
+    W3TermInfo,
+    _lenfield,
+)
 from whoosh.fields import ID
 from whoosh.formats import Existence
 from whoosh.system import pack_int, pack_long, pack_ushort
