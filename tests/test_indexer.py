@@ -182,12 +182,13 @@ def test_an_updates_documents_are_searchable_before_segments_are_merged(small, m
     rebuild(small)
     folder = small.content_dir / "2024-01"
     source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
-    (folder / "fresh.md").write_text(source.replace("\nid: ", "\nid: fresh-", 1) + "\n独一无二的更新词语。\n",
-                                     encoding="utf-8")
+    fresh = source.replace("\nid: ", "\nid: fresh-", 1) + "\n独一无二的更新词语。\n"
+    (folder / "fresh.md").write_text(fresh, encoding="utf-8")
     seen = []
 
     def tidy(ix):  # what a search finds at the moment the merge would start
-        seen.extend(hit.id for hit in Searcher.open(small).search(SearchRequest(q="独一无二的更新词语")).hits)
+        found = Searcher.open(small).search(SearchRequest(q="独一无二的更新词语")).hits
+        seen.extend(hit.id for hit in found)
         return 0
 
     monkeypatch.setattr(kb.indexer.engine, "tidy", tidy)
