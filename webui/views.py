@@ -55,8 +55,9 @@ def search_page():
     req = parse_request(request.args)
     page = _run(req) if (req.q or req.types or req.filters) else None
     card = _number_card(page)
-    return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
-                           args=request.args)
+    return render_template(
+        "search.html", req=req, page=page, card=card, labels=TYPE_LABELS, args=request.args
+    )
 
 
 @bp.route("/search.json")
@@ -119,8 +120,16 @@ def article_page(article_id):
     if q:
         body = highlight_html(body, parse_query(q).highlight)
     previous, following = _neighbours(article)
-    return render_template("article.html", article=article, body=body, q=q, previous=previous,
-                           following=following, related=_related(article), labels=TYPE_LABELS)
+    return render_template(
+        "article.html",
+        article=article,
+        body=body,
+        q=q,
+        previous=previous,
+        following=following,
+        related=_related(article),
+        labels=TYPE_LABELS,
+    )
 
 
 @bp.route("/a/<article_id>")
@@ -194,8 +203,11 @@ def healthz():
             reason = None if documents else "索引是空的：content/ 里还没有文章，先导入再建索引"
         except KbError as exc:
             reason = exc.describe()
-    body = {"ok": reason is None, "documents": documents,
-            "ms": round((time.perf_counter() - started) * 1000, 2)}
+    body = {
+        "ok": reason is None,
+        "documents": documents,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
     if reason:
         body["reason"] = reason
     return jsonify(body), (200 if reason is None else 503)
