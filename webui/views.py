@@ -7,6 +7,7 @@ from flask import Blueprint, Response, abort, jsonify, redirect, render_template
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
+from kb.nearby import similar_numbers
 from kb.numbers import loose_numbers, parse_lookup
 from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
 from webui.errors import BadRequest
@@ -55,9 +56,17 @@ def search_page():
     req = parse_request(request.args)
     page = _run(req) if (req.q or req.types or req.filters) else None
     card = _number_card(page)
+    similar = _similar_numbers(req.q) if page is not None and not page.total else []
     return render_template(
-        "search.html", req=req, page=page, card=card, labels=TYPE_LABELS, args=request.args
+        "search.html", req=req, page=page, card=card, similar=similar, labels=TYPE_LABELS, args=request.args
     )
+
+
+def _similar_numbers(text):
+    """Known numbers that look like the query, for a search that found nothing."""
+    from webui.services import number_register
+
+    return similar_numbers(text, number_register())
 
 
 @bp.route("/search.json")
@@ -67,6 +76,8 @@ def search_json():
     page = _run(req)
     data = page.as_json()
     data["number_card"] = _number_card(page)
+    if not page.total:
+        data["similar_numbers"] = [{"number": n, "kind": k} for n, k in _similar_numbers(req.q)]
     from webui.registers import search_json_extras
 
     return jsonify(search_json_extras(data))
