@@ -19,6 +19,7 @@ from kb.importer.text import (
     ends_sentence,
     join_fragments,
     normalise_title,
+    repair_cut_plan_numbers,
     repair_layout_numbers,
     width,
 )
@@ -68,7 +69,7 @@ def read_lines(text):
     """Raw text to Line records with Markdown heading levels and repaired text."""
     lines = []
     raws = text.split("\n")
-    repaired = repair_layout_numbers(raws)
+    repaired = repair_cut_plan_numbers(repair_layout_numbers(raws))
     for no, (raw, fixed) in enumerate(zip(raws, repaired, strict=False), start=1):
         body, level = fixed.strip(), 0
         match = HEADING.match(body)

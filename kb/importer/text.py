@@ -196,7 +196,15 @@ def pipe_row_to_cells(line):
 
 
 _TOKEN = re.compile(r"\S+")
-_NUMBER_PIECE = re.compile(r"^[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
+# A piece of a number a narrow cell wrapped: `GB/T`, `12690.`, `12-`, `2003`, `T-469`, and the head of
+# a plan number cut after its kind letter, `20220747-T-`.
+_NUMBER_PIECE = re.compile(
+    r"^(?:[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}|(?:19|20)\d{6}[-–—]?[TZ]?[-–—]?\d{0,3})$"
+)
+# A plan number cut after its kind letter and glued to the next cell (`20250311-T稀土永磁体…`), by a
+# converter that reads a table row by row; its committee code (`469`) is then alone on a line below.
+_CUT_PLAN = re.compile(r"(?<![\dA-Za-z])(?P<head>(?:19|20)\d{6}\s?[-–—]\s?[TZ])\s?[-–—]?(?=[^\d\s\-–—]|$)")
+_CODE_LINE = re.compile(r"^\s*(?P<code>\d{3})\s*$")
 
 
 def _piece_below(lines, start, col):
@@ -235,6 +243,27 @@ def repair_layout_numbers(raw_lines):
             for start, end in spans:
                 if _join_down(lines, i, start, end):
                     break
+    return lines
+
+
+def repair_cut_plan_numbers(raw_lines):
+    """Rejoin a plan number cut after its kind letter with its three-digit code on a line of its own
+    within the next three lines: `20250311-T稀土永磁体…` + `469` → `20250311-T-469 稀土永磁体…`.
+    Only a line holding nothing but three digits is taken; it is then left empty."""
+    lines = list(raw_lines)
+    for i, line in enumerate(lines):
+        match = _CUT_PLAN.search(line)
+        if match is None:
+            continue
+        for j in range(i + 1, min(i + 4, len(lines))):
+            code = _CODE_LINE.match(lines[j])
+            if code is not None:
+                head = re.sub(r"\s", "", match.group("head"))
+                lines[i] = (
+                    f"{line[: match.start()]}{head}-{code.group('code')} {line[match.end() :].lstrip()}"
+                )
+                lines[j] = ""
+                break
     return lines
 
 
