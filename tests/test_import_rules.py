@@ -5,7 +5,6 @@ pdfminer (a blank line between lines), pypdf (no blank lines, footer and header 
 PDF→Markdown converters (`#` headings, pipe tables with `<br>`, HTML comments).
 """
 
-
 import pytest
 
 from kb.importer import import_text
