@@ -330,10 +330,7 @@ CONVERTERS = {
 }
 # What the text rules (kb/importer/split.py, text.py) still get wrong on these converters' text, measured
 # on this PDF: listed, not hidden; remove an entry when its rule lands (the test then passes).
-KNOWN_TEXT_RULE_GAPS = {
-    "pdfminer": "page numbers and headers beside titles; table cells one per line",
-    "pypdf": "running headers glued to the first line of a page",
-}
+KNOWN_TEXT_RULE_GAPS = {}  # converter name -> what its text still gets wrong
 
 
 @pytest.mark.parametrize("name", list(CONVERTERS))
