@@ -37,9 +37,9 @@ _INTL = re.compile(
     r"(?<![A-Z])(?P<org>ISO(?:/IEC)?|IEC)\s*(?P<num>\d{1,6}(?:-\d{1,3})*)"
     r"(?:\s*:\s*(?P<year>(?:19|20)\d{2}))?(?![\d])"
 )
-# Standard plan numbers 20220747-T-469, tolerant of converter spaces: "202207 62-T-4 69".
+# Standard plan numbers 20220747-T-469 (T 推荐性, Z 指导性, Q 强制性), tolerant of converter spaces: "202207 62-T-4 69".
 _PLAN = re.compile(
-    rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
+    rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZQ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
 )
 # Foreign-language plan numbers W20222365 ("W2022 2365").
 _FOREIGN_PLAN = re.compile(r"(?<![A-Z\d])W\s?(?P<a>(?:19|20)\d{2})\s?(?P<b>\d{4})(?!\d)")
@@ -91,7 +91,9 @@ def standard(code, kind, num, year):
 # eight digits starting with a year, T or Z and three digits; no national or industry standard
 # number has more than five digits, so a run of seven to nine digits ending in a year after a
 # sector code is a number and its year.
-_PLAN_GLUED = re.compile(r"(?<![\dA-Za-z])(?P<a>(?:19|20)\d{6})\s?-?\s?(?P<k>[TZ])\s?-?\s?(?P<b>\d{3})(?!\d)")
+_PLAN_GLUED = re.compile(
+    r"(?<![\dA-Za-z])(?P<a>(?:19|20)\d{6})\s?-?\s?(?P<k>[TZQ])\s?-?\s?(?P<b>\d{3})(?!\d)"
+)
 _STANDARD_GLUED = re.compile(
     rf"(?<![A-Z])(?P<head>(?:{_SECTOR})\s*(?:/\s*[TZ])?\s*)"
     r"(?P<num>\d{3,5}|\d{1,5}\.\d{1,3}?)(?P<year>(?:19|20)\d{2})(?![\d.])"
@@ -133,7 +135,7 @@ def join_number(head, tail):
     `XB/T4` + `03-202`.  Otherwise None.
     """
     head, tail = head.rstrip(), tail.strip()
-    if not head or not tail or not re.match(r"[\d.\-–—TZ]", tail) or not re.search(r"[\dTZ.\-–—/]$", head):
+    if not head or not tail or not re.match(r"[\d.\-–—TZQ]", tail) or not re.search(r"[\dTZQ.\-–—/]$", head):
         return None
     joined = repair_numbers(head + tail)
     cut = len(repair_numbers(head))
@@ -292,7 +294,7 @@ _LOOSE_PATENT = re.compile(
 )
 _LOOSE_DIGITS = re.compile(r"(?<![\w.\-/])(?P<num>\d{7,13})(?![\w.\-/])")
 _LOOSE_PLAN = re.compile(
-    rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)"
+    rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZQ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)"
 )
 _LOOSE_DOC = re.compile(
     r"(?P<issuer>[\u4e00-\u9fff]{2,10}?)\s*(?P<year>(?:19|20)\d{2})\s*年?\s*第?\s*(?P<num>\d{1,5})\s*号"

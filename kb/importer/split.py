@@ -61,7 +61,7 @@ ENUMERATOR = re.compile(
     r"第[一二三四五六七八九十百\d]+[章节条部分]|[①-⑳]|[-*•·]\s)"
 )
 NEIGHBOUR_AFTER = re.compile(r"(?<=[-–—.])\s+\S{1,3}$")
-NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
+NUMBER_TAIL = re.compile(r"^[-–—]?[TZQ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 
 

@@ -199,11 +199,11 @@ _TOKEN = re.compile(r"\S+")
 # A piece of a number a narrow cell wrapped: `GB/T`, `12690.`, `12-`, `2003`, `T-469`, and the head of
 # a plan number cut after its kind letter, `20220747-T-`.
 _NUMBER_PIECE = re.compile(
-    r"^(?:[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}|(?:19|20)\d{6}[-–—]?[TZ]?[-–—]?\d{0,3})$"
+    r"^(?:[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}|(?:19|20)\d{6}[-–—]?[TZQ]?[-–—]?\d{0,3})$"
 )
 # A plan number cut after its kind letter and glued to the next cell (`20250311-T稀土永磁体…`), by a
 # converter that reads a table row by row; its committee code (`469`) is then alone on a line below.
-_CUT_PLAN = re.compile(r"(?<![\dA-Za-z])(?P<head>(?:19|20)\d{6}\s?[-–—]\s?[TZ])\s?[-–—]?(?=[^\d\s\-–—]|$)")
+_CUT_PLAN = re.compile(r"(?<![\dA-Za-z])(?P<head>(?:19|20)\d{6}\s?[-–—]\s?[TZQ])\s?[-–—]?(?=[^\d\s\-–—]|$)")
 _CODE_LINE = re.compile(r"^\s*(?P<code>\d{3})\s*$")
 
 
