@@ -37,7 +37,8 @@ _INTL = re.compile(
     r"(?<![A-Z])(?P<org>ISO(?:/IEC)?|IEC)\s*(?P<num>\d{1,6}(?:-\d{1,3})*)"
     r"(?:\s*:\s*(?P<year>(?:19|20)\d{2}))?(?![\d])"
 )
-# Standard plan numbers 20220747-T-469 (T 推荐性, Z 指导性, Q 强制性), tolerant of converter spaces: "202207 62-T-4 69".
+# Standard plan numbers 20220747-T-469 (T 推荐性, Z 指导性, Q 强制性), tolerant of converter spaces:
+# "202207 62-T-4 69".
 _PLAN = re.compile(
     rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZQ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
 )
