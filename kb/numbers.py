@@ -67,9 +67,13 @@ class Number:
     end: int = 0
 
 
+# Characters that look like a number's slash or dash but that NFKC leaves alone.
+_LOOKALIKES = str.maketrans({"\u2215": "/", "\u2044": "/", "\u29f8": "/", "\u2571": "/", "\u2212": "-"})
+
+
 def fold(text):
-    """Full-width to half-width (NFKC), ideographic space to space, upper case."""
-    return unicodedata.normalize("NFKC", text).upper()
+    """Full-width to half-width (NFKC), slash and minus look-alikes to ASCII, upper case."""
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKES).upper()
 
 
 def _squeeze(text):
@@ -293,7 +297,8 @@ _LOOSE_PATENT = re.compile(
     rf"(?<![A-Z\d])(?P<cc>CN|US|EP|WO|JP|KR|DE|FR)\s*{_DASH}?\s*(?P<num>\d{{6,12}})(?:\s*{_DASH}?\s*"
     rf"(?P<kc>[A-Z]\d?))?(?![A-Z\d])"
 )
-_LOOSE_DIGITS = re.compile(r"(?<![\w.\-/])(?P<num>\d{7,13})(?![\w.\-/])")
+# digits standing alone or after Chinese (专利号117446850), never inside a Latin word or a longer number
+_LOOSE_DIGITS = re.compile(r"(?<![A-Za-z0-9_.\-/])(?P<num>\d{7,13})(?![A-Za-z0-9_.\-/])")
 _LOOSE_PLAN = re.compile(
     rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZQ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)"
 )

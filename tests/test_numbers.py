@@ -100,3 +100,23 @@ def test_mandatory_plan_numbers_typed_without_dashes_are_found_loosely(typed):
     from kb.numbers import loose_numbers
 
     assert [n.canonical for n in loose_numbers(typed)] == ["20230001-Q-469"]
+
+
+@pytest.mark.parametrize(
+    "typed", ["GB∕T 4137-2015", "GB⁄T4137−2015"]
+)  # division slash, fraction slash, minus
+def test_slash_and_minus_look_alikes_read_as_ascii(typed):
+    assert parse_lookup(typed).canonical == "GB/T 4137-2015"
+
+
+@pytest.mark.parametrize("typed", ["专利号117446850", "117446850号专利", "公开号 117446850"])
+def test_bare_patent_digits_after_or_before_chinese_are_read(typed):
+    from kb.numbers import loose_numbers
+
+    assert [n.canonical for n in loose_numbers(typed)] == ["117446850"]
+
+
+def test_digits_inside_a_latin_word_are_not_a_number():
+    from kb.numbers import loose_numbers
+
+    assert loose_numbers("ab117446850") == []
