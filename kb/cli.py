@@ -121,53 +121,23 @@ def _text_argument(value, what):
               help="bulletin (many articles) or one standalone document; auto decides from the text")
 @click.pass_context
 def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
-    from kb.content import plan_writes, write_files
-    from kb.importer import import_file
     from kb.report import import_json, import_report
+    from kb.service import ImportService
 
     config = _config(ctx, needs_content=False)
-    results, failures, all_writes, reports, planned = [], [], [], [], {}
-    for name in files:
-        try:
-            result = import_file(name, kind=kind, issue=issue)
-        except KbError as exc:
-            failures.append(exc.describe())
-            continue
-        results.append(result)
-        if result.errors:  # an issue that cannot be named is never written
-            reports.append(None)
-            continue
-        report, writes = plan_writes(result.articles, config.content_dir, force=force, planned=planned,
-                                     replace=replace)
-        reports.append(report)
-        all_writes.extend(writes)
-    if not dry_run and all_writes:
-        try:
-            write_files(all_writes)
-        except KbError as exc:
-            _fail(exc)
-    refused = sum(1 for r in results if r.errors)
+    run = ImportService(config).import_files(files, kind=kind, issue=issue, dry_run=dry_run, replace=replace,
+                                             force=force)
     if as_json:
-        click.echo(json.dumps(import_json(results, reports, failures, config.content_dir, dry_run),
+        click.echo(json.dumps(import_json(run.results, run.reports, run.failures, config.content_dir, dry_run),
                               ensure_ascii=False, indent=1))
     else:
-        for result, report in zip(results, reports):
-            click.echo(import_report(result, report, dry_run))
-        for failure in failures:
+        for review in run.reviews:
+            click.echo(import_report(review.result, review.plan, dry_run))
+        for failure in run.failures:
             click.echo(f"错误：{failure}", err=True)
-        click.echo(_import_summary(results, reports, failures, refused, dry_run))
-    if failures or refused:
+        click.echo(run.summary())
+    if not run.ok:
         sys.exit(1)
-
-
-def _import_summary(results, reports, failures, refused, dry_run):
-    from kb.report import action_summary
-
-    text = f"读取 {len(results) + len(failures)} 个文件，失败 {len(failures) + refused} 个"
-    for result, report in zip(results, reports):
-        if report:
-            text += f"；{result.issue.slug}：{action_summary(report)}"
-    return text + ("（预览，未写入）" if dry_run else "") + "。"
 
 
 @cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; "
@@ -202,13 +172,10 @@ def index():
 @index.command("build", help="Build a new index beside the live one and swap it in when complete.")
 @click.pass_context
 def index_build(ctx):
-    from kb.indexer import rebuild
+    from kb.service import ImportService
 
-    try:
-        stats = rebuild(_config(ctx), progress=lambda msg: click.echo(msg, err=True))
-    except KbError as exc:
-        _fail(exc)
-    _print_stats(stats)
+    outcome = ImportService(_config(ctx)).run_index("rebuild", progress=lambda msg: click.echo(msg, err=True))
+    _print_stats(outcome.stats)
 
 
 index.add_command(index_build, "rebuild")
@@ -217,13 +184,9 @@ index.add_command(index_build, "rebuild")
 @index.command("update", help="Add, replace and remove only what changed in content/.")
 @click.pass_context
 def index_update(ctx):
-    from kb.indexer import update
+    from kb.service import ImportService
 
-    try:
-        stats = update(_config(ctx))
-    except KbError as exc:
-        _fail(exc)
-    _print_stats(stats)
+    _print_stats(ImportService(_config(ctx)).run_index("update").stats)
 
 
 @index.command("status", help="Documents, last build, and what is stale.")

@@ -15,7 +15,7 @@ import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from kb.errors import ImportBusyError, KbError, StorageError
@@ -98,14 +98,15 @@ def _write(path, text):
         os.close(fd)
 
 
-def commit(writes, content_dir=None, crash_after=None):
-    """Write every (path, text) or none.  `crash_after` ("staged", "journal", n moved) is for tests:
+def commit(writes, content_dir=None, crash_after=None, locked=False):
+    """Write every (path, text) or none.  `locked`: the caller holds import_lock() already (kb.service
+    plans and writes under one lock).  `crash_after` ("staged", "journal", n moved) is for tests:
     the process exits there as if killed."""
     if not writes:
         return
     content_dir = Path(content_dir) if content_dir else content_root(writes)
     stage_root, journal, _ = _places(content_dir)
-    with import_lock(content_dir):
+    with nullcontext() if locked else import_lock(content_dir):
         _recover_locked(content_dir)
         stage = stage_root / str(time.time_ns())
         moves = []
