@@ -9,6 +9,7 @@ import click
 
 from kb.config import load_config
 from kb.errors import KbError
+from kb.settings import BY_NAME, help_epilog
 
 
 def _config(ctx, needs_content=True):
@@ -38,7 +39,8 @@ def _config(ctx, needs_content=True):
 
 
 def _fail(exc):
-    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback."""
+    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback.  Called
+    from KbGroup.invoke only: commands let every KbError go up to it (one mapping for the CLI)."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None and (ctx.find_root().obj or {}).get("debug") and sys.exc_info()[1] is not None:
         import traceback
@@ -77,22 +79,26 @@ class KbGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=KbGroup,
+@click.group(cls=KbGroup, epilog=help_epilog(),
              help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
-@click.option("--home", type=click.Path(file_okay=False), envvar="KB_HOME",
-              help="the knowledge base's folder, holding content/ and index/ (env KB_HOME; default: the "
-                   "current folder when it holds content/, else the project kb was installed from)")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False), envvar="KB_CONTENT",
-              help="content folder (env KB_CONTENT, default HOME/content)")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="KB_INDEX",
-              help="index folder (env KB_INDEX, default HOME/index)")
-@click.option("--debug", is_flag=True, envvar="KB_DEBUG", help="show the traceback of an unexpected error")
+@click.option("--home", type=click.Path(file_okay=False), help=BY_NAME["home"].help + "（环境变量 KB_HOME）")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False),
+              help=BY_NAME["content_dir"].help + "（环境变量 KB_CONTENT，默认 HOME/content）")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False),
+              help=BY_NAME["index_dir"].help + "（环境变量 KB_INDEX，默认 HOME/index）")
+@click.option("--debug", is_flag=True, default=None, help=BY_NAME["debug"].help + "（环境变量 KB_DEBUG）")
+@click.option("--setting", "settings", type=(str, str), multiple=True, metavar="名称 值",
+              help="设定任一设置（见下方“设置”），优先于环境变量；可重复")
 @click.version_option(package_name="kb")
 @click.pass_context
-def cli(ctx, home, content_dir, index_dir, debug):
+def cli(ctx, home, content_dir, index_dir, debug, settings):
     ctx.ensure_object(dict)
-    ctx.obj["options"] = {"home": home, "content_dir": content_dir, "index_dir": index_dir}
-    ctx.obj["debug"] = debug
+    options = dict(settings)
+    options.update({name: value for name, value in
+                    (("home", home), ("content_dir", content_dir), ("index_dir", index_dir), ("debug", debug))
+                    if value is not None})
+    ctx.obj["options"] = options
+    ctx.obj["debug"] = bool(debug) or BY_NAME["debug"].parse(os.environ.get("KB_DEBUG", ""), "环境变量 KB_DEBUG")
 
 
 def _text_argument(value, what):
@@ -104,6 +110,31 @@ def _text_argument(value, what):
 
         raise UsageError(f"{what}不是有效的 UTF-8 文本", hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
     return value
+
+
+# ---------------------------------------------------------------- settings
+
+SOURCES = {"default": "默认", "env": "环境变量", "option": "选项"}
+
+
+@cli.command("settings", help="Print every setting's effective value and where it came from (secrets masked).")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_context
+def settings_cmd(ctx, as_json):
+    from kb.settings import SETTINGS, resolve
+
+    options = ctx.find_root().obj["options"]
+    sources = {name: source for name, (_, source) in resolve(os.environ, **options).items()}
+    config = load_config(os.environ, **options)
+    rows = [{"name": s.name, "value": s.show(getattr(config, s.name)), "source": sources[s.name], "env": s.env,
+             "default": s.shown_default, "help": s.help} for s in SETTINGS]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        click.echo(f"{row['name']:<{width}}  {row['value']}  （来源：{row['source']} {SOURCES[row['source']]}；"
+                   f"{row['env']}）")
 
 
 # ---------------------------------------------------------------- import / check
@@ -222,21 +253,13 @@ def _print_stats(stats):
 @click.option("--explain", is_flag=True, help="print the parsed query")
 @click.pass_context
 def search(ctx, query, doc_type, limit, sort, as_json, explain):
-    from kb.search import SearchRequest, Searcher, UnknownFilterError
+    from kb.search import SearchRequest, Searcher
 
-    config = _config(ctx)
-    try:
-        searcher = Searcher.open(config, build_if_missing=True)
-    except KbError as exc:
-        _fail(exc)
+    searcher = Searcher.open(_config(ctx), build_if_missing=True)
     queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [_text_argument(query, "查询")]
     for text in queries:
         request = SearchRequest(q=text, types=[doc_type] if doc_type else [], limit=limit, sort=sort)
-        try:
-            page = searcher.search(request)
-        except UnknownFilterError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
-            sys.exit(2)
+        page = searcher.search(request)  # an unknown filter value: UnknownFilterError, exit 2 (KbGroup)
         if explain:
             click.echo(f"query: {page.parsed}", err=True)
         if as_json or query == "-":
@@ -272,11 +295,7 @@ def search_notes(page):
 def lookup(ctx, number, as_json):
     from kb.search import Searcher
 
-    config = _config(ctx)
-    try:
-        searcher = Searcher.open(config, build_if_missing=True)
-    except KbError as exc:
-        _fail(exc)
+    searcher = Searcher.open(_config(ctx), build_if_missing=True)
     card = searcher.lookup(_text_argument(number, "编号"))
     if card is None:
         raise click.ClickException(f"“{number}” is not a standard, plan, patent or document number kb can read")
