@@ -14,17 +14,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
-from whoosh.reading import SegmentReader
-
-from kb import storage
+from kb import engine, storage
 from kb.analysis import segmenter
-from kb.columns import column_texts
 from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
 from kb.schema import make_schema
+from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
 
 CURRENT = storage.CURRENT
 BUILDS = storage.BUILDS
@@ -88,18 +84,6 @@ def to_document(article):
 
 
 
-def current_target(config):
-    """Where the `current` link points (a readlink, no folder listing), or None."""
-    link = Path(config.index_dir) / CURRENT
-    return link.resolve() if link.is_symlink() and link.exists() else None
-
-
-def live_dir(config):
-    """The folder of the live index, or None: the link's target, checked to hold an index."""
-    target = current_target(config)
-    return target if target is not None and whoosh_index.exists_in(str(target)) else None
-
-
 def build_lock(config, command="build", say=None):
     """The index's build lock (kb.storage.build_lock); leftovers of an interrupted run are cleaned
     once it is held."""
@@ -108,9 +92,7 @@ def build_lock(config, command="build", say=None):
 
 PARALLEL_FROM = 1000  # documents in a build; below this, forking writers costs more than it saves
 BACKGROUND_WALK_FROM = 20_000  # indexed documents; from here update walks content/ in a second process
-MERGE_FANOUT = 10  # segments of one size tier that update merges into one (Lucene: 10 per tier)
 UPDATE_PARALLEL_FROM = 30  # changed documents in an update (its commit writes every new term, ~0.1 ms each)
-WRITER_MB = 1024  # posting buffer per writer before it spills sorted runs to disk
 
 
 def build_procs(config, documents, parallel_from=PARALLEL_FROM):
@@ -118,22 +100,6 @@ def build_procs(config, documents, parallel_from=PARALLEL_FROM):
     if config.index_procs:
         return max(1, config.index_procs)
     return min(os.cpu_count() or 1, 4) if documents >= parallel_from else 1
-
-
-def _open_writer(ix, procs, documents, **options):
-    if procs > 1:
-        # Each process analyses its share into its own segment; no single-core merge at the end.
-        batch = max(1, min(100, documents // (procs * 4)))
-        return ix.writer(procs=procs, multisegment=True, batchsize=batch, limitmb=WRITER_MB // procs,
-                         **options)
-    return ix.writer(limitmb=WRITER_MB, **options)
-
-
-def _stop_writer(writer):
-    writer.cancel()
-    for task in getattr(writer, "tasks", ()):  # Whoosh's cancel does not reach the sub-processes
-        task.terminate()
-        task.join()
 
 
 def _read_all(paths, problems, notes=None):
@@ -166,8 +132,8 @@ def rebuild(config, progress=None, fail_after=None):
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
         try:
-            ix = whoosh_index.create_in(str(target), make_schema())
-            writer = _open_writer(ix, procs, len(paths))
+            ix = engine.create(target, make_schema())
+            writer = engine.writer(ix, procs, len(paths))
             try:
                 for document in _read_all(paths, problems, notes):
                     writer.add_document(**document)
@@ -178,7 +144,7 @@ def rebuild(config, progress=None, fail_after=None):
                         say(f"indexed {count} documents")
                 writer.commit()
             except BaseException:
-                _stop_writer(writer)
+                engine.stop(writer)
                 raise
             indexed = open_live(config, target).doc_count()
             if indexed != count:
@@ -220,7 +186,7 @@ def _indexed(ix):
             if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
                 raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
                                         hint="run `kb index rebuild` once")
-            paths, hashes, stamps = (column_texts(reader, name) for name in ("path", "hash", "stamp"))
+            paths, hashes, stamps = (engine.column_texts(reader, name) for name in ("path", "hash", "stamp"))
             for docnum in reader.all_doc_ids() if reader.has_deletions() else range(len(paths)):
                 out[paths[docnum]] = (hashes[docnum], stamps[docnum])
     return out
@@ -257,46 +223,6 @@ def _stamps_meanwhile(config, ix):
     return result
 
 
-def _drop_emptied(writer, segments):
-    """Whoosh merge policy: keep every segment but those whose documents are all deleted (free)."""
-    return [segment for segment in segments if segment.doc_count() > 0]
-
-
-def _tiers_due(segments):
-    """Segments to merge: every size tier (1-9, 10-99, 100-999 … documents) that holds MERGE_FANOUT
-    or more segments.  Each document is then rewritten about once per tier, as in Lucene's tiered
-    policy, instead of at every small commit (Whoosh's default rewrites 180 documents, 5 s at
-    140,000, on every third or fourth update)."""
-    tiers = {}
-    for segment in segments:
-        if segment.doc_count() > 0:
-            tiers.setdefault(len(str(segment.doc_count_all())), []).append(segment)
-    return [segment for members in tiers.values() if len(members) >= MERGE_FANOUT for segment in members]
-
-
-def _merge_tiers(writer, segments):
-    """Whoosh merge policy: drop emptied segments and merge the tiers that are due."""
-    due = _tiers_due(segments)
-    for segment in due:
-        reader = SegmentReader(writer.storage, writer.schema, segment)
-        writer.add_reader(reader)
-        reader.close()
-    return [segment for segment in _drop_emptied(writer, segments) if segment not in due]
-
-
-def _tidy(ix):
-    """Merge small segments once enough have piled up; the new documents are searchable before."""
-    due = _tiers_due(ix._segments())
-    if due:
-        writer = ix.writer()
-        try:
-            writer.commit(mergetype=_merge_tiers)
-        except BaseException:
-            writer.cancel()
-            raise
-    return len(due)
-
-
 def update(config, progress=None):
     """Add, replace and remove only what changed in content/."""
     started = time.time()
@@ -317,8 +243,8 @@ def _update(config, progress, started):
         changed, removed = _changes(config, ix, on_disk)
         problems = []
         # an update's few documents are written uncompressed (faster); merges compress them later
-        writer = _open_writer(ix, build_procs(config, len(changed), UPDATE_PARALLEL_FROM), len(changed),
-                              codec=W3Codec(compression=0))
+        writer = engine.writer(ix, build_procs(config, len(changed), UPDATE_PARALLEL_FROM), len(changed),
+                               compress=False)
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
@@ -330,12 +256,12 @@ def _update(config, progress, started):
                     continue
                 writer.delete_by_term("path", path)
                 writer.update_document(**to_document(article))
-            writer.commit(mergetype=_drop_emptied)
+            engine.commit_update(writer)
         except BaseException:
-            _stop_writer(writer)
+            engine.stop(writer)
             raise
         searchable = round(time.time() - started, 2)
-        merged = _tidy(ix)
+        merged = engine.tidy(ix)
         return {"updated": len(changed) - len(problems), "removed": len(removed),
                 "searchable_after": searchable, "segments_merged": merged,
                 "seconds": round(time.time() - started, 2), "problems": problems}
@@ -359,10 +285,3 @@ def status(config):
     return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
             "changed_or_new": len(changed), "removed": len(removed),
             "stale": bool(changed or removed), **extra}
-
-
-def open_live(config, target=None):
-    live = target or live_dir(config)
-    if live is None:
-        raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
-    return whoosh_index.open_dir(str(live))

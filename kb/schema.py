@@ -5,7 +5,6 @@ from collections import Counter
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.system import pack_uint
 
-import kb.whoosh_fixes  # noqa: F401  (before any index is opened)
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list
 
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns

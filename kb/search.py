@@ -16,34 +16,58 @@ index's own vocabulary.  The best hits get a bonus for query words that stand
 next to each other.  An unknown filter value raises UnknownFilterError.
 """
 
-import functools
 import html
 import re
 import threading
 import time
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
 from whoosh.index import EmptyIndexError
 from whoosh.query import And, Every
 
-from kb.analysis import segmenter, to_traditional
-from kb.bulk import BulkSearcher, Unsupported
+from kb.analysis import segmenter
+from kb.engine import BulkSearcher, Unsupported
 from kb.errors import IndexMissingError
-from kb.indexer import current_target, ensure_index, open_live
 from kb.models import TYPE_LABELS
-from kb.numbers import doc_keys_like, fallback_keys, keys_of, keys_under, loose_numbers, parse_lookup
-from kb.query import (  # noqa: F401  (re-exported: callers import the query language from here)
-    FILTER_FIELDS, MAX_QUERY_CHARS, NUMBER_BOOST, ParsedQuery, UnknownFilterError, build_query,
-    check_filters, clause_query, filter_values, number_query, parse_query, term_query,
+from kb.numbers import (
+    doc_keys_like,
+    fallback_keys,
+    keys_of,
+    keys_under,
+    loose_numbers,
+    parse_lookup,
 )
-from kb.relax import FEW, PROXIMITY_TOP, Vocabulary, needs_of, relaxed_scores, rerank, sequences, suggest
+from kb.query import (  # noqa: F401  (re-exported: callers import the query language from here)
+    FILTER_FIELDS,
+    MAX_QUERY_CHARS,
+    NUMBER_BOOST,
+    ParsedQuery,
+    UnknownFilterError,
+    build_query,
+    check_filters,
+    clause_query,
+    filter_values,
+    number_query,
+    parse_query,
+    term_query,
+)
+from kb.relax import (
+    FEW,
+    PROXIMITY_TOP,
+    Vocabulary,
+    needs_of,
+    relaxed_scores,
+    rerank,
+    sequences,
+    suggest,
+)
+from kb.snippets import SNIPPET_CHARS, highlight_html, make_snippet  # noqa: F401
+from kb.storage import current_target, open_live
 
 FACET_FIELDS = ("type", "section", "year", "source")
 CHECKED_FILTERS = ("type", "section", "year", "issue")  # filters whose values are checked
 FACET_SAMPLE = 1000
-SNIPPET_CHARS = 160
 REOPEN_TRIES = 5  # reads of the `current` link when the index it names vanished under the open
 
 
@@ -108,97 +132,6 @@ class SearchPage:
         }
 
 
-# ------------------------------------------------------------------ snippets (pure)
-
-def _pattern(terms):
-    """One compiled pattern for a query's highlight terms (made once per query, not per hit); each
-    Chinese term also in traditional characters, so an article written in them is marked too."""
-    terms = {t for t in terms if t and t.strip()}
-    terms |= {to_traditional(t) for t in terms}
-    return _compiled(tuple(sorted(terms, key=lambda t: (-len(t), t))))
-
-
-@functools.lru_cache(maxsize=256)
-def _compiled(terms):
-    pieces = []
-    for term in terms:
-        if re.fullmatch(r"[\w./\-:〔〕]+", term, re.ASCII):
-            # Latin and digits: spaces and hyphens between letters as converters and authors write
-            # them (ndfeb marks Nd-Fe-B), never inside a longer Latin word (nd is not in "and")
-            chars = [re.escape(ch) for ch in term.replace(" ", "")]
-            # the look-behind after the first character: a pattern opening with a literal is fast
-            escaped = chars[0] + rf"(?<![a-z0-9]{chars[0]})" + "".join(r"[\s\-]*" + c for c in chars[1:])
-            escaped += r"(?![a-z0-9])"
-        elif not re.search(r"[a-z0-9]", term):
-            escaped = r"\s*".join(re.escape(ch) for ch in term.replace(" ", ""))
-        else:
-            escaped = re.escape(term)
-        pieces.append(escaped)
-    return re.compile("|".join(pieces), re.I) if pieces else None
-
-
-def _spans(pattern, text):
-    return [m.span() for m in pattern.finditer(text)]
-
-
-_MARKUP_RUN = re.compile(r"[#*|>\-]{2,}")
-
-
-def make_snippet(text, terms, size=SNIPPET_CHARS):
-    """The passage of `text` with the most matches, HTML-escaped, matches in <mark>."""
-    plain = " ".join(_MARKUP_RUN.sub(" ", text).split())  # split/join: white space collapsed in C
-    pattern = _pattern(terms)
-    spans = _spans(pattern, plain) if pattern else []
-    if not spans:
-        return html.escape(plain[:size]) + ("…" if len(plain) > size else "")
-    # the window starting at a match that holds the most distinct matched words, then the most
-    # matches; one pass with a sliding window (a long law can hold thousands of matches)
-    words = [plain[s:e].lower() for s, e in spans]
-    inside, end_index = Counter(), 0
-    best, best_score = spans[0][0], 0
-    for i, (start, _) in enumerate(spans):
-        while end_index < len(spans) and spans[end_index][0] < start + size:
-            inside[words[end_index]] += 1
-            end_index += 1
-        score = len(inside) * 100 + (end_index - i)
-        if score > best_score:
-            best, best_score = start, score
-        inside[words[i]] -= 1
-        if not inside[words[i]]:
-            del inside[words[i]]
-    begin = max(0, best - size // 4)
-    end = min(len(plain), begin + size)
-    out = "…" if begin else ""
-    cursor = begin
-    for s, e in spans:
-        if s < begin or e > end:
-            continue
-        out += html.escape(plain[cursor:s]) + "<mark>" + html.escape(plain[s:e]) + "</mark>"
-        cursor = e
-    out += html.escape(plain[cursor:end]) + ("…" if end < len(plain) else "")
-    return out
-
-
-def highlight_html(rendered_html, terms):
-    """<mark> query terms inside text nodes of already-sanitised HTML."""
-    pattern = _pattern(terms)
-    if pattern is None:
-        return rendered_html
-    out = []
-    # tags and character references (&amp; &#39; &#x4e00;) are kept whole: a term never cuts into one
-    parts = re.split(r"(<[^>]+>|&(?:#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);)", rendered_html)
-    for index, part in enumerate(parts):
-        if index % 2:  # a tag or a character reference
-            out.append(part)
-            continue
-        cursor = 0
-        for start, end in _spans(pattern, part):
-            out.append(part[cursor:start] + "<mark>" + part[start:end] + "</mark>")
-            cursor = end
-        out.append(part[cursor:])
-    return "".join(out)
-
-
 # ------------------------------------------------------------------ the searcher (adapter)
 
 class Searcher:
@@ -216,6 +149,10 @@ class Searcher:
     @classmethod
     def open(cls, config, build_if_missing=False):
         if build_if_missing:
+            from kb.indexer import (
+                ensure_index,  # only the CLI and the evaluation build on first use
+            )
+
             ensure_index(config)
         searcher = cls(config)
         searcher.current()

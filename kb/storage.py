@@ -25,7 +25,8 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from kb.errors import IndexBusyError, StorageError
+from kb import engine
+from kb.errors import IndexBusyError, IndexMissingError, StorageError
 
 CURRENT = "current"
 BUILDS = "builds"
@@ -220,17 +221,6 @@ def _state(root):
         return {}
 
 
-def _toc_segments(folder):
-    """Segment ids the latest TOC of a Whoosh index folder names, or None when it cannot be read."""
-    from whoosh import index as whoosh_index
-
-    try:
-        ix = whoosh_index.open_dir(str(folder))
-        return {segment.segment_id() for segment in ix._segments()}, ix.latest_generation()
-    except Exception:  # noqa: BLE001 - any unreadable index is rebuilt, never cleaned
-        return None
-
-
 def leftovers(root):
     """Paths an interrupted build or update left in index/ (nothing is removed here)."""
     root = Path(root)
@@ -255,7 +245,7 @@ def _stray_files(folder):
     """Whoosh temporary folders and files of segments no TOC names, inside one index folder."""
     import re
 
-    toc = _toc_segments(folder)
+    toc = engine.toc_segments(folder)
     if toc is None:
         return []
     segments, generation = toc
@@ -319,3 +309,24 @@ def write_state(root, state):
         os.replace(tmp, Path(root) / STATE)
     except OSError:  # the index is already live; the state file only reports when it was built
         tmp.unlink(missing_ok=True)
+
+
+# ------------------------------------------------------------------ the live index
+
+def current_target(config):
+    """Where the `current` link points (a readlink, no folder listing), or None."""
+    link = Path(config.index_dir) / CURRENT
+    return link.resolve() if link.is_symlink() and link.exists() else None
+
+
+def live_dir(config):
+    """The folder of the live index, or None: the link's target, checked to hold an index."""
+    target = current_target(config)
+    return target if target is not None and engine.exists(target) else None
+
+
+def open_live(config, target=None):
+    live = target or live_dir(config)
+    if live is None:
+        raise IndexMissingError("there is no index yet", path=config.index_dir, hint="run `kb index build`")
+    return engine.open_index(live)

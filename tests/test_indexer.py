@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from conftest import CONTENT
+from kb import engine
 from kb.errors import IndexBusyError
 from kb.content import iter_paths, read_article
 from kb.indexer import build_lock, live_dir, open_live, rebuild, status, update
@@ -122,15 +123,15 @@ def test_failed_parallel_build_stops_its_workers_and_keeps_the_live_index(whole)
 
 
 def test_updates_drop_emptied_segments_and_merge_a_full_tier(small, monkeypatch):
-    import kb.indexer
+    import kb.engine.store
 
-    monkeypatch.setattr(kb.indexer, "MERGE_FANOUT", 3)
+    monkeypatch.setattr(kb.engine.store, "MERGE_FANOUT", 3)
     rebuild(small)
     folder = small.content_dir / "2024-01"
     source = sorted(folder.glob("*.md"))[0].read_text(encoding="utf-8")
 
     def segments():
-        return [(s.doc_count_all(), s.deleted_count()) for s in open_live(small)._segments()]
+        return [(s.doc_count_all(), s.deleted_count()) for s in engine.segments(open_live(small))]
 
     extra = folder / "extra-gone.md"
     extra.write_text(source.replace("\nid: ", "\nid: extra-gone-", 1), encoding="utf-8")

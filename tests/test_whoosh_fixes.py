@@ -1,6 +1,6 @@
 from whoosh.filedb.structfile import BufferFile
 
-import kb.schema  # noqa: F401  (applies kb.whoosh_fixes, as every index user does)
+import kb.engine  # noqa: F401  (applies kb.engine.fixes, as every index user does)
 from kb.search import SearchRequest, Searcher
 
 

@@ -18,7 +18,7 @@ from whoosh.query import And, AndNot, Not, Or, Term
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
-from kb.columns import column_bytes, column_texts
+from kb.engine.columns import column_bytes, column_texts
 
 TERM_CACHE_POSTINGS = 3_000_000  # scored postings kept per index generation (about 300 MB at most)
 

@@ -1,4 +1,4 @@
-"""A correction to whoosh-reloaded 2.7, applied once on import (kb.schema imports it).
+"""A correction to whoosh-reloaded 2.7, applied by apply() (kb.engine calls it once, on import).
 
 Opening a segment copies each of its compound sub-files into memory:
 `BufferFile.__init__` wraps the mmap'd slice in `BytesIO(buf)`, which copies
@@ -40,8 +40,10 @@ def _close(self):
     self.is_closed = True
 
 
-if not getattr(BufferFile, "_kb_lazy", False):
-    BufferFile.__init__ = _init
-    BufferFile.file = property(_file)
-    BufferFile.close = _close
-    BufferFile._kb_lazy = True
+def apply():
+    """Patch BufferFile once; calling it again changes nothing."""
+    if not getattr(BufferFile, "_kb_lazy", False):
+        BufferFile.__init__ = _init
+        BufferFile.file = property(_file)
+        BufferFile.close = _close
+        BufferFile._kb_lazy = True

@@ -1,0 +1,40 @@
+"""The search engine behind kb: the one place that knows Whoosh's internals.
+
+What the rest of kb may rely on (and a second engine, tantivy or OpenSearch, would provide):
+
+- index folders: `exists(folder)`, `create(folder, schema)`, `open_index(folder)` returning an
+  index with `.searcher()`, `.doc_count()`, `.schema`;
+- writing: `writer(ix, procs, documents, compress)` with `add_document(**fields)`,
+  `update_document`, `delete_by_term`, `commit()`; `stop(writer)` cancels one;
+  `commit_update(writer)` commits a small segment as it is, and `tidy(ix)` merges small segments
+  later (off the search path); `toc_segments(folder)` names what a TOC holds, for cleaning leftovers;
+- searching: `BulkSearcher(searcher).scores(query)` -> {docnum: BM25F score} over whole postings
+  lists, per-segment `lengths(field)` and `column(field)` read once; `column_texts(reader, field)`.
+
+Queries are built from the public `whoosh.query` classes (kb/query.py) and the schema from public
+`whoosh.fields` (kb/schema.py).  Corrections to Whoosh itself live in kb/engine/fixes.py and are
+applied here, explicitly, once.
+"""
+
+from kb.engine import fixes
+from kb.engine.bulk import BulkSearcher, Unsupported, read_postings
+from kb.engine.columns import column_bytes, column_texts
+from kb.engine.store import (
+    commit_update,
+    create,
+    exists,
+    open_index,
+    segments,
+    stop,
+    tidy,
+    tiers_due,
+    toc_segments,
+    writer,
+)
+
+fixes.apply()
+
+__all__ = [
+    "BulkSearcher", "Unsupported", "read_postings", "column_bytes", "column_texts", "commit_update",
+    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "writer",
+]
