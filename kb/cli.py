@@ -80,7 +80,8 @@ class KbGroup(click.Group):
 
 
 @click.group(cls=KbGroup, epilog=help_epilog(),
-             help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
+             help="kb — 稀土政策、标准与专利知识库 "
+                  "(rare-earth policy, standards and patents knowledge base).")
 @click.option("--home", type=click.Path(file_okay=False), help=BY_NAME["home"].help + "（环境变量 KB_HOME）")
 @click.option("--content", "content_dir", type=click.Path(file_okay=False),
               help=BY_NAME["content_dir"].help + "（环境变量 KB_CONTENT，默认 HOME/content）")
@@ -98,7 +99,8 @@ def cli(ctx, home, content_dir, index_dir, debug, settings):
                     (("home", home), ("content_dir", content_dir), ("index_dir", index_dir), ("debug", debug))
                     if value is not None})
     ctx.obj["options"] = options
-    ctx.obj["debug"] = bool(debug) or BY_NAME["debug"].parse(os.environ.get("KB_DEBUG", ""), "环境变量 KB_DEBUG")
+    from_env = BY_NAME["debug"].parse(os.environ.get("KB_DEBUG", ""), "环境变量 KB_DEBUG")
+    ctx.obj["debug"] = bool(debug) or from_env
 
 
 def _text_argument(value, what):
@@ -108,7 +110,8 @@ def _text_argument(value, what):
     except UnicodeEncodeError:
         from kb.errors import UsageError
 
-        raise UsageError(f"{what}不是有效的 UTF-8 文本", hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
+        raise UsageError(f"{what}不是有效的 UTF-8 文本",
+                         hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
     return value
 
 
@@ -117,7 +120,8 @@ def _text_argument(value, what):
 SOURCES = {"default": "默认", "env": "环境变量", "option": "选项"}
 
 
-@cli.command("settings", help="Print every setting's effective value and where it came from (secrets masked).")
+@cli.command("settings", help="Print every setting's effective value and where it came from "
+                              "(secrets masked).")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.pass_context
 def settings_cmd(ctx, as_json):
@@ -126,15 +130,16 @@ def settings_cmd(ctx, as_json):
     options = ctx.find_root().obj["options"]
     sources = {name: source for name, (_, source) in resolve(os.environ, **options).items()}
     config = load_config(os.environ, **options)
-    rows = [{"name": s.name, "value": s.show(getattr(config, s.name)), "source": sources[s.name], "env": s.env,
-             "default": s.shown_default, "help": s.help} for s in SETTINGS]
+    rows = [{"name": s.name, "value": s.show(getattr(config, s.name)), "source": sources[s.name],
+             "env": s.env, "default": s.shown_default, "help": s.help} for s in SETTINGS]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     width = max(len(row["name"]) for row in rows)
     for row in rows:
-        click.echo(f"{row['name']:<{width}}  {row['value']}  （来源：{row['source']} {SOURCES[row['source']]}；"
-                   f"{row['env']}）")
+        source = row["source"]
+        click.echo(f"{row['name']:<{width}}  {row['value']}  "
+                   f"（来源：{source} {SOURCES[source]}；{row['env']}）")
 
 
 # ---------------------------------------------------------------- import / check
@@ -159,8 +164,8 @@ def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
     run = ImportService(config).import_files(files, kind=kind, issue=issue, dry_run=dry_run, replace=replace,
                                              force=force)
     if as_json:
-        click.echo(json.dumps(import_json(run.results, run.reports, run.failures, config.content_dir, dry_run),
-                              ensure_ascii=False, indent=1))
+        data = import_json(run.results, run.reports, run.failures, config.content_dir, dry_run)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
         for review in run.reviews:
             click.echo(import_report(review.result, review.plan, dry_run))
@@ -246,14 +251,15 @@ def _print_stats(stats):
 
 @cli.command(help="Search the knowledge base. QUERY '-' reads one query a line from stdin (JSON lines out).")
 @click.argument("query")
-@click.option("--type", "doc_type", help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
+@click.option("--type", "doc_type",
+              help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--explain", is_flag=True, help="print the parsed query")
 @click.pass_context
 def search(ctx, query, doc_type, limit, sort, as_json, explain):
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     searcher = Searcher.open(_config(ctx), build_if_missing=True)
     queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [_text_argument(query, "查询")]
@@ -298,7 +304,8 @@ def lookup(ctx, number, as_json):
     searcher = Searcher.open(_config(ctx), build_if_missing=True)
     card = searcher.lookup(_text_argument(number, "编号"))
     if card is None:
-        raise click.ClickException(f"“{number}” is not a standard, plan, patent or document number kb can read")
+        raise click.ClickException(
+            f"“{number}” is not a standard, plan, patent or document number kb can read")
     if as_json:
         click.echo(json.dumps(card, ensure_ascii=False, indent=1))
         return

@@ -39,7 +39,7 @@ Config = make_dataclass(
     [(setting.name, setting.type, setting.default) for setting in SETTINGS],
     frozen=True,
     namespace={"with_overrides": _with_overrides, "staging": property(_staging),
-               "__doc__": "The settings of one run (kb.settings.SETTINGS), built at the edge and passed down."},
+               "__doc__": "The settings of one run (kb.settings.SETTINGS), built at the edge, passed down."},
 )
 Config.__module__ = __name__  # pickled by name (the index's writer processes receive it)
 

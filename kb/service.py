@@ -108,7 +108,8 @@ class ImportRun:
 
     def summary(self):
         """`读取 2 个文件，失败 0 个；2024-01：新增 8。` (the last line of `kb import`)."""
-        text = f"读取 {len(self.reviews) + len(self.failures)} 个文件，失败 {len(self.failures) + self.refused} 个"
+        read, failed = len(self.reviews) + len(self.failures), len(self.failures) + self.refused
+        text = f"读取 {read} 个文件，失败 {failed} 个"
         for review in self.reviews:
             if review.plan:
                 text += f"；{review.result.issue.slug}：{action_summary(review.plan)}"

@@ -112,7 +112,7 @@ def test_a_second_import_at_the_same_time_is_refused_before_it_reads(tmp_path):
 
 def test_progress_hears_every_stage_in_order(tmp_path):
     heard = []
-    service = ImportService(make_config(tmp_path), progress=lambda stage, message: heard.append((stage, message)))
+    service = ImportService(make_config(tmp_path), progress=lambda *event: heard.append(event))
     service.import_files([BULLETIN, BULLETIN_TABS])
     assert [stage for stage, _ in heard] == ["read", "review", "read", "review", "write", "done"]
     assert heard[0][1] == str(BULLETIN) and heard[4][1] == "11 个文件"

@@ -51,12 +51,12 @@ def test_load_config_reads_variables_and_resolves_folders_against_the_home(tmp_p
 
 
 def test_an_option_overrides_the_variable(tmp_path):
-    rows = settings_json("--content", str(tmp_path / "mine"), "--setting", "page_size", "30",
-                         env={"KB_CONTENT": str(tmp_path / "theirs"), "KB_PAGE_SIZE": "20", "KB_PROXY_HOPS": "2"})
-    assert rows["content_dir"]["value"] == str(tmp_path / "mine") and rows["content_dir"]["source"] == "option"
-    assert rows["page_size"]["value"] == "30" and rows["page_size"]["source"] == "option"
-    assert rows["proxy_hops"]["value"] == "2" and rows["proxy_hops"]["source"] == "env"
-    assert rows["max_upload_bytes"]["value"] == str(5 * 1024 * 1024) and rows["max_upload_bytes"]["source"] == "default"
+    env = {"KB_CONTENT": str(tmp_path / "theirs"), "KB_PAGE_SIZE": "20", "KB_PROXY_HOPS": "2"}
+    rows = settings_json("--content", str(tmp_path / "mine"), "--setting", "page_size", "30", env=env)
+    seen = {name: (row["value"], row["source"]) for name, row in rows.items()}
+    assert seen["content_dir"] == (str(tmp_path / "mine"), "option")
+    assert seen["page_size"] == ("30", "option") and seen["proxy_hops"] == ("2", "env")
+    assert seen["max_upload_bytes"] == (str(5 * 1024 * 1024), "default")
 
 
 def test_kb_settings_masks_secrets():

@@ -2,7 +2,17 @@
 
 import time
 
-from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
