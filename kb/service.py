@@ -41,7 +41,7 @@ STAGES = ("read", "review", "write", "index", "done")
 STAGING_TTL = 3600  # seconds an upload waits for its confirmation
 
 
-class ImportRefused(KbError):
+class ImportRefusedError(KbError):
     """An import the staff member must redo or confirm first (expired upload, unnamed issue, an
     unconfirmed replacement); nothing was written."""
 
@@ -235,14 +235,14 @@ class ImportService:
         since the preview), refused while unconfirmed when it replaces articles, then unstaged."""
         staged = self.staging.get(ticket, pinned)
         if staged is None:
-            raise ImportRefused("上传已过期或已被改动，请重新上传")
+            raise ImportRefusedError("上传已过期或已被改动，请重新上传")
         text, name, reader = staged
         with import_lock(self.config.content_dir):
             review = self.review_text(text, name, issue=issue, reader=reader, replace=replace, force=force)
             if review.errors:
-                raise ImportRefused("；".join(review.errors))
+                raise ImportRefusedError("；".join(review.errors))
             if review.replaces and not confirmed:
-                raise ImportRefused("这次导入会修改或删除已有文章：请在预览页勾选“我已核对”后再确认")
+                raise ImportRefusedError("这次导入会修改或删除已有文章：请在预览页勾选“我已核对”后再确认")
             self.write([review], locked=True)
         self.staging.drop(ticket)
         self.progress("done", review.written_message())

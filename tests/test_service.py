@@ -10,7 +10,7 @@ from kb.errors import ImportBusyError
 from kb.indexer import status
 from kb.journal import import_lock, pending
 from kb.search import Searcher, SearchRequest
-from kb.service import ImportRefused, ImportService
+from kb.service import ImportRefusedError, ImportService
 
 
 def snapshot(folder):
@@ -136,7 +136,7 @@ def test_a_staged_upload_is_pinned_and_removed_after_confirmation(tmp_path):
     review, ticket, digest = service.stage_upload(BULLETIN.read_bytes(), "2024-01.txt")
     assert review.plan.count("new") == 8 and not review.must_confirm
     staged = config.staging / f"{ticket}.txt"
-    with pytest.raises(ImportRefused, match="已过期或已被改动"):
+    with pytest.raises(ImportRefusedError, match="已过期或已被改动"):
         service.confirm_upload(ticket, "0" * 64)  # another digest than the one pinned
     written = service.confirm_upload(ticket, digest)
     assert written.written_message().startswith("已写入 content/2024-01/")
@@ -144,6 +144,6 @@ def test_a_staged_upload_is_pinned_and_removed_after_confirmation(tmp_path):
     again, ticket, digest = service.stage_upload(BULLETIN.read_bytes().replace("稀土".encode(), b"XX", 1),
                                                  "2024-01.txt")
     if again.replaces:  # a changed article needs the staff member's tick
-        with pytest.raises(ImportRefused, match="我已核对"):
+        with pytest.raises(ImportRefusedError, match="我已核对"):
             service.confirm_upload(ticket, digest)
         assert (config.staging / f"{ticket}.txt").exists()
