@@ -17,6 +17,7 @@ from flask import (
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
+from kb.nearby import similar_numbers
 from kb.numbers import loose_numbers, parse_lookup
 from kb.search import FILTER_FIELDS, SearchRequest, highlight_html, parse_query
 from webui.errors import BadRequest
@@ -64,8 +65,17 @@ def search_page():
     req = parse_request(request.args)
     page = _run(req) if (req.q or req.types or req.filters) else None
     card = _number_card(page)
-    return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
-                           args=request.args)
+    similar = _similar_numbers(req.q) if page is not None and not page.total else []
+    return render_template(
+        "search.html", req=req, page=page, card=card, similar=similar, labels=TYPE_LABELS, args=request.args
+    )
+
+
+def _similar_numbers(text):
+    """Known numbers that look like the query, for a search that found nothing."""
+    from webui.services import number_register
+
+    return similar_numbers(text, number_register())
 
 
 @bp.route("/search.json")
@@ -75,6 +85,8 @@ def search_json():
     page = _run(req)
     data = page.as_json()
     data["number_card"] = _number_card(page)
+    if not page.total:
+        data["similar_numbers"] = [{"number": n, "kind": k} for n, k in _similar_numbers(req.q)]
     from webui.registers import search_json_extras
 
     return jsonify(search_json_extras(data))
@@ -128,8 +140,16 @@ def article_page(article_id):
     if q:
         body = highlight_html(body, parse_query(q).highlight)
     previous, following = _neighbours(article)
-    return render_template("article.html", article=article, body=body, q=q, previous=previous,
-                           following=following, related=_related(article), labels=TYPE_LABELS)
+    return render_template(
+        "article.html",
+        article=article,
+        body=body,
+        q=q,
+        previous=previous,
+        following=following,
+        related=_related(article),
+        labels=TYPE_LABELS,
+    )
 
 
 @bp.route("/a/<article_id>")
@@ -203,8 +223,11 @@ def healthz():
             reason = None if documents else "索引是空的：content/ 里还没有文章，先导入再建索引"
         except KbError as exc:
             reason = exc.describe()
-    body = {"ok": reason is None, "documents": documents,
-            "ms": round((time.perf_counter() - started) * 1000, 2)}
+    body = {
+        "ok": reason is None,
+        "documents": documents,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
     if reason:
         body["reason"] = reason
     return jsonify(body), (200 if reason is None else 503)

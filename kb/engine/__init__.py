@@ -35,6 +35,19 @@ from kb.engine.store import (
 fixes.apply()
 
 __all__ = [
-    "BulkSearcher", "Unsupported", "read_postings", "column_bytes", "column_texts", "commit_update",
-    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "writer",
+    "BulkSearcher",
+    "Unsupported",
+    "read_postings",
+    "column_bytes",
+    "column_texts",
+    "commit_update",
+    "create",
+    "exists",
+    "open_index",
+    "segments",
+    "stop",
+    "tidy",
+    "tiers_due",
+    "toc_segments",
+    "writer",
 ]
