@@ -1,10 +1,11 @@
 """Whole-issue writes into content/: every file of an import lands, or none does.
 
-commit() stages the files (a text of None removes its path) in a folder beside content/ (`.content-import/`, same file system), then
-writes a journal naming every move, then moves the files in and removes the journal.  A crash
-before the journal exists leaves only the staging folder: the next command removes it (rolled
-back).  A crash after it leaves the journal: the next command finishes the moves (completed), as
-the staged files are whole by then.  recover() does either; every kb command calls it first.
+commit() stages the files (a text of None removes its path) in a folder beside content/
+(`.content-import/`, same file system), then writes a journal naming every move, then moves the
+files in and removes the journal.  A crash before the journal exists leaves only the staging
+folder: the next command removes it (rolled back).  A crash after it leaves the journal: the next
+command finishes the moves (completed), as the staged files are whole by then.  recover() does
+either; every kb command calls it first.
 
 An import lock (`.content-import.lock`) keeps two imports from writing at once: the second is
 refused with ImportBusyError.  Files get mode 0644, so a server running as another user reads them.
