@@ -39,6 +39,8 @@ TYPE_CODES = {label: code for code, label in TYPE_LABELS.items()}
 class UnknownFilterError(KbError):
     """A filter value the index does not know; `known` lists the ones it does."""
 
+    exit_code = 2  # bad input, like a bad option
+
     def __init__(self, name, value, known):
         self.name, self.value, self.known = name, value, list(known)
         shown = "、".join(self.known[:40]) + ("…" if len(self.known) > 40 else "")

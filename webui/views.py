@@ -2,14 +2,24 @@
 
 import time
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
 from kb.nearby import similar_numbers
 from kb.numbers import loose_numbers, parse_lookup
-from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
+from kb.search import FILTER_FIELDS, SearchRequest, highlight_html, parse_query
 from webui.errors import BadRequest
 from webui.services import issues_register, render_markdown, searcher
 
@@ -24,7 +34,8 @@ def parse_request(args):
         raise BadRequest(f"查询过长（最多 {MAX_Q} 个字符）", field="q")
     try:
         page = int(args.get("page", "1") or 1)
-        limit = int(args.get("limit", "10") or 10)
+        default = current_app.config["KB"].page_size  # KB_PAGE_SIZE (kb.settings)
+        limit = int(args.get("limit") or default)
     except ValueError:
         raise BadRequest("页码和每页条数必须是整数", field="page") from None
     if page < 1 or page > 1000 or limit < 1 or limit > 100:
@@ -38,11 +49,9 @@ def parse_request(args):
 
 
 def _run(req):
-    """The search; an unknown filter value is the request's mistake (400), listing the known ones."""
-    try:
-        return searcher().search(req)
-    except UnknownFilterError as exc:
-        raise BadRequest(exc.message, field=exc.field) from None
+    """The search; an unknown filter value (UnknownFilterError, a KbError) is the request's mistake:
+    400 listing the known ones, with its field (webui.errors)."""
+    return searcher().search(req)
 
 
 def _number_card(page):
