@@ -63,6 +63,9 @@ class KbGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             _fail(exc)
+        except BrokenPipeError:  # the reader went away (`kb settings | head`): stop quietly, as cat does
+            sys.stderr.close()
+            os._exit(141)
         except OSError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
