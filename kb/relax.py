@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh.query import And, Or, Term
@@ -101,54 +102,61 @@ def needs_of(parsed, number_queries, corrections):
 
 
 def relaxed_scores(bulk, needs, allowed=None, excluded=()):
-    """Documents covering enough of `needs`, with their scores and coverage; None when no need."""
+    """Documents covering enough of `needs`, with their scores and coverage; None when no need.
+    `allowed` (hits of the filters, or None) and `excluded` (hits of the NOT clauses) limit them."""
     if not needs:
         return None
-    coverage, score = defaultdict(float), defaultdict(float)
+    size = bulk.doc_count
+    coverage, score = np.zeros(size), np.zeros(size)  # dense over the index: vector operations
     per_need = []
     searcher = bulk.searcher
     common = max(50, searcher.doc_count() * COMMON_GRAM_SHARE)
     for need in needs:
         words = bulk.scores(need.query)
-        partial = defaultdict(float)
-        gram_score = defaultdict(float)
+        in_words = np.zeros(size, dtype=bool)
+        in_words[words.docs] = True
+        partial, gram_score = np.zeros(size), np.zeros(size)
         # a pair found in a large share of the articles is no evidence: left out (and cheap to skip)
         grams = [g for g in need.grams if "grams" in searcher.schema  # (an index built before the field)
                  and searcher.doc_frequency("grams", g) <= common]
         need.grams = tuple(grams)
         for gram in grams:
-            for doc, value in bulk.scores(Term("grams", gram)).items():
-                if doc not in words:
-                    partial[doc] += 1
-                    gram_score[doc] += value
-        for doc, value in words.items():
-            coverage[doc] += need.weight
-            score[doc] += value
+            hits = bulk.scores(Term("grams", gram))
+            outside = ~in_words[hits.docs]
+            partial[hits.docs[outside]] += 1
+            gram_score[hits.docs[outside]] += hits.scores[outside]
+        coverage[words.docs] += need.weight
+        score[words.docs] += words.scores
         if need.grams:
             share = need.weight / len(need.grams)
-            for doc, count in partial.items():
-                coverage[doc] += count * share
-                score[doc] += GRAM_WEIGHT * gram_score[doc]
-        per_need.append((words, partial))
+            touched = np.flatnonzero(partial)
+            coverage[touched] += partial[touched] * share
+            score[touched] += GRAM_WEIGHT * gram_score[touched]
+        per_need.append((in_words, partial))
     least = required_coverage(sum(need.weight for need in needs) or len(needs))
-    kept = {doc: cov for doc, cov in coverage.items()
-            if cov >= least - 1e-9 and doc not in excluded and (allowed is None or doc in allowed)}
+    eligible = coverage >= least - 1e-9
+    for hits in excluded:
+        eligible[hits.docs] = False
+    if allowed is not None:
+        inside = np.zeros(size, dtype=bool)
+        inside[allowed.docs] = True
+        eligible &= inside
     result = Relaxed(parts=len(needs))
-    if not kept:
+    docs = np.flatnonzero(eligible)
+    if not len(docs):
         return result
-    best_cover = max(kept.values())
-    kept = {doc: cov for doc, cov in kept.items() if cov >= best_cover - 1.0 - 1e-9}  # within one part of the best
+    cover = coverage[docs]
+    near = cover >= cover.max() - 1.0 - 1e-9  # within one part of the best
+    docs, cover = docs[near], cover[near]
     # coverage first (in quarter steps), then score: one number that sorts both ways
-    top = max(score[doc] for doc in kept) or 1.0
-    result.scores = {doc: round(cov * 4) * top * 10 + score[doc] for doc, cov in kept.items()}
-    if len(result.scores) > RELAXED_LIMIT:
-        best_docs = sorted(result.scores, key=lambda d: (-result.scores[d], d))[:RELAXED_LIMIT]
-        result.scores = {doc: result.scores[doc] for doc in best_docs}
-        kept = {doc: kept[doc] for doc in best_docs}
-    result.coverage = kept
-    best = max(result.scores, key=lambda d: (result.scores[d], -d))
-    for need, (words, partial) in zip(needs, per_need):
-        if need.weight and best not in words and not (need.grams and partial.get(best, 0) >= len(need.grams)):
+    top = score[docs].max() or 1.0
+    ranked = np.round(cover * 4) * top * 10 + score[docs]
+    order = np.lexsort((docs, -ranked))[:RELAXED_LIMIT]
+    result.scores = dict(zip(docs[order].tolist(), ranked[order].tolist()))
+    result.coverage = dict(zip(docs[order].tolist(), cover[order].tolist()))
+    best = int(docs[order[0]])
+    for need, (in_words, partial) in zip(needs, per_need):
+        if need.weight and not in_words[best] and not (need.grams and partial[best] >= len(need.grams)):
             result.dropped.append(need.label)
     result.grams = [g for need in needs for g in need.grams]
     return result
