@@ -277,7 +277,8 @@ class BulkSearcher:
     def codes(self, field):
         """(int32 code per global docnum, sorted distinct values) of a text column, every segment."""
         if field not in self._columns:
-            per_segment = [(segment.codes(field), offset, segment.doc_count) for segment, offset in self.leaves]
+            per_segment = [(segment.codes(field), offset, segment.doc_count)
+                           for segment, offset in self.leaves]
             values = sorted({v for (_, vals), _, _ in per_segment for v in vals} | {""})
             index = {v: i for i, v in enumerate(values)}
             codes = np.zeros(self.doc_count, dtype=np.int32)  # "" for gaps (none in practice)

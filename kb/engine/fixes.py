@@ -5,13 +5,14 @@ Opening a segment copies each of its compound sub-files into memory:
 it, although nearly every read goes through `get()`, which slices the buffer
 directly.  At 140,000 documents that costs about 0.15 s, and memory the size of
 the postings, on every searcher opened (server start, every index update).
-Here the BytesIO is made only when something reads the file sequentially.
+Here a file object is made only when something reads the file sequentially, and it
+reads slices of the mapped view (kb/engine/views.py) instead of copying it whole.
 The rest of Whoosh is used as shipped.
 """
 
-from io import BytesIO
-
 from whoosh.filedb.structfile import BufferFile
+
+from kb.engine.views import ViewFile
 
 
 def _init(self, buf, name=None, onclose=None):
@@ -25,7 +26,7 @@ def _init(self, buf, name=None, onclose=None):
 def _file(self):
     stream = self.__dict__.get("_stream")
     if stream is None:
-        stream = self.__dict__["_stream"] = BytesIO(self._buf)
+        stream = self.__dict__["_stream"] = ViewFile(self._buf)  # reads slices: no copy
     return stream
 
 

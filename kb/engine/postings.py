@@ -14,6 +14,7 @@ import struct
 import zlib
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 _MAGIC = b"W3Bl"  # whoosh3's WHOOSH3_HEADER_MAGIC
 _INT = struct.Struct("!i")
@@ -28,8 +29,8 @@ def term_postings(reader, field, tbytes):
         return _by_matcher(reader, field, tbytes)
     try:
         info = terms.term_info(field, tbytes)
-    except Exception:  # TermNotFound (and a reader of another kind)
-        return _EMPTY if (field, tbytes) not in reader else _by_matcher(reader, field, tbytes)
+    except TermNotFound:
+        return _EMPTY
     if info.is_inlined():
         ids, weights, _ = info.inlined_postings()
         return np.asarray(ids, dtype=np.int32), np.asarray(weights, dtype=np.float64)
