@@ -5,14 +5,13 @@ Opening a segment copies each of its compound sub-files into memory:
 it, although nearly every read goes through `get()`, which slices the buffer
 directly.  At 140,000 documents that costs about 0.15 s, and memory the size of
 the postings, on every searcher opened (server start, every index update).
-Here a file object is made only when something reads the file sequentially, and it
-reads slices of the mapped view (kb/engine/views.py) instead of copying it whole.
+Here the BytesIO is made only when something reads the file sequentially.
 The rest of Whoosh is used as shipped.
 """
 
-from whoosh.filedb.structfile import BufferFile
+from io import BytesIO
 
-from kb.engine.views import ViewFile
+from whoosh.filedb.structfile import BufferFile
 
 
 def _init(self, buf, name=None, onclose=None):
@@ -25,8 +24,11 @@ def _init(self, buf, name=None, onclose=None):
 
 def _file(self):
     stream = self.__dict__.get("_stream")
-    if stream is None:
-        stream = self.__dict__["_stream"] = ViewFile(self._buf)  # reads slices: no copy
+    if stream is None:  # a mapped view is read in slices (kb/engine/views.py), never copied whole
+        from kb.engine.views import ViewFile
+
+        view = isinstance(self._buf, memoryview)
+        stream = self.__dict__["_stream"] = ViewFile(self._buf) if view else BytesIO(self._buf)
     return stream
 
 
