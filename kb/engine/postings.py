@@ -56,14 +56,20 @@ def _decode_blocks(extent):
         stream.seek(position + 4)
         count, max_id, _, compression, _, _ = load()
         end = position + 4 + abs(length)
-        data = extent[stream.tell():end]
-        if compression:
-            data = zlib.decompress(data)
-        parsed = _ids_and_weights(data, count)
-        block_ids, block_weights = parsed if parsed is not None else pickle.loads(data)[:2]
-        first = len(deltas)
-        deltas.extend(block_ids)
-        deltas[first] -= last_id  # each block starts from 0: make its first id a delta too
+        packed = extent[stream.tell():end]
+        # the ids and weights come first: inflate only as much as they can take (the positions
+        # after them are most of a block)
+        head = zlib.decompressobj().decompress(packed, 14 * count + 16) if compression else packed
+        try:
+            parsed = _ids_and_weights(head, count)
+        except IndexError:  # a block shorter than its opcodes say: Whoosh's unpickling decides
+            parsed = None
+        if parsed is None:
+            parsed = pickle.loads(zlib.decompress(packed) if compression else packed)[:2]
+        block_ids, block_weights = parsed
+        block_ids = np.array(block_ids, dtype=np.int64)  # (a copy: the first id is changed)
+        block_ids[0] -= last_id  # each block starts from 0: make its first id a delta too
+        deltas.append(block_ids)
         if block_weights is None:
             weights.append(np.ones(count))
         elif isinstance(block_weights, float):
@@ -74,7 +80,7 @@ def _decode_blocks(extent):
         if length < 0:  # the last block
             break
         position = end
-    ids = np.cumsum(np.asarray(deltas, dtype=np.int64)).astype(np.int32)
+    ids = np.cumsum(np.concatenate(deltas)).astype(np.int32)
     return ids, np.concatenate(weights)
 
 
@@ -93,18 +99,25 @@ def _ids_and_weights(data, count):
     unexpected returns None and the block is unpickled as usual."""
     if count <= 3 or len(data) < 4 or data[0] != 0x80 or data[1] != 2 or data[2] != _MARK:
         return None  # (tuples of up to 3 items are pickled without MARK)
-    ids = [0] * count
-    p = 3
-    for i in range(count):
+    raw = np.frombuffer(data, dtype=np.uint8)
+    ids = np.empty(count, dtype=np.int64)
+    i, p = 0, 3
+    while i < count:
         op = data[p]
-        if op == _K:
-            ids[i] = data[p + 1]
-            p += 2
+        if op == _K:  # a run of one-byte ids (small deltas: most of a common word's list) at once
+            ops = raw[p:p + 2 * (count - i):2]
+            other = np.flatnonzero(ops != _K)
+            run = int(other[0]) if len(other) else len(ops)
+            ids[i:i + run] = raw[p + 1:p + 2 * run:2]
+            i += run
+            p += 2 * run
         elif op == _M:
             ids[i] = data[p + 1] | data[p + 2] << 8
+            i += 1
             p += 3
         elif op == _J:
             ids[i] = int.from_bytes(data[p + 1:p + 5], "little", signed=True)
+            i += 1
             p += 5
         else:
             return None
