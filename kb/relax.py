@@ -177,20 +177,27 @@ class Vocabulary:
         self.words = words
         self.by_length = defaultdict(list)
         self.pairs = defaultdict(list)  # two-character words by their first ("a") and second ("b") character
-        self._lists = {}
+        self.by_char = defaultdict(list)  # the words of by_length under each character they hold
         for word in sorted(words):
             if len(word) >= 2 and not word.isdigit():
                 self.by_length[len(word)].append(word)
+                for char in set(word):
+                    self.by_char[char].append(word)
             if len(word) == 2:
                 self.pairs[("a", word[0])].append(word)
                 self.pairs[("b", word[1])].append(word)
         sounds_alike("稀土", "稀土")  # loads the pinyin tables now, not on the first suggestion
 
-    def _choices(self, low, high):
-        key = (low, high)
-        if key not in self._lists:
-            self._lists[key] = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
-        return self._lists[key]
+    def _choices(self, word, limit):
+        """The words of length len(word) ± limit that may lie within `limit` edits of it, in the
+        order of by_length (length, then word).  Each edit changes one character, so such a word
+        keeps at least one of any limit + 1 characters of `word`: only the words holding one of
+        its first limit + 1 characters are compared (a few hundred, not the whole vocabulary)."""
+        low, high = len(word) - limit, len(word) + limit
+        pool = set()
+        for char in set(word[:limit + 1]):
+            pool.update(self.by_char.get(char, ()))
+        return sorted((w for w in pool if low <= len(w) <= high), key=lambda w: (len(w), w))
 
     def known(self, word):
         return any(form in self.words for form in expand(word))
@@ -201,7 +208,7 @@ class Vocabulary:
         if len(word) == 2:  # two characters: keep one of them in place (矿删 → 矿山, not 删除)
             choices = self.pairs.get(("a", word[0]), []) + self.pairs.get(("b", word[1]), [])
         else:
-            choices = self._choices(len(word) - limit, len(word) + limit)
+            choices = self._choices(word, limit)
         found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
         found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]), -freq("body", f[0]) - freq("title", f[0]),
