@@ -11,6 +11,7 @@ counts.  Documents are ranked by how much of the query they cover, then by score
 (rapidfuzz), for "您是不是要找".  `proximity_factor` rewards query words found next to each other.
 """
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -223,9 +224,14 @@ class Vocabulary:
 def sounds_alike(typed, word):
     """True when the two read the same in pinyin (tones aside): the usual slip of a pinyin input
     method (钕铁朋 for 钕铁硼, 矿删 for 矿山)."""
+    return len(typed) == len(word) and _pinyin(typed) == _pinyin(word)
+
+
+@functools.lru_cache(maxsize=16384)
+def _pinyin(text):
     from pypinyin import lazy_pinyin  # loaded on the first suggestion only
 
-    return len(typed) == len(word) and lazy_pinyin(typed) == lazy_pinyin(word)
+    return tuple(lazy_pinyin(text))
 
 
 def suggest(vocabulary, parsed, together=None):
