@@ -63,3 +63,20 @@ def test_bulk_skips_deleted_documents(config):
         assert_same(*both(searcher, q), q)
     after = searcher.search(SearchRequest(q="稀土"))
     assert after.total == before.total - 1 and before.hits[0].id not in [h.id for h in after.hits]
+
+
+def test_postings_read_from_blocks_equal_whooshs_matcher(searcher):
+    """Every term of the fixture index, read block by block (ids and weights straight from the
+    pickles), equals what Whoosh's own matcher yields."""
+    from kb.engine.postings import _by_matcher, term_postings
+
+    checked = 0
+    for leaf, _ in searcher.current().leaf_searchers():
+        reader = leaf.reader()
+        for field in ("title", "body", "grams", "numbers", "type"):
+            for text in list(reader.lexicon(field))[::7]:
+                ids, weights = term_postings(reader, field, text)
+                want_ids, want_weights = _by_matcher(reader, field, text)
+                assert ids.tolist() == want_ids.tolist() and weights.tolist() == want_weights.tolist()
+                checked += 1
+    assert checked > 500

@@ -24,8 +24,11 @@ def _init(self, buf, name=None, onclose=None):
 
 def _file(self):
     stream = self.__dict__.get("_stream")
-    if stream is None:
-        stream = self.__dict__["_stream"] = BytesIO(self._buf)
+    if stream is None:  # a mapped view is read in slices (kb/engine/views.py), never copied whole
+        from kb.engine.views import ViewFile
+
+        view = isinstance(self._buf, memoryview)
+        stream = self.__dict__["_stream"] = ViewFile(self._buf) if view else BytesIO(self._buf)
     return stream
 
 
