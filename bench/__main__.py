@@ -67,18 +67,14 @@ def unpack_laws(work):
 
 
 def import_laws(paths, content_dir):
-    """Import each law as a standalone document; returns (seconds, MB)."""
-    from kb.content import plan_writes, write_files
-    from kb.importer import import_file
+    """Import each law as a standalone document through kb.service; returns (seconds read, MB)."""
+    from kb.config import Config
+    from kb.service import ImportService
 
-    started, size, articles = time.perf_counter(), 0, []
-    for path in paths:
-        size += path.stat().st_size
-        articles.extend(import_file(path, kind="document").articles)
-    seconds = time.perf_counter() - started
-    _, writes = plan_writes(articles, content_dir, force=True)
-    write_files(writes)
-    return seconds, size / 1e6
+    run = ImportService(Config(content_dir=Path(content_dir))).import_files(paths, kind="document", force=True)
+    if run.failures:
+        raise SystemExit(f"import failed: {run.failures[0]}")
+    return run.seconds["read"], sum(path.stat().st_size for path in paths) / 1e6
 
 
 ARTICLE = re.compile(r"^(?:\*\*)?第[一二三四五六七八九十百千零〇\d]+条", re.M)
@@ -117,16 +113,40 @@ def kb_build(config):
 
 
 def kb_queries(config, rounds):
+    """The query figures, measured in a child process so that its memory is a search process's own."""
+    code = "import sys, json, bench.__main__ as b; print(json.dumps(b.query_figures(*sys.argv[1:4])))"
+    path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    args = [str(config.content_dir), str(config.index_dir), str(rounds)]
+    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def resident_mb():
+    """This process's resident memory now (Linux), or None."""
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+    except (OSError, StopIteration):
+        return None
+
+
+def query_figures(content_dir, index_dir, rounds):
     """Cold: open + first query.  First run: each query once, columns read (warm()) but its terms
-    not yet scored.  Warm: every round, so repeated queries use the per-generation term cache."""
+    not yet scored.  Warm: every round, so repeated queries use the per-generation term cache.
+    Memory: resident after opening and warming, and the process's peak after every query."""
+    from kb.config import Config
     from kb.search import SearchRequest, Searcher
 
+    config, rounds = Config(content_dir=content_dir, index_dir=index_dir), int(rounds)
     cold_started = time.perf_counter()
     searcher = Searcher.open(config)
     searcher.search(SearchRequest(q=QUERIES[0]))
     cold = time.perf_counter() - cold_started
+    del searcher  # the measured process holds one searcher, as a server does
     searcher = Searcher.open(config)
     searcher.warm()
+    opened_mb = resident_mb()
     first, warm, relaxed = [], [], []
     for round_no in range(rounds):
         for q in QUERIES:
@@ -139,7 +159,9 @@ def kb_queries(config, rounds):
     strict = [s for s in warm if s not in set(relaxed)]
     return {"cold_first_query_ms": round(cold * 1000, 1), "first_run_ms": summary(first, 1000),
             "warm_ms": summary(warm, 1000), "warm_strict_ms": summary(strict, 1000),
-            "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None}
+            "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None,
+            "search_open_mb": round(opened_mb) if opened_mb else None,
+            "search_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
 
 
 def kb_update(config, source_content, count=60, rounds=3):
@@ -392,6 +414,46 @@ def table(rows):
     return "\n".join(out)
 
 
+GOALS = {  # issue 16: what each corpus's figures should reach
+    "build_s": ("articles",), "update_s": ("laws", "articles"), "peak_mb": ("articles",),
+}
+BUILD_GOAL_S, UPDATE_GOAL_S, SERVE_GOAL_S, PEAK_GOAL_MB = 60.0, 1.0, 1.0, 300.0
+
+
+def goals(rows):
+    """Each goal of issue 16 per corpus: kb's figure, the reference, their ratio, met or not."""
+    out = []
+
+    def goal(name, corpus, kb, reference, unit):
+        if kb is None or reference is None:
+            return
+        out.append({"goal": name, "corpus": corpus, "kb": kb, "reference": reference, "unit": unit,
+                    "ratio": round(kb / reference, 2) if reference else None, "met": kb <= reference})
+
+    for r in rows:
+        name, fts = r["corpus"], r["sqlite_fts5"]
+        goal("query p95 ≤ FTS5 p95", name, r["warm_ms"]["p95"], fts["warm_ms"]["p95"], "ms")
+        goal("first-pass p95 ≤ FTS5 p95", name, r["first_run_ms"]["p95"], fts["warm_ms"]["p95"], "ms")
+        goal("index size ≤ FTS5", name, r["index_mb"], fts["size_mb"], "MB")
+        goal("serve first answer ≤ 1 s", name, r.get("serve_first_answer_s"), SERVE_GOAL_S, "s")
+        if name in GOALS["build_s"]:
+            goal("build ≤ 60 s", name, r["build_s"], BUILD_GOAL_S, "s")
+        if name in GOALS["update_s"]:
+            goal("60 new articles searchable ≤ 1 s", name, (r.get("update_60") or {}).get("seconds"),
+                 UPDATE_GOAL_S, "s")
+        if name in GOALS["peak_mb"]:
+            goal("search process peak ≤ 300 MB", name, r.get("search_peak_mb"), PEAK_GOAL_MB, "MB")
+    return out
+
+
+def goals_table(rows):
+    out = ["| goal | corpus | kb | reference | kb ÷ reference | met |", "|---" * 6 + "|"]
+    for g in rows:
+        out.append(f"| {g['goal']} | {g['corpus']} | {g['kb']} {g['unit']} | {g['reference']} {g['unit']} | "
+                   f"{g['ratio']}× | {'met' if g['met'] else 'not met'} |")
+    return "\n".join(out)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="kb benchmark")
     parser.add_argument("--quick", action="store_true", help="content/ only, under a minute")
@@ -427,12 +489,16 @@ def main(argv=None):
         rel = r.get("warm_relaxed_ms")
         print(f"{r['corpus']}: strict p95 {r['warm_strict_ms']['p95']} ms"
               + (f", relaxed p95 {rel['p95']} ms over {rel['n']} answers" if rel else ", no relaxed answer"))
+    goal_rows = goals(rows)
+    print("\n" + goals_table(goal_rows))
+    print(", ".join(f"{r['corpus']}: search process {r.get('search_open_mb')} MB after opening, "
+                    f"{r.get('search_peak_mb')} MB peak" for r in rows))
     if notes:
         print("\n" + json.dumps(notes, ensure_ascii=False))
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     out = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"rows": rows, "notes": notes, "queries": QUERIES,
+    out.write_text(json.dumps({"rows": rows, "goals": goal_rows, "notes": notes, "queries": QUERIES,
                                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024},
                               ensure_ascii=False, indent=1))
     print(f"\nwritten {out}")

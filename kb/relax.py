@@ -11,11 +11,13 @@ counts.  Documents are ranked by how much of the query they cover, then by score
 (rapidfuzz), for "您是不是要找".  `proximity_factor` rewards query words found next to each other.
 """
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import pairwise
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 from whoosh.query import And, Or, Term
@@ -101,54 +103,61 @@ def needs_of(parsed, number_queries, corrections):
 
 
 def relaxed_scores(bulk, needs, allowed=None, excluded=()):
-    """Documents covering enough of `needs`, with their scores and coverage; None when no need."""
+    """Documents covering enough of `needs`, with their scores and coverage; None when no need.
+    `allowed` (hits of the filters, or None) and `excluded` (hits of the NOT clauses) limit them."""
     if not needs:
         return None
-    coverage, score = defaultdict(float), defaultdict(float)
+    size = bulk.doc_count
+    coverage, score = np.zeros(size), np.zeros(size)  # dense over the index: vector operations
     per_need = []
     searcher = bulk.searcher
     common = max(50, searcher.doc_count() * COMMON_GRAM_SHARE)
     for need in needs:
         words = bulk.scores(need.query)
-        partial = defaultdict(float)
-        gram_score = defaultdict(float)
+        in_words = np.zeros(size, dtype=bool)
+        in_words[words.docs] = True
+        partial, gram_score = np.zeros(size), np.zeros(size)
         # a pair found in a large share of the articles is no evidence: left out (and cheap to skip)
         grams = [g for g in need.grams if "grams" in searcher.schema  # (an index built before the field)
                  and searcher.doc_frequency("grams", g) <= common]
         need.grams = tuple(grams)
         for gram in grams:
-            for doc, value in bulk.scores(Term("grams", gram)).items():
-                if doc not in words:
-                    partial[doc] += 1
-                    gram_score[doc] += value
-        for doc, value in words.items():
-            coverage[doc] += need.weight
-            score[doc] += value
+            hits = bulk.scores(Term("grams", gram))
+            outside = ~in_words[hits.docs]
+            partial[hits.docs[outside]] += 1
+            gram_score[hits.docs[outside]] += hits.scores[outside]
+        coverage[words.docs] += need.weight
+        score[words.docs] += words.scores
         if need.grams:
             share = need.weight / len(need.grams)
-            for doc, count in partial.items():
-                coverage[doc] += count * share
-                score[doc] += GRAM_WEIGHT * gram_score[doc]
-        per_need.append((words, partial))
+            touched = np.flatnonzero(partial)
+            coverage[touched] += partial[touched] * share
+            score[touched] += GRAM_WEIGHT * gram_score[touched]
+        per_need.append((in_words, partial))
     least = required_coverage(sum(need.weight for need in needs) or len(needs))
-    kept = {doc: cov for doc, cov in coverage.items()
-            if cov >= least - 1e-9 and doc not in excluded and (allowed is None or doc in allowed)}
+    eligible = coverage >= least - 1e-9
+    for hits in excluded:
+        eligible[hits.docs] = False
+    if allowed is not None:
+        inside = np.zeros(size, dtype=bool)
+        inside[allowed.docs] = True
+        eligible &= inside
     result = Relaxed(parts=len(needs))
-    if not kept:
+    docs = np.flatnonzero(eligible)
+    if not len(docs):
         return result
-    best_cover = max(kept.values())
-    kept = {doc: cov for doc, cov in kept.items() if cov >= best_cover - 1.0 - 1e-9}  # within one part of the best
+    cover = coverage[docs]
+    near = cover >= cover.max() - 1.0 - 1e-9  # within one part of the best
+    docs, cover = docs[near], cover[near]
     # coverage first (in quarter steps), then score: one number that sorts both ways
-    top = max(score[doc] for doc in kept) or 1.0
-    result.scores = {doc: round(cov * 4) * top * 10 + score[doc] for doc, cov in kept.items()}
-    if len(result.scores) > RELAXED_LIMIT:
-        best_docs = sorted(result.scores, key=lambda d: (-result.scores[d], d))[:RELAXED_LIMIT]
-        result.scores = {doc: result.scores[doc] for doc in best_docs}
-        kept = {doc: kept[doc] for doc in best_docs}
-    result.coverage = kept
-    best = max(result.scores, key=lambda d: (result.scores[d], -d))
-    for need, (words, partial) in zip(needs, per_need):
-        if need.weight and best not in words and not (need.grams and partial.get(best, 0) >= len(need.grams)):
+    top = score[docs].max() or 1.0
+    ranked = np.round(cover * 4) * top * 10 + score[docs]
+    order = np.lexsort((docs, -ranked))[:RELAXED_LIMIT]
+    result.scores = dict(zip(docs[order].tolist(), ranked[order].tolist()))
+    result.coverage = dict(zip(docs[order].tolist(), cover[order].tolist()))
+    best = int(docs[order[0]])
+    for need, (in_words, partial) in zip(needs, per_need):
+        if need.weight and not in_words[best] and not (need.grams and partial[best] >= len(need.grams)):
             result.dropped.append(need.label)
     result.grams = [g for need in needs for g in need.grams]
     return result
@@ -169,20 +178,27 @@ class Vocabulary:
         self.words = words
         self.by_length = defaultdict(list)
         self.pairs = defaultdict(list)  # two-character words by their first ("a") and second ("b") character
-        self._lists = {}
+        self.by_char = defaultdict(list)  # the words of by_length under each character they hold
         for word in sorted(words):
             if len(word) >= 2 and not word.isdigit():
                 self.by_length[len(word)].append(word)
+                for char in set(word):
+                    self.by_char[char].append(word)
             if len(word) == 2:
                 self.pairs[("a", word[0])].append(word)
                 self.pairs[("b", word[1])].append(word)
         sounds_alike("稀土", "稀土")  # loads the pinyin tables now, not on the first suggestion
 
-    def _choices(self, low, high):
-        key = (low, high)
-        if key not in self._lists:
-            self._lists[key] = [w for n in range(low, high + 1) for w in self.by_length.get(n, ())]
-        return self._lists[key]
+    def _choices(self, word, limit):
+        """The words of length len(word) ± limit that may lie within `limit` edits of it, in the
+        order of by_length (length, then word).  Each edit changes one character, so such a word
+        keeps at least one of any limit + 1 characters of `word`: only the words holding one of
+        its first limit + 1 characters are compared (a few hundred, not the whole vocabulary)."""
+        low, high = len(word) - limit, len(word) + limit
+        pool = set()
+        for char in set(word[:limit + 1]):
+            pool.update(self.by_char.get(char, ()))
+        return sorted((w for w in pool if low <= len(w) <= high), key=lambda w: (len(w), w))
 
     def known(self, word):
         return any(form in self.words for form in expand(word))
@@ -193,7 +209,7 @@ class Vocabulary:
         if len(word) == 2:  # two characters: keep one of them in place (矿删 → 矿山, not 删除)
             choices = self.pairs.get(("a", word[0]), []) + self.pairs.get(("b", word[1]), [])
         else:
-            choices = self._choices(len(word) - limit, len(word) + limit)
+            choices = self._choices(word, limit)
         found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
         found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]), -freq("body", f[0]) - freq("title", f[0]),
@@ -208,9 +224,14 @@ class Vocabulary:
 def sounds_alike(typed, word):
     """True when the two read the same in pinyin (tones aside): the usual slip of a pinyin input
     method (钕铁朋 for 钕铁硼, 矿删 for 矿山)."""
+    return len(typed) == len(word) and _pinyin(typed) == _pinyin(word)
+
+
+@functools.lru_cache(maxsize=16384)
+def _pinyin(text):
     from pypinyin import lazy_pinyin  # loaded on the first suggestion only
 
-    return len(typed) == len(word) and lazy_pinyin(typed) == lazy_pinyin(word)
+    return tuple(lazy_pinyin(text))
 
 
 def suggest(vocabulary, parsed, together=None):

@@ -27,7 +27,7 @@ from whoosh.index import EmptyIndexError
 from whoosh.query import And, Every
 
 from kb.analysis import segmenter
-from kb.engine import BulkSearcher, Unsupported
+from kb.engine import BulkSearcher, Hits, Unsupported
 from kb.errors import IndexMissingError
 from kb.models import TYPE_LABELS
 from kb.numbers import (
@@ -199,7 +199,12 @@ class Searcher:
     def warm(self):
         """Read what every query needs (field lengths, facet and date columns) before the first one."""
         searcher = self.current()
-        self.bulk(searcher).warm(("title", "body"), FACET_FIELDS + ("date",))
+        bulk = self.bulk(searcher)
+        bulk.warm(("title", "body"), FACET_FIELDS + ("date",))
+        self.known_filters(bulk)
+        # the query reader's and the highlighter's tables (abbreviations, simplified and traditional
+        # converters), loaded on first use: about 0.1 s the first query would otherwise pay
+        make_snippet("稀土", parse_query("稀土 ndfeb 工信部").highlight)
         self.vocabulary(searcher)  # what suggestions read, so the first query that needs one is quick
 
     def search(self, request):
@@ -277,10 +282,7 @@ class Searcher:
         """{field: known values} of the checked filters: type codes and labels, values in the index."""
         known = getattr(bulk, "kb_known_filters", None)
         if known is None:
-            known = {name: set() for name in CHECKED_FILTERS}
-            for segment, _ in bulk.leaves:
-                for name in CHECKED_FILTERS:
-                    known[name].update(v for v in segment.column(name) if v)
+            known = {name: set(bulk.column_values(name)) for name in CHECKED_FILTERS}
             known["type"] |= set(TYPE_LABELS)
             known = {name: sorted(values) for name, values in known.items()}
             bulk.kb_known_filters = known
@@ -369,11 +371,7 @@ class Searcher:
         needs = needs_of(parsed, numbers, corrections)
         try:
             allowed = bulk.scores(filter_q) if filter_q is not None else None
-            excluded = set()
-            for clause in parsed.must_not:
-                q = clause_query(clause)
-                if q is not None:
-                    excluded |= set(bulk.scores(q))
+            excluded = [bulk.scores(q) for q in map(clause_query, parsed.must_not) if q is not None]
             result = relaxed_scores(bulk, needs, allowed, excluded)
         except Unsupported:
             return None, suggestion, []
@@ -386,8 +384,9 @@ class Searcher:
         lift = (max(scores.values()) if scores else 0.0) + 1.0
         for doc, score in strict:
             scores[doc] = lift + (score or 0.0)
-        top = bulk.top(scores, want, sort_column="date" if request.sort == "date" else None)
-        return [(doc, scores[doc]) for doc in top], len(scores), bulk.facets(scores, FACET_FIELDS)
+        merged = Hits.from_dict(scores)
+        top = bulk.top(merged, want, sort_column="date" if request.sort == "date" else None)
+        return [(doc, scores[doc]) for doc in top], len(scores), bulk.facets(merged, FACET_FIELDS)
 
     def _bulk_answer(self, searcher, query, filter_query, request, want):
         """(ranked [(docnum, score)], exact total, exact facets, False, False), or None for Whoosh."""
@@ -395,14 +394,13 @@ class Searcher:
         if isinstance(query, Every):
             return None
         try:
-            scores = bulk.scores(query)
+            hits = bulk.scores(query)
             if filter_query is not None:
-                allowed = bulk.scores(filter_query)
-                scores = {doc: score for doc, score in scores.items() if doc in allowed}
+                hits = hits.within(bulk.scores(filter_query))
         except Unsupported:
             return None
-        top = bulk.top(scores, want, sort_column="date" if request.sort == "date" else None)
-        return ([(doc, scores[doc]) for doc in top], len(scores), bulk.facets(scores, FACET_FIELDS),
+        top = bulk.top(hits, want, sort_column="date" if request.sort == "date" else None)
+        return ([(doc, hits.get(doc)) for doc in top], len(hits), bulk.facets(hits, FACET_FIELDS),
                 False, False)
 
     def _whoosh_answer(self, searcher, query, filter_query, request, want):

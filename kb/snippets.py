@@ -6,10 +6,13 @@ are also matched in traditional characters, Latin terms across the spaces and hy
 between letters (ndfeb marks Nd-Fe-B).
 """
 
+import bisect
 import functools
 import html
 import re
 from collections import Counter
+
+import numpy as np
 
 from kb.analysis import to_traditional
 
@@ -19,8 +22,12 @@ SNIPPET_CHARS = 160
 def _pattern(terms):
     """One compiled pattern for a query's highlight terms (made once per query, not per hit); each
     Chinese term also in traditional characters, so an article written in them is marked too."""
-    terms = {t for t in terms if t and t.strip()}
-    terms |= {to_traditional(t) for t in terms}
+    return _pattern_of(frozenset(t for t in terms if t and t.strip()))
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern_of(terms):
+    terms = set(terms) | {to_traditional(t) for t in terms}
     return _compiled(tuple(sorted(terms, key=lambda t: (-len(t), t))))
 
 
@@ -54,16 +61,44 @@ def make_snippet(text, terms, size=SNIPPET_CHARS):
     """The passage of `text` with the most matches, HTML-escaped, matches in <mark>."""
     plain = " ".join(_MARKUP_RUN.sub(" ", text).split())  # split/join: white space collapsed in C
     pattern = _pattern(terms)
-    spans = _spans(pattern, plain) if pattern else []
-    if not spans:
+    # split on the pattern (one capturing group): text, match, text, match ... cut in C, and each
+    # match's start is the sum of the lengths before it, no Python call per match
+    parts = _splitter(pattern).split(plain) if pattern else [plain]
+    if len(parts) == 1:
         return html.escape(plain[:size]) + ("…" if len(plain) > size else "")
-    # the window starting at a match that holds the most distinct matched words, then the most
-    # matches; one pass with a sliding window (a long law can hold thousands of matches)
-    words = [plain[s:e].lower() for s, e in spans]
+    found = parts[1::2]
+    offsets = np.cumsum(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)))
+    starts = offsets[:-1:2].tolist()
+    words = list(map(str.lower, found))
+    best = _best_window(starts, words, size)
+    begin = max(0, best - size // 4)
+    end = min(len(plain), begin + size)
+    out = "…" if begin else ""
+    cursor = begin
+    for i in range(bisect.bisect_left(starts, begin), bisect.bisect_left(starts, end)):
+        s, e = starts[i], starts[i] + len(found[i])
+        if e > end:
+            continue
+        out += html.escape(plain[cursor:s]) + "<mark>" + html.escape(found[i]) + "</mark>"
+        cursor = e
+    out += html.escape(plain[cursor:end]) + ("…" if end < len(plain) else "")
+    return out
+
+
+@functools.lru_cache(maxsize=256)
+def _splitter(pattern):
+    return re.compile(f"({pattern.pattern})", pattern.flags)
+
+
+def _best_window(starts, words, size):
+    """The start of the window, beginning at a match, that holds the most distinct matched words,
+    then the most matches (the first such window)."""
+    if len(starts) > 64:  # a long law can hold thousands of matches: the same choice, in arrays
+        return _best_window_arrays(starts, words, size)
     inside, end_index = Counter(), 0
-    best, best_score = spans[0][0], 0
-    for i, (start, _) in enumerate(spans):
-        while end_index < len(spans) and spans[end_index][0] < start + size:
+    best, best_score = starts[0], 0
+    for i, start in enumerate(starts):
+        while end_index < len(starts) and starts[end_index] < start + size:
             inside[words[end_index]] += 1
             end_index += 1
         score = len(inside) * 100 + (end_index - i)
@@ -72,17 +107,24 @@ def make_snippet(text, terms, size=SNIPPET_CHARS):
         inside[words[i]] -= 1
         if not inside[words[i]]:
             del inside[words[i]]
-    begin = max(0, best - size // 4)
-    end = min(len(plain), begin + size)
-    out = "…" if begin else ""
-    cursor = begin
-    for s, e in spans:
-        if s < begin or e > end:
-            continue
-        out += html.escape(plain[cursor:s]) + "<mark>" + html.escape(plain[s:e]) + "</mark>"
-        cursor = e
-    out += html.escape(plain[cursor:end]) + ("…" if end < len(plain) else "")
-    return out
+    return best
+
+
+def _best_window_arrays(starts, words, size):
+    begins = np.asarray(starts)
+    positions = np.arange(len(begins))
+    ends = np.searchsorted(begins, begins + size, side="left")  # first match past each window
+    codes = {}
+    word_codes = np.fromiter((codes.setdefault(w, len(codes)) for w in words), dtype=np.int64,
+                             count=len(words))
+    distinct = np.zeros(len(begins), dtype=np.int64)
+    for code in range(len(codes)):
+        at = np.flatnonzero(word_codes == code)  # where this word matches, in order
+        following = np.searchsorted(at, positions, side="left")  # its next match from each window
+        nxt = np.where(following < len(at), at[np.minimum(following, len(at) - 1)], len(begins))
+        distinct += nxt < ends
+    score = distinct * 100 + (ends - positions)
+    return starts[int(np.argmax(score))]
 
 
 def highlight_html(rendered_html, terms):

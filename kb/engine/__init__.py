@@ -11,8 +11,10 @@ What the rest of kb may rely on (and a second engine, tantivy or OpenSearch, wou
   with `add_document(**fields)`, `update_document`, `delete_by_term`, `commit()`; `stop(writer)`;
   `commit_update(writer)` commits a small segment as it is, and `tidy(ix)` merges small segments
   later (off the search path); `toc_segments(folder)` names what a TOC holds, for cleaning leftovers;
-- searching: `BulkSearcher(searcher).scores(query)` -> {docnum: BM25F score} over whole postings
-  lists, per-segment `lengths(field)` and `column(field)` read once; `column_texts(reader, field)`.
+- searching: `BulkSearcher(searcher).scores(query)` -> `Hits` (sorted docnums and their BM25F
+  scores as numpy arrays) over whole postings lists (`term_postings`), `top()`, `facets()` over
+  dictionary-coded columns (`codes(field)`), lengths and columns read once per segment;
+  `column_texts(reader, field)`.
 
 Queries are built from the public `whoosh.query` classes (kb/query.py) and the schema from public
 `whoosh.fields` (kb/schema.py).  Corrections to Whoosh itself live in kb/engine/fixes.py and are
@@ -20,8 +22,9 @@ applied here, explicitly, once.
 """
 
 from kb.engine import fixes
-from kb.engine.bulk import BulkSearcher, Unsupported, read_postings
-from kb.engine.columns import column_bytes, column_texts
+from kb.engine.bulk import BulkSearcher, Hits, Unsupported
+from kb.engine.columns import column_bytes, column_codes, column_texts
+from kb.engine.postings import term_postings
 from kb.engine.store import (
     commit_update,
     create,
@@ -39,7 +42,22 @@ from kb.engine.store import (
 fixes.apply()
 
 __all__ = [
-    "BulkSearcher", "Unsupported", "read_postings", "column_bytes", "column_texts", "commit_update",
-    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "write_shares",
+    "BulkSearcher",
+    "Hits",
+    "Unsupported",
+    "column_bytes",
+    "column_codes",
+    "column_texts",
+    "commit_update",
+    "create",
+    "exists",
+    "open_index",
+    "segments",
+    "stop",
+    "term_postings",
+    "tidy",
+    "tiers_due",
+    "toc_segments",
+    "write_shares",
     "writer",
 ]

@@ -9,6 +9,8 @@ fall back to Whoosh's own reader, so the answer is always the same.
 
 from itertools import accumulate
 
+import numpy as np
+
 
 def column_texts(reader, field, doc_count=None):
     """Every document's value of a text column as a list of str ("" where none was stored)."""
@@ -22,6 +24,16 @@ def column_texts(reader, field, doc_count=None):
     else:
         values = list(map(_text, column))
     return values + [""] * (doc_count - len(values))
+
+
+def column_codes(reader, field, doc_count=None):
+    """A text column dictionary-coded: (codes int32 per document, sorted distinct values), so a
+    segment keeps 4 bytes a document instead of a Python string, and counts are one bincount."""
+    texts = column_texts(reader, field, doc_count)
+    values = sorted(set(texts))
+    index = {value: code for code, value in enumerate(values)}
+    codes = np.fromiter(map(index.__getitem__, texts), dtype=np.int32, count=len(texts))
+    return codes, values
 
 
 def column_bytes(column, doc_count):

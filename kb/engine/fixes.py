@@ -5,8 +5,8 @@ Opening a segment copies each of its compound sub-files into memory:
 it, although nearly every read goes through `get()`, which slices the buffer
 directly.  At 140,000 documents that costs about 0.15 s, and memory the size of
 the postings, on every searcher opened (server start, every index update).
-Here no copy is made: sequential reads (a terms table's header and extras on
-opening, a stored pickle) go through a small reader over the same buffer.
+Here no copy is made: sequential reads of a mapped file go through
+kb/engine/views.py's ViewFile, which slices the same buffer.
 
 Inlined postings (a short postings list kept in the term's entry): whoosh3's
 postings writer calls `terminfo.set_inline(...)`, a method W3TermInfo names
@@ -33,53 +33,13 @@ def _init(self, buf, name=None, onclose=None):
     self.is_closed = False
 
 
-class _View:
-    """A read-only file over a buffer, reading by slices (BytesIO(buf) would copy the buffer)."""
-
-    def __init__(self, buf):
-        self._buf = memoryview(buf).cast("B") if not isinstance(buf, bytes) else buf
-        self._pos = 0
-
-    def read(self, size=-1):
-        end = len(self._buf) if size is None or size < 0 else min(len(self._buf), self._pos + size)
-        data = bytes(self._buf[self._pos:end])
-        self._pos = max(self._pos, end)
-        return data
-
-    def readinto(self, target):
-        data = self.read(len(target))
-        target[:len(data)] = data
-        return len(data)
-
-    def readline(self, size=-1):
-        start = self._pos
-        limit = len(self._buf) if size is None or size < 0 else min(len(self._buf), start + size)
-        while start < limit:  # look for the newline a chunk at a time, never copying the rest
-            found = bytes(self._buf[start:min(limit, start + 256)]).find(b"\n")
-            if found >= 0:
-                return self.read(start + found + 1 - self._pos)
-            start += 256
-        return self.read(limit - self._pos)
-
-    def __iter__(self):
-        return iter(BytesIO(bytes(self._buf[self._pos:])))
-
-    def seek(self, position, whence=0):
-        self._pos = max(0, position if whence == 0 else self._pos + position if whence == 1
-                        else len(self._buf) + position)
-        return self._pos
-
-    def tell(self):
-        return self._pos
-
-    def close(self):
-        self._buf = b""
-
-
 def _file(self):
     stream = self.__dict__.get("_stream")
-    if stream is None:
-        stream = self.__dict__["_stream"] = _View(self._buf)
+    if stream is None:  # a mapped view is read in slices (kb/engine/views.py), never copied whole
+        from kb.engine.views import ViewFile
+
+        view = isinstance(self._buf, memoryview)
+        stream = self.__dict__["_stream"] = ViewFile(self._buf) if view else BytesIO(self._buf)
     return stream
 
 
