@@ -22,6 +22,7 @@ Whoosh's own writer.
 """
 
 import pickle
+import struct
 import zlib
 from array import array
 
@@ -165,7 +166,6 @@ def _decoded_lengths(reader, name, doc_count):
 def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compression, inline_below):
     """Every field's terms, in field then term order, with their postings lists."""
     postfile = fieldwriter._postfile
-    add_term = fieldwriter._tindex.add
     for name in sorted(groups):
         field = schema[name]
         fieldwriter.start_field(name, field)
@@ -173,10 +173,34 @@ def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compr
         fixed = field.format.fixed_value_size()
         lengths = _decoded_lengths(lengths_reader, name, doc_count)
         terms = groups[name]
-        for tbytes in sorted(terms):
-            info = encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below)
-            add_term(prefix + tbytes, info)
+        _add_entries(fieldwriter._tindex, [
+            (prefix + tbytes, encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below))
+            for tbytes in sorted(terms)])
         fieldwriter.finish_field()
+
+
+_KEY_VALUE_LENGTHS = struct.Struct("!ii")  # whoosh.filedb.filetables' record header
+
+
+def _add_entries(table, entries):
+    """OrderedHashWriter.add for each (key, value) of `entries` (keys ascending, above the table's
+    last key), with the same records, hash buckets and order index, written in one go."""
+    if not entries:
+        return
+    if entries[0][0] <= table.lastkey:
+        raise ValueError(f"Keys must increase: {table.lastkey!r}..{entries[0][0]!r}")
+    dbfile, buckets, hashfn, pack = table.dbfile, table.buckets, table.hashfn, _KEY_VALUE_LENGTHS.pack
+    position = dbfile.tell()
+    positions, parts = [], []
+    for key, value in entries:
+        positions.append(position)
+        digest = hashfn(key)
+        buckets[digest & 255].append((digest, position))
+        parts += (pack(len(key), len(value)), key, value)
+        position += 8 + len(key) + len(value)
+    table.index.extend(positions)
+    dbfile.write(b"".join(parts))
+    table.lastkey = entries[-1][0]
 
 
 def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=INLINE_BELOW):
