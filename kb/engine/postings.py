@@ -90,14 +90,14 @@ _FLOATS = np.dtype(">f8")
 
 
 def _ids_and_weights(data, count):
-    """(id deltas, weights) read from a protocol-2 block's pickle without unpickling its values.
+    """(id deltas, weights) read from a block's pickle (protocol 2 or 3) without its values.
 
     Whoosh pickles each posting's positions with protocol 2, where a bytes value becomes a call
     to _codecs.encode: unpickling a body block costs about 65 µs, nearly all of it those values,
     which scoring never reads.  The ids (one BININT opcode each) and the weights (BINFLOATs, or
     None, or one float) come first and are read here directly, about 5 times faster.  Anything
     unexpected returns None and the block is unpickled as usual."""
-    if count <= 3 or len(data) < 4 or data[0] != 0x80 or data[1] != 2 or data[2] != _MARK:
+    if count <= 3 or len(data) < 4 or data[0] != 0x80 or data[1] not in (2, 3) or data[2] != _MARK:
         return None  # (tuples of up to 3 items are pickled without MARK)
     raw = np.frombuffer(data, dtype=np.uint8)
     ids = np.empty(count, dtype=np.int64)
