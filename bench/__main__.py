@@ -106,33 +106,44 @@ def split_laws(content_dir, target_dir):
 
 def kb_build(config):
     """Full build in a child process so its peak memory is its own."""
-    code = ("import sys, json, resource; from kb.config import Config; from kb.indexer import rebuild;"
+    code = ("import sys, json, resource, bench.__main__ as b; from kb.config import Config;"
+            "from kb.indexer import rebuild;"
             "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
             "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'], 'processes': s['processes'],"
-            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+            "'peak_mb': b.peak_mb(),"
             "'worker_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
-    out = subprocess.run([sys.executable, "-c", code, str(config.content_dir), str(config.index_dir)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return child(code, config.content_dir, config.index_dir)
 
 
 def kb_queries(config, rounds):
     """The query figures, measured in a child process so that its memory is a search process's own."""
     code = "import sys, json, bench.__main__ as b; print(json.dumps(b.query_figures(*sys.argv[1:4])))"
+    return child(code, config.content_dir, config.index_dir, rounds)
+
+
+def child(code, *args):
+    """Run `code` in a fresh Python with this checkout first on the path; its last line as JSON."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    args = [str(config.content_dir), str(config.index_dir), str(rounds)]
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def resident_mb():
-    """This process's resident memory now (Linux), or None."""
+def resident_mb(key="VmRSS"):
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in MB (Linux), or None.
+
+    The peak is read here, not from getrusage: a child's ru_maxrss keeps its parent's peak across
+    fork and exec, so a search process started by a large bench would report the bench's memory."""
     try:
         with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith(key + ":"))
     except (OSError, StopIteration):
         return None
+
+
+def peak_mb():
+    peak = resident_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def query_figures(content_dir, index_dir, rounds):
@@ -165,7 +176,7 @@ def query_figures(content_dir, index_dir, rounds):
             "warm_ms": summary(warm, 1000), "warm_strict_ms": summary(strict, 1000),
             "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None,
             "search_open_mb": round(opened_mb) if opened_mb else None,
-            "search_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "search_peak_mb": round(peak_mb())}
 
 
 def kb_update(config, source_content, count=60, rounds=3):
