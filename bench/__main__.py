@@ -67,18 +67,14 @@ def unpack_laws(work):
 
 
 def import_laws(paths, content_dir):
-    """Import each law as a standalone document; returns (seconds, MB)."""
-    from kb.content import plan_writes, write_files
-    from kb.importer import import_file
+    """Import each law as a standalone document through kb.service; returns (seconds read, MB)."""
+    from kb.config import Config
+    from kb.service import ImportService
 
-    started, size, articles = time.perf_counter(), 0, []
-    for path in paths:
-        size += path.stat().st_size
-        articles.extend(import_file(path, kind="document").articles)
-    seconds = time.perf_counter() - started
-    _, writes = plan_writes(articles, content_dir, force=True)
-    write_files(writes)
-    return seconds, size / 1e6
+    run = ImportService(Config(content_dir=Path(content_dir))).import_files(paths, kind="document", force=True)
+    if run.failures:
+        raise SystemExit(f"import failed: {run.failures[0]}")
+    return run.seconds["read"], sum(path.stat().st_size for path in paths) / 1e6
 
 
 ARTICLE = re.compile(r"^(?:\*\*)?第[一二三四五六七八九十百千零〇\d]+条", re.M)

@@ -57,9 +57,16 @@ def _row(item, titles, relaxed=False, total=0):
     wanted = {squeeze(r["title"]) for r in item["relevant"]}
     ranks = [i for i, title in enumerate(titles, start=1) if squeeze(title) in wanted]
     found = {squeeze(t) for t in titles} & wanted
-    return {"q": item["q"], "kind": item.get("kind"), "wanted": len(wanted),
-            "first_rank": ranks[0] if ranks else None, "recall": len(found) / len(wanted) if wanted else 0,
-            "ok": not wanted and (total == 0 or relaxed), "relaxed": relaxed, "top": titles[:3]}
+    return {
+        "q": item["q"],
+        "kind": item.get("kind"),
+        "wanted": len(wanted),
+        "first_rank": ranks[0] if ranks else None,
+        "recall": len(found) / len(wanted) if wanted else 0,
+        "ok": not wanted and (total == 0 or relaxed),
+        "relaxed": relaxed,
+        "top": titles[:3],
+    }
 
 
 def evaluate(searcher, queries, k=10):
@@ -92,16 +99,22 @@ def baseline(content_dir, queries, k=10):
 
     db = sqlite3.connect(":memory:")
     db.execute("CREATE VIRTUAL TABLE d USING fts5(title UNINDEXED, grams)")
-    db.executemany("INSERT INTO d VALUES (?, ?)", [(a.title, bigram_text(a.title + "\n" + a.body))
-                                                   for a in iter_articles(content_dir)])
+    db.executemany(
+        "INSERT INTO d VALUES (?, ?)",
+        [(a.title, bigram_text(a.title + "\n" + a.body)) for a in iter_articles(content_dir)],
+    )
     rows = []
     for item in queries:
         terms = sorted(set(bigram_text(_FILTER.sub(" ", item["q"])).split()))
         titles = []
         if terms:
             match = " OR ".join('"' + t + '"' for t in terms)
-            titles = [t for (t,) in db.execute("SELECT title FROM d WHERE d MATCH ? ORDER BY rank LIMIT ?",
-                                               (match, k))]
+            titles = [
+                t
+                for (t,) in db.execute(
+                    "SELECT title FROM d WHERE d MATCH ? ORDER BY rank LIMIT ?", (match, k)
+                )
+            ]
         rows.append(_row(item, titles, total=len(titles)))
     return {**score(rows), "rows": rows}
 
@@ -130,14 +143,20 @@ def main(argv=None):
         for row in engines["kb"]["rows"]:
             if not row["wanted"]:
                 mark = "ok " if row["ok"] else "FAIL"
-                print(f"{mark:4} (no answer expected) relaxed={row['relaxed']}  {row['q']}   top: {row['top']}")
+                print(
+                    f"{mark:4} (no answer expected) relaxed={row['relaxed']}  {row['q']}   top: {row['top']}"
+                )
                 continue
             mark = "ok " if row["first_rank"] == 1 else ("top" if row["first_rank"] else "MISS")
-            print(f"{mark:4} rank={row['first_rank']} recall={row['recall']:.2f}  {row['q']}"
-                  + ("" if row["first_rank"] == 1 else f"   top: {row['top']}"))
+            print(
+                f"{mark:4} rank={row['first_rank']} recall={row['recall']:.2f}  {row['q']}"
+                + ("" if row["first_rank"] == 1 else f"   top: {row['top']}")
+            )
         for engine, result in engines.items():
-            print(f"{engine}: queries={result['queries']} MRR@10={result['mrr@10']} hit@1={result['hit@1']} "
-                  f"recall@10={result['recall@10']} no-answer ok={result['no_answer_ok']}")
+            print(
+                f"{engine}: queries={result['queries']} MRR@10={result['mrr@10']} hit@1={result['hit@1']} "
+                f"recall@10={result['recall@10']} no-answer ok={result['no_answer_ok']}"
+            )
     return 0
 
 

@@ -48,15 +48,24 @@ def score(gold, articles):
     merged = [g for g in missing if any(norm(g["title"]) in body for body in bodies)]
     gold_bodies = [norm(g.get("body", "")) for g in gold]
     extras = [a for a in articles if norm(a["title"]) not in gold_titles]
-    split = [a for a in extras if len(norm(a["title"])) >= 2
-             and any(norm(a["title"]) in body for body in gold_bodies)]
+    split = [
+        a
+        for a in extras
+        if len(norm(a["title"])) >= 2 and any(norm(a["title"]) in body for body in gold_bodies)
+    ]
     gold_numbers = set().union(*(numbers_of(g) for g in gold)) if gold else set()
     got_numbers = set().union(*(numbers_of(a) for a in articles)) if articles else set()
     pairs = [(g, by_title[norm(g["title"])]) for g in found]
     return {
-        "gold": len(gold), "articles": len(articles), "found": len(found), "merged": len(merged),
-        "lost": len(missing) - len(merged), "split": len(split), "extra": len(extras) - len(split),
-        "numbers": len(gold_numbers & got_numbers), "gold_numbers": len(gold_numbers),
+        "gold": len(gold),
+        "articles": len(articles),
+        "found": len(found),
+        "merged": len(merged),
+        "lost": len(missing) - len(merged),
+        "split": len(split),
+        "extra": len(extras) - len(split),
+        "numbers": len(gold_numbers & got_numbers),
+        "gold_numbers": len(gold_numbers),
         "wrong_numbers": sorted(got_numbers - gold_numbers),
         "missed_numbers": sorted(gold_numbers - got_numbers),
         "section_ok": sum(g["section"] == a.get("section") for g, a in pairs),
@@ -89,9 +98,9 @@ def evaluate(corpus, readers=None, repeat=1):
         manifest = json.loads((corpus / "manifest.json").read_text())
     rows = []
     for gold_path in sorted(corpus.glob("*.gold.json")):
-        issue = gold_path.name[:-len(".gold.json")]
+        issue = gold_path.name[: -len(".gold.json")]
         gold = json.loads(gold_path.read_text(encoding="utf-8"))
-        inputs = [(p.name[len(issue) + 1:-len(".txt")], p) for p in sorted(corpus.glob(f"{issue}.*.txt"))]
+        inputs = [(p.name[len(issue) + 1 : -len(".txt")], p) for p in sorted(corpus.glob(f"{issue}.*.txt"))]
         if (corpus / f"{issue}.pdf").exists():
             inputs.append(("pdf", corpus / f"{issue}.pdf"))
         for name, path in inputs:
@@ -126,18 +135,36 @@ def _pct(part, whole):
 
 
 def table(rows):
-    head = ("| issue | input | reader | gold | found | merged | lost | split | extra | numbers | wrong nums "
-            "| section | type | speed |")
+    head = (
+        "| issue | input | reader | gold | found | merged | lost | split | extra | numbers | wrong nums "
+        "| section | type | speed |"
+    )
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for r in rows:
         if "error" in r:
             out.append(f"| {r['issue']} | {r['input']} | — | error: {r['error'][:80]} |")
             continue
-        speed = (f"{r['pages_per_s']:.1f} pages/s" if r.get("pages_per_s") is not None
-                 else f"{r.get('mb_per_s') or 0:.2f} MB/s")
-        cells = [r["issue"], r["input"], r.get("reader") or "—", r["gold"], r["found"], r["merged"],
-                 r["lost"], r["split"], r["extra"], f"{r['numbers']}/{r['gold_numbers']}", len(r["wrong_numbers"]),
-                 _pct(r["section_ok"], r["found"]), _pct(r["type_ok"], r["found"]), speed]
+        speed = (
+            f"{r['pages_per_s']:.1f} pages/s"
+            if r.get("pages_per_s") is not None
+            else f"{r.get('mb_per_s') or 0:.2f} MB/s"
+        )
+        cells = [
+            r["issue"],
+            r["input"],
+            r.get("reader") or "—",
+            r["gold"],
+            r["found"],
+            r["merged"],
+            r["lost"],
+            r["split"],
+            r["extra"],
+            f"{r['numbers']}/{r['gold_numbers']}",
+            len(r["wrong_numbers"]),
+            _pct(r["section_ok"], r["found"]),
+            _pct(r["type_ok"], r["found"]),
+            speed,
+        ]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 
@@ -146,9 +173,30 @@ def totals(rows):
     """Per input kind, summed over issues."""
     out = {}
     for r in rows:
-        t = out.setdefault(r["input"], dict.fromkeys(
-            ("issues", "errors", "gold", "found", "merged", "lost", "split", "extra", "numbers",
-             "gold_numbers", "wrong_numbers", "section_ok", "type_ok", "bytes", "pages", "seconds"), 0))
+        t = out.setdefault(
+            r["input"],
+            dict.fromkeys(
+                (
+                    "issues",
+                    "errors",
+                    "gold",
+                    "found",
+                    "merged",
+                    "lost",
+                    "split",
+                    "extra",
+                    "numbers",
+                    "gold_numbers",
+                    "wrong_numbers",
+                    "section_ok",
+                    "type_ok",
+                    "bytes",
+                    "pages",
+                    "seconds",
+                ),
+                0,
+            ),
+        )
         t["issues"] += 1
         if "error" in r:
             t["errors"] += 1
@@ -171,14 +219,27 @@ def _speed(t):
 
 
 def totals_table(tot):
-    head = ("| input | issues | errors | found | merged | lost | split | extra | numbers | wrong nums "
-            "| section | type | speed |")
+    head = (
+        "| input | issues | errors | found | merged | lost | split | extra | numbers | wrong nums "
+        "| section | type | speed |"
+    )
     out = [head, "|" + "---|" * (head.count("|") - 1)]
     for name, t in tot.items():
-        cells = [name, t["issues"], t["errors"], f"{t['found']}/{t['gold']} ({_pct(t['found'], t['gold'])})",
-                 t["merged"], t["lost"], t["split"], t["extra"], f"{t['numbers']}/{t['gold_numbers']}",
-                 t["wrong_numbers"], _pct(t["section_ok"], t["found"]), _pct(t["type_ok"], t["found"]),
-                 _speed(t)]
+        cells = [
+            name,
+            t["issues"],
+            t["errors"],
+            f"{t['found']}/{t['gold']} ({_pct(t['found'], t['gold'])})",
+            t["merged"],
+            t["lost"],
+            t["split"],
+            t["extra"],
+            f"{t['numbers']}/{t['gold_numbers']}",
+            t["wrong_numbers"],
+            _pct(t["section_ok"], t["found"]),
+            _pct(t["type_ok"], t["found"]),
+            _speed(t),
+        ]
         out.append("| " + " | ".join(str(c) for c in cells) + " |")
     return "\n".join(out)
 

@@ -53,20 +53,32 @@ def issue_for(slug, articles):
     return PdfIssue(
         articles=[PdfArticle(a.title, a.body, a.section, a.source) for a in articles],
         publication=meta.get("publication") or "离子型稀土信息简报",
-        year=meta.get("year"), number=meta.get("number"), total=meta.get("total"),
+        year=meta.get("year"),
+        number=meta.get("number"),
+        total=meta.get("total"),
         footer="dash" if _variant(slug, "footer") % 2 else "page",
         header="centred" if _variant(slug, "header") % 3 == 0 else "split",
-        source_inline=inline, cover=True, contents=bool(has_sections or len(articles) > 3),
+        source_inline=inline,
+        cover=True,
+        contents=bool(has_sections or len(articles) > 3),
     )
 
 
 def gold(articles):
-    return [{
-        "id": a.id, "title": a.title, "section": a.section, "type": a.type,
-        "standards": a.standards, "plan_numbers": a.plan_numbers,
-        "patents": [p.get("number") for p in a.patents if p.get("number")],
-        "doc_numbers": a.doc_numbers, "body": a.body,
-    } for a in articles]
+    return [
+        {
+            "id": a.id,
+            "title": a.title,
+            "section": a.section,
+            "type": a.type,
+            "standards": a.standards,
+            "plan_numbers": a.plan_numbers,
+            "patents": [p.get("number") for p in a.patents if p.get("number")],
+            "doc_numbers": a.doc_numbers,
+            "body": a.body,
+        }
+        for a in articles
+    ]
 
 
 def convert(pdf, name):
@@ -142,8 +154,12 @@ def markdown_text(pdf):
 
 
 def _within(word, box):
-    return box[0] <= word["x0"] and word["x1"] <= box[2] + 1 and box[1] <= word["top"] \
+    return (
+        box[0] <= word["x0"]
+        and word["x1"] <= box[2] + 1
+        and box[1] <= word["top"]
         and word["bottom"] <= box[3] + 1
+    )
 
 
 def page_count(pdf):
@@ -173,8 +189,12 @@ def main(argv=None):
         started = time.perf_counter()
         pages = render_issue(issue_for(slug, articles), pdf)
         (out / f"{slug}.gold.json").write_text(json.dumps(gold(articles), ensure_ascii=False, indent=1))
-        entry = {"pages": pages, "articles": len(articles),
-                 "render_s": round(time.perf_counter() - started, 2), "converters": {}}
+        entry = {
+            "pages": pages,
+            "articles": len(articles),
+            "render_s": round(time.perf_counter() - started, 2),
+            "converters": {},
+        }
         for name in args.converters.split(","):
             started = time.perf_counter()
             try:

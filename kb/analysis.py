@@ -26,7 +26,7 @@ import opencc
 from whoosh.analysis import Token, Tokenizer
 
 from kb import segment
-from kb.elements import RARE_EARTHS
+from kb.elements import OXIDES, RARE_EARTHS
 
 USERDICT = Path(__file__).with_name("data") / "userdict.txt"
 ELEMENTS = {char: symbol.lower() for char, symbol in RARE_EARTHS.items()}
@@ -47,6 +47,9 @@ OTHER_ELEMENTS = {
 for _char, _symbol in (*ELEMENTS.items(), *OTHER_ELEMENTS.items()):
     SYNONYMS.setdefault(_char, []).append(_symbol)
     SYNONYMS.setdefault(_symbol, []).append(_char)
+for _char, _formula in OXIDES.items():  # Dy2O3 finds 氧化镝 and the other way round
+    SYNONYMS.setdefault("氧化" + _char, []).append(_formula.lower())
+    SYNONYMS.setdefault(_formula.lower(), []).append("氧化" + _char)
 # Words that make a query a question but name nothing an article contains: not required.
 QUESTION_WORDS = frozenset("""
 怎么样 怎么 怎样 如何 多少 什么 啥 哪些 哪个 哪家 哪里 哪儿 为什么 为何 是否 是不是 有没有 有哪些 是什么 有什么

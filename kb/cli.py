@@ -9,6 +9,7 @@ import click
 
 from kb.config import load_config
 from kb.errors import KbError
+from kb.settings import BY_NAME, help_epilog
 
 
 def _config(ctx, needs_content=True):
@@ -38,7 +39,8 @@ def _config(ctx, needs_content=True):
 
 
 def _fail(exc):
-    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback."""
+    """Stop with the error's message and exit code (kb.errors); --debug adds the traceback.  Called
+    from KbGroup.invoke only: commands let every KbError go up to it (one mapping for the CLI)."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None and (ctx.find_root().obj or {}).get("debug") and sys.exc_info()[1] is not None:
         import traceback
@@ -61,6 +63,9 @@ class KbGroup(click.Group):
             if ctx.obj and ctx.obj.get("debug"):
                 raise
             _fail(exc)
+        except BrokenPipeError:  # the reader went away (`kb settings | head`): stop quietly, as cat does
+            sys.stderr.close()
+            os._exit(141)
         except OSError as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
@@ -77,22 +82,28 @@ class KbGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=KbGroup,
-             help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).")
-@click.option("--home", type=click.Path(file_okay=False), envvar="KB_HOME",
-              help="the knowledge base's folder, holding content/ and index/ (env KB_HOME; default: the "
-                   "current folder when it holds content/, else the project kb was installed from)")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False), envvar="KB_CONTENT",
-              help="content folder (env KB_CONTENT, default HOME/content)")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False), envvar="KB_INDEX",
-              help="index folder (env KB_INDEX, default HOME/index)")
-@click.option("--debug", is_flag=True, envvar="KB_DEBUG", help="show the traceback of an unexpected error")
+@click.group(cls=KbGroup, epilog=help_epilog(),
+             help="kb — 稀土政策、标准与专利知识库 "
+                  "(rare-earth policy, standards and patents knowledge base).")
+@click.option("--home", type=click.Path(file_okay=False), help=BY_NAME["home"].help + "（环境变量 KB_HOME）")
+@click.option("--content", "content_dir", type=click.Path(file_okay=False),
+              help=BY_NAME["content_dir"].help + "（环境变量 KB_CONTENT，默认 HOME/content）")
+@click.option("--index", "index_dir", type=click.Path(file_okay=False),
+              help=BY_NAME["index_dir"].help + "（环境变量 KB_INDEX，默认 HOME/index）")
+@click.option("--debug", is_flag=True, default=None, help=BY_NAME["debug"].help + "（环境变量 KB_DEBUG）")
+@click.option("--setting", "settings", type=(str, str), multiple=True, metavar="名称 值",
+              help="设定任一设置（见下方“设置”），优先于环境变量；可重复")
 @click.version_option(package_name="kb")
 @click.pass_context
-def cli(ctx, home, content_dir, index_dir, debug):
+def cli(ctx, home, content_dir, index_dir, debug, settings):
     ctx.ensure_object(dict)
-    ctx.obj["options"] = {"home": home, "content_dir": content_dir, "index_dir": index_dir}
-    ctx.obj["debug"] = debug
+    options = dict(settings)
+    options.update({name: value for name, value in
+                    (("home", home), ("content_dir", content_dir), ("index_dir", index_dir), ("debug", debug))
+                    if value is not None})
+    ctx.obj["options"] = options
+    from_env = BY_NAME["debug"].parse(os.environ.get("KB_DEBUG", ""), "环境变量 KB_DEBUG")
+    ctx.obj["debug"] = bool(debug) or from_env
 
 
 def _text_argument(value, what):
@@ -102,8 +113,36 @@ def _text_argument(value, what):
     except UnicodeEncodeError:
         from kb.errors import UsageError
 
-        raise UsageError(f"{what}不是有效的 UTF-8 文本", hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
+        raise UsageError(f"{what}不是有效的 UTF-8 文本",
+                         hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
     return value
+
+
+# ---------------------------------------------------------------- settings
+
+SOURCES = {"default": "默认", "env": "环境变量", "option": "选项"}
+
+
+@cli.command("settings", help="Print every setting's effective value and where it came from "
+                              "(secrets masked).")
+@click.option("--json", "as_json", is_flag=True, help="print JSON")
+@click.pass_context
+def settings_cmd(ctx, as_json):
+    from kb.settings import SETTINGS, resolve
+
+    options = ctx.find_root().obj["options"]
+    sources = {name: source for name, (_, source) in resolve(os.environ, **options).items()}
+    config = load_config(os.environ, **options)
+    rows = [{"name": s.name, "value": s.show(getattr(config, s.name)), "source": sources[s.name],
+             "env": s.env, "default": s.shown_default, "help": s.help} for s in SETTINGS]
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    width = max(len(row["name"]) for row in rows)
+    for row in rows:
+        source = row["source"]
+        click.echo(f"{row['name']:<{width}}  {row['value']}  "
+                   f"（来源：{source} {SOURCES[source]}；{row['env']}）")
 
 
 # ---------------------------------------------------------------- import / check
@@ -121,53 +160,23 @@ def _text_argument(value, what):
               help="bulletin (many articles) or one standalone document; auto decides from the text")
 @click.pass_context
 def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
-    from kb.content import plan_writes, write_files
-    from kb.importer import import_file
     from kb.report import import_json, import_report
+    from kb.service import ImportService
 
     config = _config(ctx, needs_content=False)
-    results, failures, all_writes, reports, planned = [], [], [], [], {}
-    for name in files:
-        try:
-            result = import_file(name, kind=kind, issue=issue)
-        except KbError as exc:
-            failures.append(exc.describe())
-            continue
-        results.append(result)
-        if result.errors:  # an issue that cannot be named is never written
-            reports.append(None)
-            continue
-        report, writes = plan_writes(result.articles, config.content_dir, force=force, planned=planned,
-                                     replace=replace)
-        reports.append(report)
-        all_writes.extend(writes)
-    if not dry_run and all_writes:
-        try:
-            write_files(all_writes)
-        except KbError as exc:
-            _fail(exc)
-    refused = sum(1 for r in results if r.errors)
+    run = ImportService(config).import_files(files, kind=kind, issue=issue, dry_run=dry_run, replace=replace,
+                                             force=force)
     if as_json:
-        click.echo(json.dumps(import_json(results, reports, failures, config.content_dir, dry_run),
-                              ensure_ascii=False, indent=1))
+        data = import_json(run.results, run.reports, run.failures, config.content_dir, dry_run)
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     else:
-        for result, report in zip(results, reports):
-            click.echo(import_report(result, report, dry_run))
-        for failure in failures:
+        for review in run.reviews:
+            click.echo(import_report(review.result, review.plan, dry_run))
+        for failure in run.failures:
             click.echo(f"错误：{failure}", err=True)
-        click.echo(_import_summary(results, reports, failures, refused, dry_run))
-    if failures or refused:
+        click.echo(run.summary())
+    if not run.ok:
         sys.exit(1)
-
-
-def _import_summary(results, reports, failures, refused, dry_run):
-    from kb.report import action_summary
-
-    text = f"读取 {len(results) + len(failures)} 个文件，失败 {len(failures) + refused} 个"
-    for result, report in zip(results, reports):
-        if report:
-            text += f"；{result.issue.slug}：{action_summary(report)}"
-    return text + ("（预览，未写入）" if dry_run else "") + "。"
 
 
 @cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; "
@@ -202,13 +211,10 @@ def index():
 @index.command("build", help="Build a new index beside the live one and swap it in when complete.")
 @click.pass_context
 def index_build(ctx):
-    from kb.indexer import rebuild
+    from kb.service import ImportService
 
-    try:
-        stats = rebuild(_config(ctx), progress=lambda msg: click.echo(msg, err=True))
-    except KbError as exc:
-        _fail(exc)
-    _print_stats(stats)
+    outcome = ImportService(_config(ctx)).run_index("rebuild", progress=lambda msg: click.echo(msg, err=True))
+    _print_stats(outcome.stats)
 
 
 index.add_command(index_build, "rebuild")
@@ -217,13 +223,9 @@ index.add_command(index_build, "rebuild")
 @index.command("update", help="Add, replace and remove only what changed in content/.")
 @click.pass_context
 def index_update(ctx):
-    from kb.indexer import update
+    from kb.service import ImportService
 
-    try:
-        stats = update(_config(ctx))
-    except KbError as exc:
-        _fail(exc)
-    _print_stats(stats)
+    _print_stats(ImportService(_config(ctx)).run_index("update").stats)
 
 
 @index.command("status", help="Documents, last build, and what is stale.")
@@ -252,28 +254,21 @@ def _print_stats(stats):
 
 @cli.command(help="Search the knowledge base. QUERY '-' reads one query a line from stdin (JSON lines out).")
 @click.argument("query")
-@click.option("--type", "doc_type", help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
+@click.option("--type", "doc_type",
+              help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.option("--explain", is_flag=True, help="print the parsed query")
 @click.pass_context
 def search(ctx, query, doc_type, limit, sort, as_json, explain):
-    from kb.search import SearchRequest, Searcher, UnknownFilterError
+    from kb.search import Searcher, SearchRequest
 
-    config = _config(ctx)
-    try:
-        searcher = Searcher.open(config, build_if_missing=True)
-    except KbError as exc:
-        _fail(exc)
+    searcher = Searcher.open(_config(ctx), build_if_missing=True)
     queries = [line.rstrip("\n") for line in sys.stdin] if query == "-" else [_text_argument(query, "查询")]
     for text in queries:
         request = SearchRequest(q=text, types=[doc_type] if doc_type else [], limit=limit, sort=sort)
-        try:
-            page = searcher.search(request)
-        except UnknownFilterError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
-            sys.exit(2)
+        page = searcher.search(request)  # an unknown filter value: UnknownFilterError, exit 2 (KbGroup)
         if explain:
             click.echo(f"query: {page.parsed}", err=True)
         if as_json or query == "-":
@@ -309,14 +304,11 @@ def search_notes(page):
 def lookup(ctx, number, as_json):
     from kb.search import Searcher
 
-    config = _config(ctx)
-    try:
-        searcher = Searcher.open(config, build_if_missing=True)
-    except KbError as exc:
-        _fail(exc)
+    searcher = Searcher.open(_config(ctx), build_if_missing=True)
     card = searcher.lookup(_text_argument(number, "编号"))
     if card is None:
-        raise click.ClickException(f"“{number}” is not a standard, plan, patent or document number kb can read")
+        raise click.ClickException(
+            f"“{number}” is not a standard, plan, patent or document number kb can read")
     if as_json:
         click.echo(json.dumps(card, ensure_ascii=False, indent=1))
         return

@@ -1,7 +1,8 @@
 """One Config, built at the edge (CLI or web factory) and passed down explicitly.
 
-Layers: the dataclass defaults, then KB_* environment variables (read only by
-load_config, never by core modules), then explicit overrides such as CLI options.
+Config has one field per row of kb.settings.SETTINGS (name, default, environment variable, type,
+help).  Layers: the defaults, then KB_* environment variables (read only by load_config, never by
+core modules), then explicit overrides such as CLI options.
 
 Where the knowledge base lives (its *home*, holding content/ and index/) is found the same way from
 any folder, by find_home(): `--home`, else KB_HOME, else the current folder when it holds content/,
@@ -11,63 +12,36 @@ stop with HomeNotFound (which names every place looked at) before anything is wr
 """
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import make_dataclass, replace
 from pathlib import Path
 
 from kb.errors import HomeNotFound
+from kb.settings import BY_NAME, SETTINGS, resolve
 
-ENV_NAMES = {
-    "home": "KB_HOME",
-    "content_dir": "KB_CONTENT",
-    "index_dir": "KB_INDEX",
-    "admin_token": "KB_ADMIN_TOKEN",
-    "userdict": "KB_USERDICT",
-    "max_upload_bytes": "KB_MAX_UPLOAD_BYTES",
-    "page_size": "KB_PAGE_SIZE",
-    "index_procs": "KB_INDEX_PROCS",
-    "staging_dir": "KB_STAGING",
-    "secure_cookies": "KB_SECURE_COOKIES",
-    "proxy_hops": "KB_PROXY_HOPS",
-}
+ENV_NAMES = {setting.name: setting.env for setting in SETTINGS}
 PROJECT = Path(__file__).resolve().parents[1]  # the source tree of an editable install
 
 
-@dataclass(frozen=True)
-class Config:
-    content_dir: Path = Path("content")
-    index_dir: Path = Path("index")
-    admin_token: str | None = None
-    userdict: Path | None = None
-    max_upload_bytes: int = 5 * 1024 * 1024
-    page_size: int = 10
-    index_procs: int = 0  # processes for a full build; 0 = one per core for large builds
-    home: Path | None = None  # the folder content/ and index/ were found in (None: given explicitly)
-    staging_dir: Path | None = None  # private folder for uploads awaiting review; None: index/.staging
-    secure_cookies: bool = False  # mark the admin session cookie Secure even over plain HTTP
-    proxy_hops: int = 0  # reverse proxies in front of kb whose X-Forwarded-For/-Proto are trusted
-
-    def with_overrides(self, **overrides):
-        values = {k: v for k, v in overrides.items() if v is not None}
-        return replace(self, **_coerce(values))
-
-    @property
-    def staging(self):
-        return Path(self.staging_dir) if self.staging_dir else Path(self.index_dir) / ".staging"
+def _with_overrides(self, **overrides):
+    """A copy with the non-None `overrides` (read as their settings read them)."""
+    values = {name: BY_NAME[name].parse(value, f"设置 {name}") if name in BY_NAME else value
+              for name, value in overrides.items() if value is not None}
+    return replace(self, **values)
 
 
-def _coerce(values):
-    types = {f.name: f.type for f in fields(Config)}
-    out = {}
-    for name, value in values.items():
-        kind = str(types[name])
-        if "Path" in kind:
-            value = Path(value)
-        elif "bool" in kind and isinstance(value, str):
-            value = value.strip().lower() in ("1", "true", "yes", "on")
-        elif "int" in kind:
-            value = int(value)
-        out[name] = value
-    return out
+def _staging(self):
+    return Path(self.staging_dir) if self.staging_dir else Path(self.index_dir) / ".staging"
+
+
+# One field per row of kb.settings.SETTINGS, with its default; frozen, so it is passed down as is.
+Config = make_dataclass(
+    "Config",
+    [(setting.name, setting.type, setting.default) for setting in SETTINGS],
+    frozen=True,
+    namespace={"with_overrides": _with_overrides, "staging": property(_staging),
+               "__doc__": "The settings of one run (kb.settings.SETTINGS), built at the edge, passed down."},
+)
+Config.__module__ = __name__  # pickled by name (the index's writer processes receive it)
 
 
 def find_home(home=None, cwd=None):
@@ -86,11 +60,11 @@ def find_home(home=None, cwd=None):
 
 
 def load_config(environ=None, cwd=None, **overrides):
-    """Defaults, then KB_* variables from `environ`, then non-None overrides; folders found from
-    the home (see find_home).  Without a home, `content_dir` stays relative and `home` None."""
-    environ = environ or {}
-    from_env = {name: environ[var] for name, var in ENV_NAMES.items() if environ.get(var)}
-    config = Config().with_overrides(**from_env).with_overrides(**overrides)
+    """Defaults, then KB_* variables from `environ`, then non-None overrides (kb.settings.resolve);
+    folders found from the home (see find_home).  Without a home, `content_dir` stays relative and
+    `home` None."""
+    values = {name: value for name, (value, _) in resolve(environ, **overrides).items()}
+    config = Config(**values)
     home, _ = find_home(config.home, cwd)
     if home is None:
         return config

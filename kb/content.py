@@ -57,8 +57,19 @@ def article_from(meta, body, path):
     for name in ("id", "title", "type"):
         if not known.get(name):
             raise ContentError("is missing", path=path, field=name, hint=f"add `{name}:` to the front matter")
-    for name in ("id", "title", "type", "section", "source", "date", "date_from", "issuer", "published",
-                 "effective", "validity"):
+    for name in (
+        "id",
+        "title",
+        "type",
+        "section",
+        "source",
+        "date",
+        "date_from",
+        "issuer",
+        "published",
+        "effective",
+        "validity",
+    ):
         if known.get(name) is not None:
             known[name] = str(known[name])
     return Article(body=body, path=str(path), **known)
@@ -104,8 +115,9 @@ def _article_files(content_dir):
 
 def iter_paths(content_dir):
     """Every article file under content_dir as a sorted list of path strings (cheap at 100,000s)."""
-    return sorted(os.path.join(folder, name) for folder, names in _article_files(content_dir)
-                  for name in names)
+    return sorted(
+        os.path.join(folder, name) for folder, names in _article_files(content_dir) for name in names
+    )
 
 
 def stamps(content_dir):
@@ -154,11 +166,18 @@ def safe_article_path(content_dir, article_id):
 # What a re-import does with each article (`action` in `kb import --json`) and with each file of
 # the issue that the new text no longer holds (`stale`).
 ACTIONS = {
-    "new": "新增", "changed": "修改", "unchanged": "未变", "edited": "人工编辑过，保留",
-    "overwritten": "人工编辑过，覆盖", "conflict": "冲突，未写入",
+    "new": "新增",
+    "changed": "修改",
+    "unchanged": "未变",
+    "edited": "人工编辑过，保留",
+    "overwritten": "人工编辑过，覆盖",
+    "conflict": "冲突，未写入",
 }
-STALE_ACTIONS = {"stale": "不再属于本期，保留", "removed": "不再属于本期，删除",
-                 "stale_edited": "不再属于本期，人工编辑过，保留"}
+STALE_ACTIONS = {
+    "stale": "不再属于本期，保留",
+    "removed": "不再属于本期，删除",
+    "stale_edited": "不再属于本期，人工编辑过，保留",
+}
 COMPARED_APART = ("origin", HASH_FIELD)  # where an article came from is not what it says
 
 
@@ -179,8 +198,11 @@ class WriteReport:
 
 def _differences(old_meta, old_body, article):
     new_meta = article.front_matter()
-    keys = [k for k in dict.fromkeys([*new_meta, *old_meta]) if k not in COMPARED_APART
-            and old_meta.get(k) != new_meta.get(k)]
+    keys = [
+        k
+        for k in dict.fromkeys([*new_meta, *old_meta])
+        if k not in COMPARED_APART and old_meta.get(k) != new_meta.get(k)
+    ]
     if (old_body or "").strip() != (article.body or "").strip():
         keys.append("body")
     return keys
@@ -212,9 +234,11 @@ def plan_writes(articles, content_dir, force=False, planned=None, replace=False)
     for article in articles:
         path = article_path(content_dir, article)
         if path in planned:
-            report.conflicts.append(f"{path}: 《{article.title}》 has the same id as 《{planned[path]}》 "
-                                    "in this import; give one a distinct title or date in its front "
-                                    "matter and import it again")
+            report.conflicts.append(
+                f"{path}: 《{article.title}》 has the same id as 《{planned[path]}》 "
+                "in this import; give one a distinct title or date in its front "
+                "matter and import it again"
+            )
             report.actions[article.id] = "conflict"
             continue
         planned[path] = article.title
@@ -255,9 +279,11 @@ def another_document(meta, body, article, path):
     old_file, new_file = origin.get("file"), (article.origin or {}).get("file")
     if not old_file or not new_file or old_file == new_file or body.strip() == article.body.strip():
         return None
-    return (f"{path}: 《{article.title}》 from {new_file} has the same id as 《{meta.get('title')}》 "
-            f"already imported from {old_file}, with other text; not overwritten (rename one title, "
-            "give it a date, or pass --force to replace it)")
+    return (
+        f"{path}: 《{article.title}》 from {new_file} has the same id as 《{meta.get('title')}》 "
+        f"already imported from {old_file}, with other text; not overwritten (rename one title, "
+        "give it a date, or pass --force to replace it)"
+    )
 
 
 def _plan_stale(articles, content_dir, planned, report, force, replace):
@@ -269,8 +295,11 @@ def _plan_stale(articles, content_dir, planned, report, force, replace):
             if path in planned or path.name.startswith("."):
                 continue
             _, meta, _, edited = _read_existing(path)
-            entry = {"id": str(meta.get("id") or path.stem), "title": str(meta.get("title") or ""),
-                     "path": str(path)}
+            entry = {
+                "id": str(meta.get("id") or path.stem),
+                "title": str(meta.get("title") or ""),
+                "path": str(path),
+            }
             if not replace:
                 entry["action"] = "stale"
             elif edited and not force:

@@ -32,9 +32,13 @@ def split_frontmatter(text, path=None):
         return None, text, 1
     for i in range(1, len(lines)):
         if lines[i].strip() in (FENCE, "..."):
-            return "\n".join(lines[1:i]), "\n".join(lines[i + 1:]).lstrip("\n"), i + 2
-    raise ContentError("front matter is not closed (头部信息没有结束行)", path=path, line=1,
-                       hint="end it with a line of three dashes: ---")
+            return "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]).lstrip("\n"), i + 2
+    raise ContentError(
+        "front matter is not closed (头部信息没有结束行)",
+        path=path,
+        line=1,
+        hint="end it with a line of three dashes: ---",
+    )
 
 
 def parse_frontmatter(text, path="<text>"):
@@ -49,8 +53,12 @@ def parse_frontmatter(text, path="<text>"):
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise ContentError(f"front matter is not valid YAML: {problem}", path=path, line=line,
-                           hint="fix the YAML between the --- lines") from None
+        raise ContentError(
+            f"front matter is not valid YAML: {problem}",
+            path=path,
+            line=line,
+            hint="fix the YAML between the --- lines",
+        ) from None
     if not isinstance(meta, dict):
         raise ContentError("front matter must be a mapping of keys to values", path=path, line=2)
     return meta, body

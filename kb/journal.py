@@ -1,10 +1,11 @@
 """Whole-issue writes into content/: every file of an import lands, or none does.
 
-commit() stages the files (a text of None removes its path) in a folder beside content/ (`.content-import/`, same file system), then
-writes a journal naming every move, then moves the files in and removes the journal.  A crash
-before the journal exists leaves only the staging folder: the next command removes it (rolled
-back).  A crash after it leaves the journal: the next command finishes the moves (completed), as
-the staged files are whole by then.  recover() does either; every kb command calls it first.
+commit() stages the files (a text of None removes its path) in a folder beside content/
+(`.content-import/`, same file system), then writes a journal naming every move, then moves the
+files in and removes the journal.  A crash before the journal exists leaves only the staging
+folder: the next command removes it (rolled back).  A crash after it leaves the journal: the next
+command finishes the moves (completed), as the staged files are whole by then.  recover() does
+either; every kb command calls it first.
 
 An import lock (`.content-import.lock`) keeps two imports from writing at once: the second is
 refused with ImportBusyError.  Files get mode 0644, so a server running as another user reads them.
@@ -15,7 +16,7 @@ import json
 import os
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from kb.errors import ImportBusyError, KbError, StorageError
@@ -98,14 +99,15 @@ def _write(path, text):
         os.close(fd)
 
 
-def commit(writes, content_dir=None, crash_after=None):
-    """Write every (path, text) or none.  `crash_after` ("staged", "journal", n moved) is for tests:
+def commit(writes, content_dir=None, crash_after=None, locked=False):
+    """Write every (path, text) or none.  `locked`: the caller holds import_lock() already (kb.service
+    plans and writes under one lock).  `crash_after` ("staged", "journal", n moved) is for tests:
     the process exits there as if killed."""
     if not writes:
         return
     content_dir = Path(content_dir) if content_dir else content_root(writes)
     stage_root, journal, _ = _places(content_dir)
-    with import_lock(content_dir):
+    with nullcontext() if locked else import_lock(content_dir):
         _recover_locked(content_dir)
         stage = stage_root / str(time.time_ns())
         moves = []

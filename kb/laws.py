@@ -38,8 +38,17 @@ from kb.importer import import_text
 from kb.importer.legal import HEADER_END, read_document_header
 
 DEFAULT_ARCHIVE = Path(__file__).resolve().parents[1].parent / "shared" / "corpora" / "laws.tar.xz"
-LAW_FOLDERS = ("宪法", "宪法相关法", "民法典", "民法商法", "行政法", "经济法", "社会法", "刑法",
-               "诉讼与非诉讼程序法")
+LAW_FOLDERS = (
+    "宪法",
+    "宪法相关法",
+    "民法典",
+    "民法商法",
+    "行政法",
+    "经济法",
+    "社会法",
+    "刑法",
+    "诉讼与非诉讼程序法",
+)
 REGULATION_FOLDERS = ("行政法规",)
 DEFAULT_ISSUER = {"行政法规": "国务院", **{name: "全国人民代表大会常务委员会" for name in LAW_FOLDERS}}
 RANK = {"行政法规": "行政法规", **{name: "法律" for name in LAW_FOLDERS}}
@@ -97,8 +106,11 @@ def _key(title):
 
 def validity(law, corpus):
     """有效, 已修改 (a later version is in the corpus) or 已废止 (another text abolishes it)."""
-    later = [other for other in corpus if _key(other.title) == _key(law.title)
-             and (other.name_date or "") > (law.name_date or "")]
+    later = [
+        other
+        for other in corpus
+        if _key(other.title) == _key(law.title) and (other.name_date or "") > (law.name_date or "")
+    ]
     if later:
         return "已修改"
     key = _key(law.title)
@@ -112,12 +124,23 @@ def to_document(law, corpus):
     """The law as a standalone document text with front matter (`kb import --kind document` input)."""
     lines = law.text.split("\n")
     header = read_document_header([line for line in lines[1:]])
-    published = max(d for d in (header["published"], law.name_date) if d) if (
-        header["published"] or law.name_date) else None
+    published = (
+        max(d for d in (header["published"], law.name_date) if d)
+        if (header["published"] or law.name_date)
+        else None
+    )
     issuer = header["issuer"] or DEFAULT_ISSUER[law.folder]
-    meta = {"title": law.title, "type": "policy", "section": RANK[law.folder], "source": issuer,
-            "date": published, "issuer": issuer, "published": published,
-            "effective": header["effective"], "validity": validity(law, corpus)}
+    meta = {
+        "title": law.title,
+        "type": "policy",
+        "section": RANK[law.folder],
+        "source": issuer,
+        "date": published,
+        "issuer": issuer,
+        "published": published,
+        "effective": header["effective"],
+        "validity": validity(law, corpus),
+    }
     body = "\n".join(line for line in lines[1:] if not HEADER_END.match(line.strip()))
     return dump_frontmatter({k: v for k, v in meta.items() if v}, body.strip() + "\n")
 
@@ -127,8 +150,9 @@ def select(corpus):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description="Import the sector's national laws and regulations "
-                                                 "into content/documents/.")
+    parser = argparse.ArgumentParser(
+        description="Import the sector's national laws and regulations into content/documents/."
+    )
     parser.add_argument("archive", nargs="?", default=str(DEFAULT_ARCHIVE))
     parser.add_argument("--content", default="content", help="content folder (default ./content)")
     parser.add_argument("--dry-run", action="store_true", help="list what would be written")
@@ -143,8 +167,10 @@ def main(argv=None):
         result = import_text(to_document(law, corpus), Path(law.member).name, kind="document")
         article = result.articles[0]
         articles.append(article)
-        print(f"{article.published or '—'}  {article.validity}  {article.issuer}  《{article.title}》"
-              f"  （{reason}；{law.member}）")
+        print(
+            f"{article.published or '—'}  {article.validity}  {article.issuer}  《{article.title}》"
+            f"  （{reason}；{law.member}）"
+        )
     report, writes = plan_writes(articles, Path(args.content))
     if not args.dry_run:
         try:
@@ -152,9 +178,11 @@ def main(argv=None):
         except KbError as exc:
             print(f"错误：{exc.describe()}", file=sys.stderr)
             return 1
-    print(f"国家法律与行政法规 {len(corpus)} 部，选中 {len(chosen)} 部；"
-          f"新增 {report.count('new')}，修改 {report.count('changed')}，未变 {report.count('unchanged')}，"
-          f"人工编辑过保留 {report.count('edited')}" + ("（预览，未写入）" if args.dry_run else "") + "。")
+    print(
+        f"国家法律与行政法规 {len(corpus)} 部，选中 {len(chosen)} 部；"
+        f"新增 {report.count('new')}，修改 {report.count('changed')}，未变 {report.count('unchanged')}，"
+        f"人工编辑过保留 {report.count('edited')}" + ("（预览，未写入）" if args.dry_run else "") + "。"
+    )
     return 0
 
 

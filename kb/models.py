@@ -3,14 +3,31 @@
 from dataclasses import dataclass, field
 
 TYPES = (
-    "policy", "standard_plan", "patent", "patent_list", "market", "news",
-    "research", "knowledge", "abstract", "journal_toc", "report",
+    "policy",
+    "standard_plan",
+    "patent",
+    "patent_list",
+    "market",
+    "news",
+    "research",
+    "knowledge",
+    "abstract",
+    "journal_toc",
+    "report",
 )
 
 TYPE_LABELS = {
-    "policy": "政策", "standard_plan": "标准计划", "patent": "专利", "patent_list": "专利目录",
-    "market": "市场行情", "news": "新闻", "research": "研究", "knowledge": "知识",
-    "abstract": "文章摘要", "journal_toc": "期刊目录", "report": "报告",
+    "policy": "政策",
+    "standard_plan": "标准计划",
+    "patent": "专利",
+    "patent_list": "专利目录",
+    "market": "市场行情",
+    "news": "新闻",
+    "research": "研究",
+    "knowledge": "知识",
+    "abstract": "文章摘要",
+    "journal_toc": "期刊目录",
+    "report": "报告",
 }
 
 
@@ -48,8 +65,13 @@ class IssueInfo:
     found_in: str | None = None  # "cover", "running header" or "--issue"
 
     def as_dict(self):
-        return {"publication": self.publication, "year": self.year, "number": self.number,
-                "total": self.total, "slug": self.slug}
+        return {
+            "publication": self.publication,
+            "year": self.year,
+            "number": self.number,
+            "total": self.total,
+            "slug": self.slug,
+        }
 
 
 @dataclass
@@ -99,9 +121,27 @@ class Article:
     sha1: str = ""  # of the file as read, so the indexer need not read it again
     stamp: str = ""  # mtime_ns:size of the file as read
 
-    FRONT_MATTER = ("id", "title", "type", "section", "source", "issue", "date", "date_from",
-                    "issuer", "published", "effective", "validity", "standards",
-                    "plan_numbers", "patents", "doc_numbers", "plans", "prices", "origin")
+    FRONT_MATTER = (
+        "id",
+        "title",
+        "type",
+        "section",
+        "source",
+        "issue",
+        "date",
+        "date_from",
+        "issuer",
+        "published",
+        "effective",
+        "validity",
+        "standards",
+        "plan_numbers",
+        "patents",
+        "doc_numbers",
+        "plans",
+        "prices",
+        "origin",
+    )
     OPTIONAL = ("plans", "prices", "date_from", "issuer", "published", "effective", "validity")
 
     def front_matter(self):

@@ -37,9 +37,10 @@ _INTL = re.compile(
     r"(?<![A-Z])(?P<org>ISO(?:/IEC)?|IEC)\s*(?P<num>\d{1,6}(?:-\d{1,3})*)"
     r"(?:\s*:\s*(?P<year>(?:19|20)\d{2}))?(?![\d])"
 )
-# Standard plan numbers 20220747-T-469, tolerant of converter spaces: "202207 62-T-4 69".
+# Standard plan numbers 20220747-T-469 (T 推荐性, Z 指导性, Q 强制性), tolerant of converter spaces:
+# "202207 62-T-4 69".
 _PLAN = re.compile(
-    rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
+    rf"(?<![\dA-Z])(?P<a>\d(?:\s?\d){{7}})\s*{_DASH}\s*(?P<k>[TZQ])\s*{_DASH}\s*(?P<b>\d(?:\s?\d){{2}})(?!\d)"
 )
 # Foreign-language plan numbers W20222365 ("W2022 2365").
 _FOREIGN_PLAN = re.compile(r"(?<![A-Z\d])W\s?(?P<a>(?:19|20)\d{2})\s?(?P<b>\d{4})(?!\d)")
@@ -66,9 +67,13 @@ class Number:
     end: int = 0
 
 
+# Characters that look like a number's slash or dash but that NFKC leaves alone.
+_LOOKALIKES = str.maketrans({"\u2215": "/", "\u2044": "/", "\u29f8": "/", "\u2571": "/", "\u2212": "-"})
+
+
 def fold(text):
-    """Full-width to half-width (NFKC), ideographic space to space, upper case."""
-    return unicodedata.normalize("NFKC", text).upper()
+    """Full-width to half-width (NFKC), slash and minus look-alikes to ASCII, upper case."""
+    return unicodedata.normalize("NFKC", text).translate(_LOOKALIKES).upper()
 
 
 def _squeeze(text):
@@ -91,7 +96,9 @@ def standard(code, kind, num, year):
 # eight digits starting with a year, T or Z and three digits; no national or industry standard
 # number has more than five digits, so a run of seven to nine digits ending in a year after a
 # sector code is a number and its year.
-_PLAN_GLUED = re.compile(r"(?<![\dA-Za-z])(?P<a>(?:19|20)\d{6})\s?-?\s?(?P<k>[TZ])\s?-?\s?(?P<b>\d{3})(?!\d)")
+_PLAN_GLUED = re.compile(
+    r"(?<![\dA-Za-z])(?P<a>(?:19|20)\d{6})\s?-?\s?(?P<k>[TZQ])\s?-?\s?(?P<b>\d{3})(?!\d)"
+)
 _STANDARD_GLUED = re.compile(
     rf"(?<![A-Z])(?P<head>(?:{_SECTOR})\s*(?:/\s*[TZ])?\s*)"
     r"(?P<num>\d{3,5}|\d{1,5}\.\d{1,3}?)(?P<year>(?:19|20)\d{2})(?![\d.])"
@@ -101,7 +108,9 @@ _STANDARD_GLUED = re.compile(
 # Two narrow cells side by side, each wrapping its number, read across by a converter that also
 # dehyphenates: `W2022236` `20220762-` over `5` `T-469` comes out `W2022236 202207625`.  A foreign
 # plan number is W and eight digits, a plan number eight digits: the ninth digit is W's.
-_SPLIT_PAIR = re.compile(r"(?<![A-Z\d])W(?P<w>(?:19|20)\d{5})(?P<gap>\s+)(?P<plan>(?:19|20)\d{6})(?P<digit>\d)(?!\d)")
+_SPLIT_PAIR = re.compile(
+    r"(?<![A-Z\d])W(?P<w>(?:19|20)\d{5})(?P<gap>\s+)(?P<plan>(?:19|20)\d{6})(?P<digit>\d)(?!\d)"
+)
 
 
 def repair_numbers(text):
@@ -112,8 +121,12 @@ def repair_numbers(text):
     """
     if not re.search(r"\d", text):
         return text
-    text = _PLAN.sub(lambda m: f"{_squeeze(m.group('a'))}-{m.group('k').upper()}-{_squeeze(m.group('b'))}", text)
-    text = _SPLIT_PAIR.sub(lambda m: f"W{m.group('w')}{m.group('digit')}{m.group('gap')}{m.group('plan')}", text)
+    text = _PLAN.sub(
+        lambda m: f"{_squeeze(m.group('a'))}-{m.group('k').upper()}-{_squeeze(m.group('b'))}", text
+    )
+    text = _SPLIT_PAIR.sub(
+        lambda m: f"W{m.group('w')}{m.group('digit')}{m.group('gap')}{m.group('plan')}", text
+    )
     text = _PLAN_GLUED.sub(lambda m: f"{m.group('a')}-{m.group('k')}-{m.group('b')}", text)
     text = _STANDARD_GLUED.sub(lambda m: f"{m.group('head')}{m.group('num')}-{m.group('year')}", text)
     return _FOREIGN_PLAN.sub(lambda m: f"W{m.group('a')}{m.group('b')}", text)
@@ -127,7 +140,7 @@ def join_number(head, tail):
     `XB/T4` + `03-202`.  Otherwise None.
     """
     head, tail = head.rstrip(), tail.strip()
-    if not head or not tail or not re.match(r"[\d.\-–—TZ]", tail) or not re.search(r"[\dTZ.\-–—/]$", head):
+    if not head or not tail or not re.match(r"[\d.\-–—TZQ]", tail) or not re.search(r"[\dTZQ.\-–—/]$", head):
         return None
     joined = repair_numbers(head + tail)
     cut = len(repair_numbers(head))
@@ -219,7 +232,7 @@ def parse_numbers(text):
             if taken.find(1, number.start, number.end) != -1:
                 continue
             found.append(number)
-            taken[number.start:number.end] = b"\x01" * (number.end - number.start)
+            taken[number.start : number.end] = b"\x01" * (number.end - number.start)
     found.sort(key=lambda n: n.start)
     return found
 
@@ -233,7 +246,9 @@ def unique_canonical(numbers, kind):
 
 
 # What people type when looking a number up: bare "4137-2015", "cn115595458".
-_BARE_STANDARD = re.compile(rf"^\s*(?P<num>\d{{1,6}}(?:\.\d{{1,3}})*)\s*{_DASH}\s*(?P<year>(?:19|20)\d{{2}})\s*$")
+_BARE_STANDARD = re.compile(
+    rf"^\s*(?P<num>\d{{1,6}}(?:\.\d{{1,3}})*)\s*{_DASH}\s*(?P<year>(?:19|20)\d{{2}})\s*$"
+)
 _BARE_PATENT = re.compile(r"^\s*(?:ZL\s*)?(?P<num>(?:19|20)\d{10,11})(?:\.\d)?\s*$")
 
 
@@ -282,8 +297,11 @@ _LOOSE_PATENT = re.compile(
     rf"(?<![A-Z\d])(?P<cc>CN|US|EP|WO|JP|KR|DE|FR)\s*{_DASH}?\s*(?P<num>\d{{6,12}})(?:\s*{_DASH}?\s*"
     rf"(?P<kc>[A-Z]\d?))?(?![A-Z\d])"
 )
-_LOOSE_DIGITS = re.compile(r"(?<![\w.\-/])(?P<num>\d{7,13})(?![\w.\-/])")
-_LOOSE_PLAN = re.compile(rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)")
+# digits standing alone or after Chinese (专利号117446850), never inside a Latin word or a longer number
+_LOOSE_DIGITS = re.compile(r"(?<![A-Za-z0-9_.\-/])(?P<num>\d{7,13})(?![A-Za-z0-9_.\-/])")
+_LOOSE_PLAN = re.compile(
+    rf"(?<![\dA-Z])(?P<a>\d{{8}})\s*{_DASH}?\s*(?P<k>[TZQ])\s*{_DASH}?\s*(?P<b>\d{{3}})(?!\d)"
+)
 _LOOSE_DOC = re.compile(
     r"(?P<issuer>[\u4e00-\u9fff]{2,10}?)\s*(?P<year>(?:19|20)\d{2})\s*年?\s*第?\s*(?P<num>\d{1,5})\s*号"
 )
@@ -299,8 +317,13 @@ def loose_numbers(text):
     bare patent digits `115595458`, `20220762T469`, `工信部联原2022年90号`."""
     folded = fold(text)
     found, taken = [], []
-    for pattern, make in ((_LOOSE_PLAN, _loose_plan), (_LOOSE_DOC, _loose_doc), (_LOOSE_PATENT, _loose_patent),
-                          (_LOOSE_STANDARD, _loose_standard), (_LOOSE_DIGITS, _loose_digits)):
+    for pattern, make in (
+        (_LOOSE_PLAN, _loose_plan),
+        (_LOOSE_DOC, _loose_doc),
+        (_LOOSE_PATENT, _loose_patent),
+        (_LOOSE_STANDARD, _loose_standard),
+        (_LOOSE_DIGITS, _loose_digits),
+    ):
         for m in pattern.finditer(folded):
             number = make(m)
             if number is not None and not _overlaps(number, taken):
@@ -347,7 +370,7 @@ def fallback_keys(number):
         if m:
             code, kind, num, year = m.group("code"), m.group("kind"), m.group("num"), m.group("year")
             kinds = [kind] + [k for k in ("t", None, "z") if k != kind]
-            for y in ([year, None] if year else [None]):
+            for y in [year, None] if year else [None]:
                 for k in kinds:
                     key = code + (f"/{k}" if k else "") + num + (f"-{y}" if y else "")
                     if key != best and key not in out:
@@ -365,7 +388,7 @@ def fallback_keys(number):
 def keys_under(key, index_keys):
     """Keys of `index_keys` that a number prefix covers: `xb/t617` → `xb/t617.8`, `xb/t617.8-2023`;
     `gb/t12690.1` → `gb/t12690.1-2003` but never `gb/t12690.12`."""
-    return [k for k in index_keys if k.startswith(key) and k[len(key):len(key) + 1] in (".", "-", ":")]
+    return [k for k in index_keys if k.startswith(key) and k[len(key) : len(key) + 1] in (".", "-", ":")]
 
 
 def doc_keys_like(number, index_keys):

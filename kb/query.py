@@ -39,6 +39,8 @@ TYPE_CODES = {label: code for code, label in TYPE_LABELS.items()}
 class UnknownFilterError(KbError):
     """A filter value the index does not know; `known` lists the ones it does."""
 
+    exit_code = 2  # bad input, like a bad option
+
     def __init__(self, name, value, known):
         self.name, self.value, self.known = name, value, list(known)
         shown = "、".join(self.known[:40]) + ("…" if len(self.known) > 40 else "")
@@ -79,7 +81,7 @@ def normalise(text):
 
 def _cut_out(text, numbers):
     for number in sorted(numbers, key=lambda n: -n.start):
-        text = text[:number.start] + " " + text[number.end:]
+        text = text[: number.start] + " " + text[number.end :]
     return text
 
 
@@ -95,7 +97,7 @@ def parse_query(text):
         parsed.numbers.append(bare)
         text = ""
     loose = loose_numbers(text)
-    parsed.loose.extend((number, text[number.start:number.end]) for number in loose)
+    parsed.loose.extend((number, text[number.start : number.end]) for number in loose)
     text = join_compounds(_cut_out(text, loose))  # after the numbers: 20220753-T-469 is no compound
     if text.count('"') % 2:
         text = text.replace('"', " ")
@@ -145,21 +147,37 @@ def parse_query(text):
     return parsed
 
 
-def _drop_question_words(parsed):
-    """Question words are not required, unless the query is nothing else."""
-    def content(clause):
-        return clause[0] == "phrase" or any(t not in QUESTION_WORDS for t in query_words(clause[1]))
+# Words that only say what kind of number follows (专利号117446850, 标准号 GB/T 4137): not required
+# when the query holds a number, as an article quotes the number without them.
+NUMBER_LABELS = frozenset(
+    """
+专利号 公开号 公告号 申请号 授权号 标准号 计划号 项目号 文号 发文字号 编号 号码
+""".split()
+)
 
-    if not any(content(c) for group in parsed.must for c in group) and not parsed.numbers:
+
+def _drop_question_words(parsed):
+    """Question words are not required, unless the query is nothing else; nor is a word that only
+    labels the number beside it."""
+    labels = NUMBER_LABELS if parsed.numbers or parsed.loose else frozenset()
+
+    def content(clause):
+        if clause[0] == "phrase":
+            return True
+        return clause[1] not in labels and any(t not in QUESTION_WORDS for t in query_words(clause[1]))
+
+    if not any(content(c) for group in parsed.must for c in group) and not (parsed.numbers or parsed.loose):
         return
     kept = []
     for group in parsed.must:
         for clause in group:
-            words = query_words(clause[1]) if clause[0] == "word" else []
+            words = query_words(clause[1]) if clause[0] == "word" and clause[1] not in labels else []
             if any(w not in QUESTION_WORDS for w in words):
                 parsed.dropped.extend(w for w in words if w in QUESTION_WORDS)
         clauses = [c for c in group if content(c)]
-        parsed.dropped.extend(t for c in group if c not in clauses for t in query_words(c[1]))
+        for clause in group:
+            if clause not in clauses:
+                parsed.dropped.extend([clause[1]] if clause[1] in labels else query_words(clause[1]))
         if clauses:
             kept.append(clauses)
     parsed.must = kept
@@ -179,6 +197,7 @@ def highlight_forms(clause):
 
 # ------------------------------------------------------------------ units and Whoosh queries
 
+
 def pieces(token):
     """Dictionary pieces that cover a long token, as the index stacks them (稀土永磁 → 稀土, 永磁);
     () when they do not cover it.  A piece may overlap the one before by a character."""
@@ -187,8 +206,12 @@ def pieces(token):
     found = [p for p in index_terms(token, segmenter().has_word) if len(p) > 1]
     cover, at = [], 0
     while at < len(token):
-        starts = [(start, p) for p in found for start in (at, at - 1)
-                  if start >= 0 and token.startswith(p, start) and start + len(p) > at]
+        starts = [
+            (start, p)
+            for p in found
+            for start in (at, at - 1)
+            if start >= 0 and token.startswith(p, start) and start + len(p) > at
+        ]
         if not starts:
             return ()
         start, piece = max(starts, key=lambda sp: sp[0] + len(sp[1]))
@@ -279,8 +302,10 @@ def check_filters(filters, known):
             continue
         for value in values:
             if value not in known[name]:
-                shown = [f"{v}（{TYPE_LABELS[v]}）" if name == "type" and v in TYPE_LABELS else v
-                         for v in known[name]]
+                shown = [
+                    f"{v}（{TYPE_LABELS[v]}）" if name == "type" and v in TYPE_LABELS else v
+                    for v in known[name]
+                ]
                 raise UnknownFilterError(name, value, shown)
 
 
@@ -301,8 +326,9 @@ def build_query(parsed, request, number_keys=None):
             musts.append(alternatives[0] if len(alternatives) == 1 else Or(alternatives))
     if parsed.numbers:
         keys = number_keys or {}
-        musts.append(Or([number_query(keys.get(i) or [max(n.keys, key=len)])
-                         for i, n in enumerate(parsed.numbers)]))
+        musts.append(
+            Or([number_query(keys.get(i) or [max(n.keys, key=len)]) for i, n in enumerate(parsed.numbers)])
+        )
     query = And(musts) if len(musts) > 1 else (musts[0] if musts else Every())
     excluded = [q for q in (clause_query(c) for c in parsed.must_not) if q is not None]
     if excluded:

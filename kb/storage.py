@@ -160,7 +160,8 @@ def build_lock(root, command="build", say=None):
             owner = _owner(root / LOCK)
             if not owner.get("pid") or _alive(owner["pid"]) or not _take_over(root / LOCK, fd, owner, say):
                 who = (
-                    f"（{owner.get('command', '任务')}，进程 {owner.get('pid')}，开始于 {owner.get('started')}）"
+                    f"（{owner.get('command', '任务')}，进程 {owner.get('pid')}，"
+                    f"开始于 {owner.get('started')}）"
                     if owner.get("pid")
                     else ""
                 )
@@ -312,6 +313,7 @@ def write_state(root, state):
 
 
 # ------------------------------------------------------------------ the live index
+
 
 def current_target(config):
     """Where the `current` link points (a readlink, no folder listing), or None."""

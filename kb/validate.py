@@ -61,8 +61,14 @@ def review(article):
     if reason is None:
         return []
     path = article.path or "<article>"
-    return [Problem(path=path, field="title", line=_field_line(path, "title"),
-                    message=f"标题可疑（{reason}）：“{article.title}”")]
+    return [
+        Problem(
+            path=path,
+            field="title",
+            line=_field_line(path, "title"),
+            message=f"标题可疑（{reason}）：“{article.title}”",
+        )
+    ]
 
 
 def check_content(content_dir, warnings=None):
@@ -82,12 +88,24 @@ def check_content(content_dir, warnings=None):
         warnings.extend(review(article))
         key = (article.issue_slug, title_key(article.title))
         if article.issue_slug not in ("", "documents") and key in titles:
-            warnings.append(Problem(path=str(path), field="title", line=_field_line(path, "title"),
-                                    message=f"与 {titles[key]} 同一期、同一标题"))
+            warnings.append(
+                Problem(
+                    path=str(path),
+                    field="title",
+                    line=_field_line(path, "title"),
+                    message=f"与 {titles[key]} 同一期、同一标题",
+                )
+            )
         titles.setdefault(key, str(path))
         if article.id in seen:
-            problems.append(Problem(path=str(path), field="id", line=_field_line(path, "id"),
-                                    message=f"duplicate id, also used by {seen[article.id]}"))
+            problems.append(
+                Problem(
+                    path=str(path),
+                    field="id",
+                    line=_field_line(path, "id"),
+                    message=f"duplicate id, also used by {seen[article.id]}",
+                )
+            )
         else:
             seen[article.id] = str(path)
     return problems

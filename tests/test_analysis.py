@@ -37,6 +37,15 @@ def test_synonyms():
     assert "钕铁硼" in expand("ndfeb")
 
 
+def test_oxide_formulas_and_names_find_each_other():
+    from kb.elements import OXIDES
+
+    for char, formula in OXIDES.items():
+        assert "氧化" + char in expand(formula.lower()), formula
+        assert formula.lower() in expand("氧化" + char), char
+    assert query_words("Dy2O3") == ["dy2o3"]  # one word, so the synonym applies to what staff type
+
+
 def test_configured_user_dictionary_is_loaded_by_the_searcher(built, tmp_path):
     from kb.search import Searcher
 

@@ -175,7 +175,7 @@ def test_admin_upload_review_confirm_and_update(server, browser):
     actions = [td.text.split("\n")[0] for td in cells]
     assert len(actions) == 5 and set(actions) == {"修改"}
     browser.find_element(By.CSS_SELECTOR, "#confirm-form button").click()  # not yet ticked: refused
-    assert browser.find_element(By.ID, "confirmed").get_attribute("required") is not None
+    assert browser.find_element(By.ID, "confirmed").get_attribute("required") == "true"
     browser.find_element(By.ID, "confirmed").click()
     submit(browser, browser.find_element(By.CSS_SELECTOR, "#confirm-form button"))
     result = browser.find_element(By.ID, "import-result").text

@@ -3,10 +3,11 @@
 import shutil
 
 import pytest
-
 from conftest import CONTENT
+
+from kb.content import iter_articles
 from kb.indexer import open_live, rebuild
-from kb.search import SearchRequest, Searcher, build_query, parse_query
+from kb.search import Searcher, SearchRequest, build_query, parse_query
 
 QUERIES = ["稀土", "钕铁硼 永磁", "Dy", "镨钕 OR 钕铁硼 价格", "稀土 -价格 -出口", "type:policy 稀土",
            "year:2024 稀土", "GB/T 4137-2015", "20220753-T-469", "工信部联原〔2022〕90号", "CN117446850A",
@@ -43,8 +44,10 @@ def test_bulk_facets_count_every_hit(searcher):
 def test_phrases_and_match_all_use_whoosh(searcher):
     bulk, _ = both(searcher, '"稀土 永磁"')
     assert bulk is None
-    page = searcher.search(SearchRequest(q='"稀土永磁材料"'))
-    assert page.total >= 0 and not page.total_is_estimate
+    page = searcher.search(SearchRequest(q='"稀土永磁材料"', limit=100))
+    holding = {a.id for a in iter_articles(searcher.config.content_dir) if "稀土永磁材料" in a.title + a.body}
+    assert holding and {h.id for h in page.hits} == holding  # every article holding the phrase, no other
+    assert page.total == len(holding) and not page.total_is_estimate
 
 
 def test_bulk_skips_deleted_documents(config):

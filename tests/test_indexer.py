@@ -34,10 +34,13 @@ def test_rebuild_swaps_in_a_complete_index(small):
 def test_failed_build_keeps_the_live_index(small):
     rebuild(small)
     live = live_dir(small)
+    before = Searcher.open(small).search(SearchRequest(q="稀土", limit=50))
+    assert before.total > 0
     with pytest.raises(RuntimeError):
         rebuild(small, fail_after=3)
     assert live_dir(small) == live
-    assert Searcher.open(small).search(SearchRequest(q="稀土")).total > 0
+    after = Searcher.open(small).search(SearchRequest(q="稀土", limit=50))
+    assert [h.id for h in after.hits] == [h.id for h in before.hits] and after.total == before.total
     assert len(list((small.index_dir / "builds").iterdir())) == 1
 
 

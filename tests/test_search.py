@@ -310,3 +310,11 @@ def test_unknown_filter_values_raise_a_clear_error(searcher, request_kw):
     with pytest.raises(UnknownFilterError) as caught:
         searcher.search(SearchRequest(**request_kw))
     assert "可用的值" in caught.value.message
+
+
+def test_an_oxide_formula_finds_the_articles_that_name_the_oxide(searcher):
+    by_formula = searcher.search(SearchRequest(q="Dy2O3"))
+    assert by_formula.total > 0 and not by_formula.relaxed
+    assert all("氧化镝" in hit.title + hit.snippet for hit in by_formula.hits)
+    by_name = {hit.id for hit in searcher.search(SearchRequest(q="氧化镝", limit=100)).hits}
+    assert {hit.id for hit in by_formula.hits} <= by_name

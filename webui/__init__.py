@@ -13,12 +13,12 @@ from webui.sessions import SESSION_SECONDS, SessionInterface
 
 
 def create_app(config=None):
-    """Build the Flask app for `config` (defaults plus KB_* variables when None)."""
+    """Build the Flask app for `config` (kb.settings: defaults plus KB_* variables when None)."""
     config = config or load_config(os.environ)
     recover(config.content_dir)  # finish or roll back an import a crash interrupted
     app = Flask(__name__)
     app.config["KB"] = config
-    app.config["SECRET_KEY"] = os.environ.get("KB_SECRET_KEY") or secrets.token_hex(32)
+    app.config["SECRET_KEY"] = config.secret_key or secrets.token_hex(32)
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_bytes
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Strict"

@@ -11,12 +11,8 @@ in a private staging folder (mode 0700, files 0600), pinned by their SHA-256 bet
 confirmation, and are removed after confirmation or once they expire.
 """
 
-import hashlib
 import hmac
-import json
-import os
 import secrets
-import threading
 import time
 from pathlib import Path
 
@@ -32,20 +28,19 @@ from flask import (
 )
 from werkzeug.exceptions import TooManyRequests
 
-from kb.content import plan_writes, write_files
 from kb.errors import KbError
-from kb.importer import import_text, read_source
-from kb.indexer import rebuild, update
-from kb.indexer import status as index_status
 from kb.report import (
-    action_summary, counts_by_section, drop_label, index_progress, index_summary, issue_label, reader_label,
+    action_summary,
+    counts_by_section,
+    drop_label,
+    issue_label,
+    reader_label,
     review_rows,
 )
+from kb.service import ImportService, IndexJob
 from webui import sessions
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-_jobs_lock = threading.Lock()
-STAGING_TTL = 3600  # seconds an upload waits for its confirmation
 
 
 def _config():
@@ -115,81 +110,21 @@ def logout():
     return redirect(url_for("kb.search_page"))
 
 
+def _service():
+    return ImportService(_config())
+
+
 def _staging():
-    """The private staging folder: created 0700, refused when it is a link or someone else's."""
-    folder = _config().staging
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = os.lstat(folder)
-    except OSError as exc:
-        raise KbError(f"暂存文件夹不可用：{exc.strerror}", path=folder) from None
-    if not os.path.isdir(folder) or os.path.islink(folder) or info.st_uid != os.getuid():
-        raise KbError("暂存文件夹不是本服务自己的文件夹（链接或属于其他用户），拒绝使用", path=folder,
-                      hint="删除它或用 KB_STAGING 指定另一个文件夹")
-    if info.st_mode & 0o077:
-        os.chmod(folder, 0o700)
-    _expire(folder)
-    return folder
+    """The private staging folder (kb.service.Staging; also holds the session list)."""
+    return _service().staging.open()
 
 
-def _expire(folder):
-    """Remove uploads older than STAGING_TTL (the session list kept there stays)."""
-    limit = time.time() - STAGING_TTL
-    for entry in folder.iterdir():
-        if entry.name.startswith("sessions."):
-            continue
-        try:
-            if entry.lstat().st_mtime < limit:
-                entry.unlink()
-        except OSError:
-            continue
-
-
-def _private_write(path, data):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-
-
-def _stage(text, name, reader=None):
-    """Keep an upload for its confirmation; returns the ticket (its hash is pinned in the session)."""
-    folder = _staging()
-    ticket = secrets.token_urlsafe(16)
-    data = text.encode("utf-8")
-    digest = hashlib.sha256(data).hexdigest()
-    _private_write(folder / f"{ticket}.txt", data)
-    _private_write(folder / f"{ticket}.json", json.dumps({"name": name, "sha256": digest, "reader": reader}).encode())
+def _pin(ticket, digest):
     session.setdefault("uploads", {})[ticket] = digest
     session.modified = True
-    return ticket
 
 
-def _staged(ticket):
-    """(text, name, reader) of a staged upload, or None when it expired, is unknown or was changed."""
-    if not ticket or len(ticket) > 64 or not ticket.replace("-", "").replace("_", "").isalnum():
-        return None
-    pinned = (session.get("uploads") or {}).get(ticket)
-    folder = _staging()
-    try:
-        data = _read_private(folder / f"{ticket}.txt")
-        meta = json.loads(_read_private(folder / f"{ticket}.json"))
-    except (OSError, ValueError):
-        return None
-    digest = hashlib.sha256(data).hexdigest()
-    if pinned is None or not hmac.compare_digest(digest, pinned) or meta.get("sha256") != pinned:
-        return None
-    return data.decode("utf-8"), str(meta.get("name") or "upload.txt"), meta.get("reader")
-
-
-def _read_private(path):
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()
-
-
-def _unstage(ticket):
-    for suffix in (".txt", ".json"):
-        (_config().staging / f"{ticket}{suffix}").unlink(missing_ok=True)
+def _unpin(ticket):
     (session.get("uploads") or {}).pop(ticket, None)
     session.modified = True
 
@@ -204,21 +139,13 @@ def _page(status=200, **values):
     plan = values.get("plan")
     values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label, reader_label=reader_label,
                   plan_summary=action_summary(plan) if plan else "")
-    return render_template("admin.html", job=_job_state(), **values), status
+    return render_template("admin.html", job=_job(), **values), status
 
 
-def _review(text, name, issue_no, replace=False, force=False, reader=None):
-    """Import a staged text (nothing written) and plan its writes: (result, plan, writes)."""
-    result = import_text(text, name, issue=issue_no or None, reader=reader)
-    if result.errors:
-        return result, None, []
-    plan, writes = plan_writes(result.articles, _config().content_dir, force=force, replace=replace)
-    return result, plan, writes
-
-
-def _replaces(plan):
-    """True when writing would change, overwrite or remove a file already in content/."""
-    return any(a in ("changed", "overwritten") for a in plan.actions.values()) or bool(plan.removed)
+@bp.errorhandler(KbError)
+def refused(exc):
+    """Every expected failure of an admin action: the admin page with the message, at its status."""
+    return _page(exc.http_status, error=exc.describe(), issue_no=request.form.get("issue_no", "").strip())
 
 
 @bp.route("/upload", methods=["POST"])
@@ -227,49 +154,36 @@ def upload():
     issue_no = request.form.get("issue_no", "").strip()
     if uploaded is None or not uploaded.filename:
         return _page(400, error="请选择一个 PDF 或文本文件")
-    name = Path(uploaded.filename).name
-    data = uploaded.read()
-    try:
-        text, reader = read_source(data, name)  # a PDF is read here; its text is what gets staged
-        result, plan, _ = _review(text, name, issue_no, reader=reader)
-    except KbError as exc:
-        return _page(400, error=exc.describe(), issue_no=issue_no)
-    if result.errors:
+    review, ticket, digest = _service().stage_upload(uploaded.read(), Path(uploaded.filename).name,
+                                                     issue=issue_no or None)
+    result, plan = review.result, review.plan
+    if review.errors:
         return _page(400, error="；".join(result.errors), issue_no=issue_no, report=result,
                      rows=review_rows(result, None), sections=counts_by_section(result))
-    ticket = _stage(text, name, result.reader)
+    _pin(ticket, digest)
     return _page(report=result, plan=plan, rows=review_rows(result, plan), sections=counts_by_section(result),
-                 ticket=ticket, issue_no=issue_no, must_confirm=_replaces(plan) or bool(plan.stale))
+                 ticket=ticket, issue_no=issue_no, must_confirm=review.must_confirm)
 
 
 @bp.route("/confirm", methods=["POST"])
 def confirm():
     ticket = request.form.get("ticket", "")
-    staged = _staged(ticket)
-    if staged is None:
-        return _page(400, error="上传已过期或已被改动，请重新上传")
-    text, name, reader = staged
-    replace, force = request.form.get("replace") == "1", request.form.get("force") == "1"
-    try:
-        result, plan, writes = _review(text, name,
-                                       request.form.get("issue_no", "").strip(), replace=replace, force=force,
-                                       reader=reader)
-        if result.errors:
-            return _page(400, error="；".join(result.errors))
-        if _replaces(plan) and request.form.get("confirmed") != "1":
-            return _page(400, error="这次导入会修改或删除已有文章：请在预览页勾选“我已核对”后再确认")
-        write_files(writes)
-    except KbError as exc:
-        return _page(400, error=exc.describe())
-    _unstage(ticket)
-    message = (f"已写入 content/{result.issue.slug}/（{issue_label(result.issue)}）：{action_summary(plan)}。"
-               "下一步：更新索引，新文章才能检索到。")
-    return _page(message=message)
+    review = _service().confirm_upload(
+        ticket, (session.get("uploads") or {}).get(ticket), issue=request.form.get("issue_no", "").strip(),
+        replace=request.form.get("replace") == "1", force=request.form.get("force") == "1",
+        confirmed=request.form.get("confirmed") == "1")
+    _unpin(ticket)
+    return _page(message=review.written_message())
 
 
-def _job_state():
-    return current_app.extensions.setdefault("kb_job", {"state": "idle", "message": "", "started": None,
-                                                        "action": None})
+def _job():
+    app = current_app._get_current_object()
+    job = app.extensions.get("kb_job")
+    if job is None:
+        job = app.extensions.setdefault(
+            "kb_job", IndexJob(ImportService(_config()), log=lambda exc: app.logger.error(
+                "index job failed", exc_info=exc)))
+    return job
 
 
 @bp.route("/index", methods=["POST"])
@@ -277,28 +191,6 @@ def run_index():
     action = request.form.get("action")
     if action not in ("update", "rebuild"):
         abort(400)
-    app = current_app._get_current_object()
-    config = _config()
-    state = _job_state()
-    with _jobs_lock:
-        if state["state"] == "running":
-            return _page(409, error="索引任务正在运行，请稍候")
-        state.update(state="running", action=action, message="", started=time.time())
-
-    def work():
-        try:
-            before = index_status(config)["documents"]
-            if action == "rebuild":
-                stats = rebuild(config, progress=lambda m: state.update(message=index_progress(m)))
-            else:
-                stats = update(config)
-            after = index_status(config)["documents"]
-            state.update(state="done", message=index_summary(action, stats, before, after))
-        except KbError as exc:
-            state.update(state="failed", message=f"索引任务失败：{exc.describe()}；现有索引未受影响")
-        except Exception as exc:  # reported on the page; the live index is untouched
-            app.logger.exception("index job failed")
-            state.update(state="failed", message=f"索引任务失败（{type(exc).__name__}）；现有索引未受影响")
-
-    threading.Thread(target=work, daemon=True).start()
+    if not _job().start(action):
+        return _page(409, error="索引任务正在运行，请稍候")
     return redirect(url_for("admin.home"))

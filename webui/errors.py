@@ -1,4 +1,8 @@
-"""Error handling: one JSON shape for the API, error.html for pages; never a traceback."""
+"""Error handling: one JSON shape for the API, error.html for pages; never a traceback.
+
+KbError is mapped here once, by the status its class carries; routes let it go up.  The admin
+blueprint alone renders its own page for it (webui.admin.refused), so the upload form stays.
+"""
 
 from flask import jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException
@@ -37,9 +41,9 @@ def register(app):
         return error_response(400, exc.message, exc.field)
 
     @app.errorhandler(KbError)
-    def kb_error(exc):  # each error class carries its status (kb.errors)
+    def kb_error(exc):  # the one mapping: each error class carries its status (kb.errors)
         status = exc.http_status
-        return error_response(status, MESSAGES.get(status, "请求有误") + "：" + exc.message)
+        return error_response(status, MESSAGES.get(status, "请求有误") + "：" + exc.message, exc.field)
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

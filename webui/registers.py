@@ -457,8 +457,17 @@ def search_csv():
     while len(rows) < SEARCH_CSV_ROWS:
         page = searcher().search(req)
         for hit in page.hits:
-            rows.append({"rank": len(rows) + 1, "title": hit.title, "type": hit.type, "section": hit.section,
-                         "issue": hit.issue, "date": hit.date, **hit_links({"id": hit.id})})
+            rows.append(
+                {
+                    "rank": len(rows) + 1,
+                    "title": hit.title,
+                    "type": hit.type,
+                    "section": hit.section,
+                    "issue": hit.issue,
+                    "date": hit.date,
+                    **hit_links({"id": hit.id}),
+                }
+            )
         if page.page >= page.pages or not page.hits:
             break
         req.page += 1

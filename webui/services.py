@@ -8,9 +8,38 @@ from flask import current_app
 
 from kb.search import Searcher
 
-ALLOWED_TAGS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "table", "thead", "tbody", "tr",
-                "th", "td", "strong", "em", "b", "i", "code", "pre", "blockquote", "br", "hr", "a", "sub",
-                "sup", "mark", "span"}
+ALLOWED_TAGS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "ul",
+    "ol",
+    "li",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "code",
+    "pre",
+    "blockquote",
+    "br",
+    "hr",
+    "a",
+    "sub",
+    "sup",
+    "mark",
+    "span",
+}
 _lock = threading.Lock()
 
 
@@ -37,9 +66,13 @@ def health_problem():
 def render_markdown(text):
     """Article Markdown to sanitised HTML (scripts, handlers and javascript: links removed)."""
     rendered = markdown.markdown(text or "", extensions=["tables", "sane_lists"])
-    return nh3.clean(rendered, tags=ALLOWED_TAGS, attributes={"a": {"href", "title"}, "td": {"align"},
-                                                                "th": {"align"}},
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return nh3.clean(
+        rendered,
+        tags=ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}, "td": {"align"}, "th": {"align"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer",
+    )
 
 
 def all_documents():
@@ -49,10 +82,26 @@ def all_documents():
     cache = app.extensions.get("kb_registry")
     if cache and cache[0] is current:
         return cache[1]
-    documents = sorted(current.all_stored_fields(),
-                       key=lambda f: (f.get("issue", ""), (f.get("meta") or {}).get("origin", {}).get("lines", [0])[0]))
+    documents = sorted(
+        current.all_stored_fields(),
+        key=lambda f: (f.get("issue", ""), (f.get("meta") or {}).get("origin", {}).get("lines", [0])[0]),
+    )
     app.extensions["kb_registry"] = (current, documents)
     return documents
+
+
+def number_register():
+    """{canonical number: kind} of every indexed document, cached until the index changes."""
+    from kb.nearby import known_numbers
+
+    documents = all_documents()
+    app = current_app._get_current_object()
+    cache = app.extensions.get("kb_numbers")
+    if cache and cache[0] is documents:
+        return cache[1]
+    known = known_numbers(documents)
+    app.extensions["kb_numbers"] = (documents, known)
+    return known
 
 
 def issues_register():

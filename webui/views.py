@@ -2,13 +2,24 @@
 
 import time
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from kb.content import is_valid_id, read_article, safe_article_path
 from kb.errors import KbError
 from kb.models import TYPE_LABELS
+from kb.nearby import similar_numbers
 from kb.numbers import loose_numbers, parse_lookup
-from kb.search import FILTER_FIELDS, SearchRequest, UnknownFilterError, highlight_html, parse_query
+from kb.search import FILTER_FIELDS, SearchRequest, highlight_html, parse_query
 from webui.errors import BadRequest
 from webui.services import issues_register, render_markdown, searcher
 
@@ -23,7 +34,8 @@ def parse_request(args):
         raise BadRequest(f"查询过长（最多 {MAX_Q} 个字符）", field="q")
     try:
         page = int(args.get("page", "1") or 1)
-        limit = int(args.get("limit", "10") or 10)
+        default = current_app.config["KB"].page_size  # KB_PAGE_SIZE (kb.settings)
+        limit = int(args.get("limit") or default)
     except ValueError:
         raise BadRequest("页码和每页条数必须是整数", field="page") from None
     if page < 1 or page > 1000 or limit < 1 or limit > 100:
@@ -37,11 +49,9 @@ def parse_request(args):
 
 
 def _run(req):
-    """The search; an unknown filter value is the request's mistake (400), listing the known ones."""
-    try:
-        return searcher().search(req)
-    except UnknownFilterError as exc:
-        raise BadRequest(exc.message, field=exc.field) from None
+    """The search; an unknown filter value (UnknownFilterError, a KbError) is the request's mistake:
+    400 listing the known ones, with its field (webui.errors)."""
+    return searcher().search(req)
 
 
 def _number_card(page):
@@ -55,8 +65,17 @@ def search_page():
     req = parse_request(request.args)
     page = _run(req) if (req.q or req.types or req.filters) else None
     card = _number_card(page)
-    return render_template("search.html", req=req, page=page, card=card, labels=TYPE_LABELS,
-                           args=request.args)
+    similar = _similar_numbers(req.q) if page is not None and not page.total else []
+    return render_template(
+        "search.html", req=req, page=page, card=card, similar=similar, labels=TYPE_LABELS, args=request.args
+    )
+
+
+def _similar_numbers(text):
+    """Known numbers that look like the query, for a search that found nothing."""
+    from webui.services import number_register
+
+    return similar_numbers(text, number_register())
 
 
 @bp.route("/search.json")
@@ -66,6 +85,8 @@ def search_json():
     page = _run(req)
     data = page.as_json()
     data["number_card"] = _number_card(page)
+    if not page.total:
+        data["similar_numbers"] = [{"number": n, "kind": k} for n, k in _similar_numbers(req.q)]
     from webui.registers import search_json_extras
 
     return jsonify(search_json_extras(data))
@@ -119,8 +140,16 @@ def article_page(article_id):
     if q:
         body = highlight_html(body, parse_query(q).highlight)
     previous, following = _neighbours(article)
-    return render_template("article.html", article=article, body=body, q=q, previous=previous,
-                           following=following, related=_related(article), labels=TYPE_LABELS)
+    return render_template(
+        "article.html",
+        article=article,
+        body=body,
+        q=q,
+        previous=previous,
+        following=following,
+        related=_related(article),
+        labels=TYPE_LABELS,
+    )
 
 
 @bp.route("/a/<article_id>")
@@ -194,8 +223,11 @@ def healthz():
             reason = None if documents else "索引是空的：content/ 里还没有文章，先导入再建索引"
         except KbError as exc:
             reason = exc.describe()
-    body = {"ok": reason is None, "documents": documents,
-            "ms": round((time.perf_counter() - started) * 1000, 2)}
+    body = {
+        "ok": reason is None,
+        "documents": documents,
+        "ms": round((time.perf_counter() - started) * 1000, 2),
+    }
     if reason:
         body["reason"] = reason
     return jsonify(body), (200 if reason is None else 503)

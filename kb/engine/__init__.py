@@ -38,7 +38,21 @@ from kb.engine.store import (
 fixes.apply()
 
 __all__ = [
-    "BulkSearcher", "Hits", "Unsupported", "term_postings", "column_bytes", "column_codes", "column_texts",
+    "BulkSearcher",
+    "Hits",
+    "Unsupported",
+    "column_bytes",
+    "column_codes",
+    "column_texts",
     "commit_update",
-    "create", "exists", "open_index", "segments", "stop", "tidy", "tiers_due", "toc_segments", "writer",
+    "create",
+    "exists",
+    "open_index",
+    "segments",
+    "stop",
+    "term_postings",
+    "tidy",
+    "tiers_due",
+    "toc_segments",
+    "writer",
 ]

@@ -64,7 +64,7 @@ class ImportResult:
     def summary(self):
         by_reason = Counter(reason for _, reason, _ in self.dropped)
         samples = defaultdict(list)
-        for no, reason, text in self.dropped:
+        for _no, reason, text in self.dropped:
             if len(samples[reason]) < 3 and text not in samples[reason]:
                 samples[reason].append(text)
         return by_reason, samples
@@ -78,7 +78,9 @@ def slug_for(info):
 def is_bulletin(text):
     """A bulletin has source markers or a table of contents; anything else is one document."""
     lines = [line.strip().lstrip("#").strip() for line in text.split("\n")]
-    return any(source_at_end(t) for t in lines) or find_toc_head(read_lines("\n".join(lines[:300]))) is not None
+    return (
+        any(source_at_end(t) for t in lines) or find_toc_head(read_lines("\n".join(lines[:300]))) is not None
+    )
 
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # one raw issue or document; a bulletin is well under 1 MB
@@ -90,8 +92,11 @@ def import_file(path, kind="auto", issue=None):
     path = Path(path)
     try:
         if path.is_file() and path.stat().st_size > MAX_DOCUMENT_BYTES:
-            raise BulletinError(f"文件太大：{path.stat().st_size:,} 字节，上限 {MAX_DOCUMENT_BYTES:,} 字节",
-                                path=path, hint="一期简报或一份文件远小于此；检查是否选错了文件")
+            raise BulletinError(
+                f"文件太大：{path.stat().st_size:,} 字节，上限 {MAX_DOCUMENT_BYTES:,} 字节",
+                path=path,
+                hint="一期简报或一份文件远小于此；检查是否选错了文件",
+            )
         data = path.read_bytes()
     except FileNotFoundError:
         raise BulletinError("no such file", path=path, hint="check the path") from None
@@ -125,14 +130,20 @@ def check_limits(text, path):
         raise BulletinError(f"文件太大：{len(text):,} 个字符，上限 {MAX_DOCUMENT_BYTES:,}", path=path)
     for no, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE_CHARS:
-            raise BulletinError(f"这一行太长：{len(line):,} 个字符，上限 {MAX_LINE_CHARS:,}", path=path, line=no,
-                                hint="文件可能不是转换好的文本；重新导出后再导入")
+            raise BulletinError(
+                f"这一行太长：{len(line):,} 个字符，上限 {MAX_LINE_CHARS:,}",
+                path=path,
+                line=no,
+                hint="文件可能不是转换好的文本；重新导出后再导入",
+            )
 
 
 def _cap_title(article, result, path, line):
     if len(article.title) > MAX_TITLE_CHARS:
-        result.warnings.append(f"{path}:{line}: 标题太长（{len(article.title)} 个字符），只保留前 "
-                               f"{MAX_TITLE_CHARS} 个字符；请检查这篇文章是从哪里开始的")
+        result.warnings.append(
+            f"{path}:{line}: 标题太长（{len(article.title)} 个字符），只保留前 "
+            f"{MAX_TITLE_CHARS} 个字符；请检查这篇文章是从哪里开始的"
+        )
         article.title = article.title[:MAX_TITLE_CHARS] + "…"
 
 
@@ -157,14 +168,17 @@ def apply_issue_arg(info, issue, result):
         except BulletinError as exc:
             raise BulletinError(exc.message, path=result.path, field="--issue", hint=exc.hint) from None
         if info.year and (info.year, info.number) != (year, number):
-            result.warnings.append(f"文本中的期号是 {info.year}年第{info.number}期，与指定的 {issue} 不一致；"
-                                   "已按指定的期号导入")
+            result.warnings.append(
+                f"文本中的期号是 {info.year}年第{info.number}期，与指定的 {issue} 不一致；已按指定的期号导入"
+            )
             info.total = None
         info.year, info.number, info.found_in = year, number, "--issue"
         info.date = f"{year}-{number:02d}" if 1 <= number <= 12 else None
     if info.found_in == "single header":
-        result.warnings.append(f"期号 {info.year}年第{info.number}期 只在一处页眉或页脚中出现，请核对；"
-                               "不对时用 --issue YYYY-NN 指明")
+        result.warnings.append(
+            f"期号 {info.year}年第{info.number}期 只在一处页眉或页脚中出现，请核对；"
+            "不对时用 --issue YYYY-NN 指明"
+        )
     if not info.year:
         result.errors.append("无法确定期号：封面和页眉页脚中都没有“2020年第11期”这样的期号。" + MISSING_HINT)
     info.slug = slug_for(info)
@@ -193,8 +207,9 @@ def import_bulletin(text, path, issue=None):
         result.articles.append(article)
     has_sections = any(a.section for a in result.articles)
     for article in result.articles:
-        result.flags[article.id] = article_flags(article, sources[article.id], has_sections,
-                                                 merged=article.id in merged)
+        result.flags[article.id] = article_flags(
+            article, sources[article.id], has_sections, merged=article.id in merged
+        )
     if not any(d.source for d in drafts):
         result.warnings.append("全文没有（来源：…）标记，文章只按标题切分，请逐篇核对起止")
     return result
@@ -206,8 +221,10 @@ def merge_into(first, later):
     for name in ("standards", "plan_numbers", "doc_numbers", "patents", "plans", "prices"):
         values = getattr(first, name)
         values.extend(v for v in getattr(later, name) if v not in values)
-    first.origin["lines"] = [min(first.origin["lines"][0], later.origin["lines"][0]),
-                             max(first.origin["lines"][1], later.origin["lines"][1])]
+    first.origin["lines"] = [
+        min(first.origin["lines"][0], later.origin["lines"][0]),
+        max(first.origin["lines"][1], later.origin["lines"][1]),
+    ]
     first.section = first.section or later.section
     first.source = first.source or later.source
 
@@ -215,7 +232,7 @@ def merge_into(first, later):
 def to_article(draft, info, path, limit, all_lines):
     """One draft to an Article; dropped lines inside it still mark page breaks for tables."""
     first = draft.lines[draft.heading_lines].no if len(draft.lines) > draft.heading_lines else draft.end + 1
-    body_lines = all_lines[first - 1:draft.end]
+    body_lines = all_lines[first - 1 : draft.end]
     blocks = read_blocks(body_lines, limit)
     body = render_blocks(blocks) if blocks else ""
     texts = [line.text for line in body_lines if line.is_content]
@@ -230,15 +247,33 @@ def to_article(draft, info, path, limit, all_lines):
             if plan.get(key) and plan[key] not in numbers["plan_numbers"]:
                 numbers["plan_numbers"].append(plan[key])
     patent_records = patents or [{"number": n} for n in numbers["patent_numbers"]]
-    kind = classify(draft.title, draft.section, body, plans=plans, prices=prices, patents=patents,
-                    doc_numbers=numbers["doc_numbers"])
+    kind = classify(
+        draft.title,
+        draft.section,
+        body,
+        plans=plans,
+        prices=prices,
+        patents=patents,
+        doc_numbers=numbers["doc_numbers"],
+    )
     month = int(info.date[5:7]) if info.date else None
     date, date_from = article_date(body, info.year, month, patents=patents)
     return Article(
-        id=make_id(info.slug, draft.title), title=draft.title, type=kind, body=body,
-        section=draft.section, source=draft.source, issue=info.as_dict(), date=date, date_from=date_from,
-        standards=numbers["standards"], plan_numbers=numbers["plan_numbers"], patents=patent_records,
-        doc_numbers=numbers["doc_numbers"], plans=plans, prices=prices,
+        id=make_id(info.slug, draft.title),
+        title=draft.title,
+        type=kind,
+        body=body,
+        section=draft.section,
+        source=draft.source,
+        issue=info.as_dict(),
+        date=date,
+        date_from=date_from,
+        standards=numbers["standards"],
+        plan_numbers=numbers["plan_numbers"],
+        patents=patent_records,
+        doc_numbers=numbers["doc_numbers"],
+        plans=plans,
+        prices=prices,
         origin={"file": Path(path).name, "lines": [draft.start, draft.end]},
     )
 
@@ -263,17 +298,25 @@ def import_document(text, path):
     texts = [line.text for line in content]
     numbers = read_numbers(title + "\n" + "\n".join(texts))
     header = read_document_header(texts)
-    facts = {name: _text(meta.get(name)) or header.get(name)
-             for name in ("issuer", "published", "effective")}
+    facts = {name: _text(meta.get(name)) or header.get(name) for name in ("issuer", "published", "effective")}
     date = _text(meta.get("date")) or facts["published"] or version_date(texts)
     article = Article(
-        id=make_id("doc", f"{title}|{date or ''}"), title=title,
-        type=str(meta.get("type") or classify(title, None, rendered, plans=[], prices=[], patents=[],
-                                              standalone=True)),
-        body=rendered, section=_text(meta.get("section")), source=_text(meta.get("source")),
-        issue=info.as_dict(), date=date, date_from="article" if date else None,
-        validity=_text(meta.get("validity")), standards=numbers["standards"],
-        plan_numbers=numbers["plan_numbers"], patents=[{"number": n} for n in numbers["patent_numbers"]],
+        id=make_id("doc", f"{title}|{date or ''}"),
+        title=title,
+        type=str(
+            meta.get("type")
+            or classify(title, None, rendered, plans=[], prices=[], patents=[], standalone=True)
+        ),
+        body=rendered,
+        section=_text(meta.get("section")),
+        source=_text(meta.get("source")),
+        issue=info.as_dict(),
+        date=date,
+        date_from="article" if date else None,
+        validity=_text(meta.get("validity")),
+        standards=numbers["standards"],
+        plan_numbers=numbers["plan_numbers"],
+        patents=[{"number": n} for n in numbers["patent_numbers"]],
         doc_numbers=numbers["doc_numbers"],
         origin={"file": Path(path).name, "lines": [content[0].no if content else 1, len(text.split("\n"))]},
         **facts,

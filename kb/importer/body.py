@@ -51,7 +51,7 @@ def read_blocks(lines, limit):
             continue
         glued = SOURCE_END.search(text) if not SOURCE.match(text) else None
         if glued:
-            text = text[:glued.start()].rstrip()
+            text = text[: glued.start()].rstrip()
         _read_text_line(blocks, line, text, limit, page_break)
         if glued:
             blocks.append(Block("source", glued.group().strip()))
@@ -73,8 +73,12 @@ def _cell_kind(text):
 
 
 def _is_cell(block):
-    return block.kind == "paragraph" and block.text == block.tail and width(block.text) <= 24 \
+    return (
+        block.kind == "paragraph"
+        and block.text == block.tail
+        and width(block.text) <= 24
         and not ends_sentence(block.text)
+    )
 
 
 def rebuild_cell_tables(blocks):
@@ -91,16 +95,16 @@ def rebuild_cell_tables(blocks):
         while i + run < len(blocks) and _is_cell(blocks[i + run]):
             run += 1
         if run < MIN_ROWS * 3:
-            out.extend(blocks[i:i + max(run, 1)])
+            out.extend(blocks[i : i + max(run, 1)])
             i += max(run, 1)
             continue
-        found = _cell_table(blocks[i:i + run])
+        found = _cell_table(blocks[i : i + run])
         if found is None:
-            out.extend(blocks[i:i + run])
+            out.extend(blocks[i : i + run])
             i += run
             continue
         start, rows, used = found
-        out.extend(blocks[i:i + start])  # cells before the table stay as they were
+        out.extend(blocks[i : i + start])  # cells before the table stay as they were
         out.append(Block("table", rows=rows))
         i += used
     return out
@@ -113,20 +117,24 @@ def _cell_table(cells):
     best = None
     for size in range(3, 11):
         for start in range(len(cells) - size * MIN_ROWS + 1):
-            pattern = kinds[start:start + size]
+            pattern = kinds[start : start + size]
             if sum(k == "number" for k in pattern) < 2 or any(
-                    size % k == 0 and pattern == pattern[:k] * (size // k) for k in range(1, size)):
+                size % k == 0 and pattern == pattern[:k] * (size // k) for k in range(1, size)
+            ):
                 continue  # too few numbers, or two rows taken for one
-            top = start - size if start >= size and all(k == "text" for k in kinds[start - size:start]) \
+            top = (
+                start - size
+                if start >= size and all(k == "text" for k in kinds[start - size : start])
                 else start
+            )
             header, rows, at = texts[top:start], [], start
             while at + size <= len(cells):
-                if header and texts[at:at + size] == header:
+                if header and texts[at : at + size] == header:
                     at += size  # the header printed again after a page break
                     continue
-                if kinds[at:at + size] != pattern:
+                if kinds[at : at + size] != pattern:
                     break
-                rows.append(texts[at:at + size])
+                rows.append(texts[at : at + size])
                 at += size
             if len(rows) >= MIN_ROWS and (best is None or at - top > best[2] - best[0]):
                 best = (top, [header or [""] * size] + rows, at)
@@ -154,9 +162,16 @@ def _read_text_line(blocks, line, text, limit, page_break):
         blocks.append(Block("heading", text, level=2 if line.heading <= 2 else 3))
     elif LIST_ITEM.match(text):
         blocks.append(Block("item", LIST_ITEM.sub("", text), tail=text))
-    elif last is not None and last.kind == "paragraph" and (
-            SCRIPT.match(text) and (last.script or SCRIPT_BASE.search(last.text))
-            or last.script and re.match(rf"[^\w]|[a-z{CJK}]", text)):
+    elif (
+        last is not None
+        and last.kind == "paragraph"
+        and (
+            SCRIPT.match(text)
+            and (last.script or SCRIPT_BASE.search(last.text))
+            or last.script
+            and re.match(rf"[^\w]|[a-z{CJK}]", text)
+        )
+    ):
         # a super- or subscript set on a line of its own (`4f` `1` `5d` `0`), and the text after it
         last.text += text
         last.tail = last.tail if SCRIPT.match(text) else text
@@ -193,8 +208,7 @@ def _cell(text):
 def render_table(rows):
     wide = max(len(row) for row in rows)
     rows = [row + [""] * (wide - len(row)) for row in rows]
-    out = ["| " + " | ".join(_cell(c) for c in rows[0]) + " |",
-           "|" + "---|" * wide]
+    out = ["| " + " | ".join(_cell(c) for c in rows[0]) + " |", "|" + "---|" * wide]
     out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows[1:]]
     return "\n".join(out)
 

@@ -123,8 +123,9 @@ def article_date(body, issue_year=None, issue_month=None, patents=()):
     if own is None:
         for patent in patents:
             published = str(patent.get("published") or "")
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) and \
-                    in_window(published, issue_year, issue_month):
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", published) and in_window(
+                published, issue_year, issue_month
+            ):
                 own = published
                 break
     if own:

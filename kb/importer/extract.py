@@ -7,14 +7,28 @@ from kb.numbers import parse_numbers, unique_canonical
 
 # Plan-table headers and the field each column fills.
 PLAN_COLUMNS = (
-    ("外文版项目计划编号", "foreign_plan_number"), ("外文版计划编号", "foreign_plan_number"),
-    ("国家标准计划号", "plan_number"), ("计划号", "plan_number"), ("计划编号", "plan_number"),
-    ("国家标准计划项目", "name"), ("项目名称", "name"), ("标准名称", "name"),
-    ("标准性质", "nature"), ("制修订", "action"), ("制定/修订", "action"),
-    ("代替标准号", "replaces"), ("代替标准", "replaces"), ("项目周期", "period"),
-    ("主管部门", "department"), ("归口单位", "committee"), ("起草单位", "drafter"),
-    ("外文名称", "foreign_title"), ("翻译语种", "language"), ("翻译承担单位", "translator"),
-    ("完成周期", "completion"), ("序号", "seq"),
+    ("外文版项目计划编号", "foreign_plan_number"),
+    ("外文版计划编号", "foreign_plan_number"),
+    ("国家标准计划号", "plan_number"),
+    ("计划号", "plan_number"),
+    ("计划编号", "plan_number"),
+    ("国家标准计划项目", "name"),
+    ("项目名称", "name"),
+    ("标准名称", "name"),
+    ("标准性质", "nature"),
+    ("制修订", "action"),
+    ("制定/修订", "action"),
+    ("代替标准号", "replaces"),
+    ("代替标准", "replaces"),
+    ("项目周期", "period"),
+    ("主管部门", "department"),
+    ("归口单位", "committee"),
+    ("起草单位", "drafter"),
+    ("外文名称", "foreign_title"),
+    ("翻译语种", "language"),
+    ("翻译承担单位", "translator"),
+    ("完成周期", "completion"),
+    ("序号", "seq"),
 )
 PRICE_ROW = re.compile(
     r"^(?P<product>[\u4e00-\u9fffA-Za-z]{2,12})\s+(?P<purity>[≥≧>=≤]?\s*[\d.]+\s*%[^\s\t]*(?:\s*±\s*\d+%)?)\s+"
@@ -26,8 +40,14 @@ PATENT_FIELD = re.compile(
     r"公开\(公告\)日期?|公开日期?|公告日期?|申请号|申请日期?|发明人|申请人|专利权人|摘要)\s*\**\s*[:：]\s*\**\s*(?P<value>.*)$"
 )
 PATENT_KEYS = {
-    "发明名称": "title", "专利名称": "title", "名称": "title", "发明人": "inventors", "申请人": "applicant",
-    "专利权人": "applicant", "摘要": "abstract", "申请号": "application_no",
+    "发明名称": "title",
+    "专利名称": "title",
+    "名称": "title",
+    "发明人": "inventors",
+    "申请人": "applicant",
+    "专利权人": "applicant",
+    "摘要": "abstract",
+    "申请号": "application_no",
 }
 FULL_DATE = re.compile(r"((?:19|20)\d{2})\s*[年.\-/]\s*(\d{1,2})\s*[月.\-/]\s*(\d{1,2})\s*日?")
 POLICY_WORDS = re.compile(r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施|政策)")
@@ -51,7 +71,7 @@ def read_plans(tables):
             continue
         for row in rows[1:]:
             record = {}
-            for name, cell in zip(fields, row):
+            for name, cell in zip(fields, row, strict=False):
                 if name and cell and name not in record:
                     record[name] = re.sub(r"\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+", "", cell)
             for key in ("plan_number", "foreign_plan_number", "replaces"):
@@ -72,8 +92,15 @@ def read_prices(tables, paragraphs):
         for row in rows[1:]:
             cells = [c.strip() for c in row if c.strip()]
             if len(cells) == 5 and PRICE_CELLS.match("\t".join(cells[2:])) and "%" in cells[1]:
-                prices.append({"product": cells[0], "purity": cells[1].replace("≧", "≥").replace(" ", ""),
-                               "previous": float(cells[2]), "current": float(cells[3]), "change": cells[4]})
+                prices.append(
+                    {
+                        "product": cells[0],
+                        "purity": cells[1].replace("≧", "≥").replace(" ", ""),
+                        "previous": float(cells[2]),
+                        "current": float(cells[3]),
+                        "change": cells[4],
+                    }
+                )
     if prices:
         return prices
     candidates = [p for p in paragraphs if len(p) < 80]
@@ -137,30 +164,48 @@ def read_numbers(text):
 # section, and the section outranks what the lead paragraph suggests.
 TYPE_RULES = (
     # type           evidence      pattern
-    ("patent",        "records",   "patents"),
-    ("patent_list",   "section",   r"专利目录"),
-    ("journal_toc",   "section",   r"期刊目录"),
-    ("abstract",      "section",   r"文章摘要|论文摘要"),
-    ("abstract",      "body",      r"关\s*键\s*词\s*[:：]"),
-    ("knowledge",     "section",   r"知识|科普"),
-    ("standard_plan", "records",   "plans"),
-    ("standard_plan", "title",     STANDARD_PLAN_WORDS.pattern),
-    ("market",        "records",   "prices"),
-    ("market",        "title",     r"价格|均价|走势|行情|报价|市场(?:分析|回顾|周报|月报)"),
-    ("report",        "title",     r"概述|综述|分析|报告|展望|战略研究|发展策略|盘点|回顾"),
-    ("policy",        "doc+title", r"下达|印发|发布|通知|公布"),
-    ("policy",        "title",     (r"^关于.+的(?:通知|意见|办法|规定|决定|方案|公告)|"
-                                    r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施)"
-                                    r"(?:[（(][^）)]*[）)])?$")),
-    ("research",      "title",     (r"研究(?![院会])|团队|课题组|取得.{0,6}进展|获进展|新进展|发现|研制|研发|"
-                                    r"首次|机理|问世")),
-    ("knowledge",     "lead",      r"^[^。！？\n]{0,40}(?:是指|的总称|基本特征是|是一种|可分为)"),
-    ("research",      "section",   r"科技前沿|技术进展|科研进展|科研动态"),
-    ("research",      "lead",      (r"(?:研究团队|课题组|研究人员|研究员|科研人员|科学家|教授)[^。]{0,30}"
-                                    r"(?:发现|研制|开发|制备|合成|报道|提出|实现|设计|揭示|成功|发表)")),
-    ("policy",        "section",   r"政策|法规"),
-    ("market",        "section",   r"市场|行情|价格"),
-    ("news",          "default",   r""),
+    ("patent", "records", "patents"),
+    ("patent_list", "section", r"专利目录"),
+    ("journal_toc", "section", r"期刊目录"),
+    ("abstract", "section", r"文章摘要|论文摘要"),
+    ("abstract", "body", r"关\s*键\s*词\s*[:：]"),
+    ("knowledge", "section", r"知识|科普"),
+    ("standard_plan", "records", "plans"),
+    ("standard_plan", "title", STANDARD_PLAN_WORDS.pattern),
+    ("market", "records", "prices"),
+    ("market", "title", r"价格|均价|走势|行情|报价|市场(?:分析|回顾|周报|月报)"),
+    ("report", "title", r"概述|综述|分析|报告|展望|战略研究|发展策略|盘点|回顾"),
+    ("policy", "doc+title", r"下达|印发|发布|通知|公布"),
+    (
+        "policy",
+        "title",
+        (
+            r"^关于.+的(?:通知|意见|办法|规定|决定|方案|公告)|"
+            r"(?:通知|意见|办法|规定|条例|方案|规划|纲要|决定|细则|公告|指南|措施)"
+            r"(?:[（(][^）)]*[）)])?$"
+        ),
+    ),
+    (
+        "research",
+        "title",
+        (
+            r"研究(?![院会])|团队|课题组|取得.{0,6}进展|获进展|新进展|发现|研制|研发|"
+            r"首次|机理|问世"
+        ),
+    ),
+    ("knowledge", "lead", r"^[^。！？\n]{0,40}(?:是指|的总称|基本特征是|是一种|可分为)"),
+    ("research", "section", r"科技前沿|技术进展|科研进展|科研动态"),
+    (
+        "research",
+        "lead",
+        (
+            r"(?:研究团队|课题组|研究人员|研究员|科研人员|科学家|教授)[^。]{0,30}"
+            r"(?:发现|研制|开发|制备|合成|报道|提出|实现|设计|揭示|成功|发表)"
+        ),
+    ),
+    ("policy", "section", r"政策|法规"),
+    ("market", "section", r"市场|行情|价格"),
+    ("news", "default", r""),
 )
 _COMPILED_RULES = tuple((kind, evidence, re.compile(pattern)) for kind, evidence, pattern in TYPE_RULES)
 
@@ -168,9 +213,13 @@ _COMPILED_RULES = tuple((kind, evidence, re.compile(pattern)) for kind, evidence
 def type_evidence(title, section, body, records, doc_numbers):
     """The text each kind of evidence in TYPE_RULES is matched against."""
     return {
-        "section": section or "", "title": title or "", "lead": (body or "")[:300].lstrip("#* \n"),
-        "body": body or "", "doc+title": (title or "") if doc_numbers else "",
-        "records": " ".join(name for name, found in records.items() if found), "default": "",
+        "section": section or "",
+        "title": title or "",
+        "lead": (body or "")[:300].lstrip("#* \n"),
+        "body": body or "",
+        "doc+title": (title or "") if doc_numbers else "",
+        "records": " ".join(name for name, found in records.items() if found),
+        "default": "",
     }
 
 
@@ -178,8 +227,9 @@ def classify(title, section, body, *, plans, prices, patents, standalone=False, 
     """The article's type: the first row of TYPE_RULES its evidence matches."""
     if standalone:
         return "policy" if POLICY_WORDS.search(title) else "report"
-    evidence = type_evidence(title, section, body, {"patents": patents, "plans": plans, "prices": prices},
-                             doc_numbers)
+    evidence = type_evidence(
+        title, section, body, {"patents": patents, "plans": plans, "prices": prices}, doc_numbers
+    )
     for kind, where, pattern in _COMPILED_RULES:
         text = evidence[where]
         if where == "default" or (text and pattern.search(text)):

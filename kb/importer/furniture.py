@@ -57,8 +57,15 @@ def repeated_shapes(lines):
     where = {}
     for i, line in enumerate(lines):
         text = line.text.strip()
-        if text and "\t" not in text and width(text) <= 30 and not ends_sentence(text) \
-                and not BARE_NUMBER.match(text) and not LABEL.match(text) and not parse_numbers(text):
+        if (
+            text
+            and "\t" not in text
+            and width(text) <= 30
+            and not ends_sentence(text)
+            and not BARE_NUMBER.match(text)
+            and not LABEL.match(text)
+            and not parse_numbers(text)
+        ):
             where.setdefault(shape(text), []).append(i)
     breaks = page_breaks(lines)
     found = set()
@@ -109,8 +116,11 @@ def mark_boilerplate(lines, cover_end, sections, publication=None):
             line.drop = "watermark"
         elif "\t" not in text and shape(text) in repeated:
             line.drop = "running header"
-        elif (publication and bare.startswith(publication.replace(" ", "")) or ISSUE_LINE.match(bare)) \
-                and width(text) <= 40 and not ends_sentence(text):
+        elif (
+            (publication and bare.startswith(publication.replace(" ", "")) or ISSUE_LINE.match(bare))
+            and width(text) <= 40
+            and not ends_sentence(text)
+        ):
             line.drop = "running header"  # the issue's own name or number, printed on every page
     mark_headers_beside_page_numbers(body, repeated, wrap_width(body))
     mark_page_number_runs(body)
@@ -129,8 +139,11 @@ def header_signals(lines, sections):
             if line.text.strip():
                 group.append(line)
             continue
-        texts = [g for g in group if g.drop == "running header" or g.drop == "page number"
-                 and not PAGE_NUMBER.match(g.text.strip())]
+        texts = [
+            g
+            for g in group
+            if g.drop == "running header" or g.drop == "page number" and not PAGE_NUMBER.match(g.text.strip())
+        ]
         if texts:
             names = [section_in(g.text, sections) for g in texts if g.heading < 3]
             named = [n for n in names if n]
@@ -140,13 +153,18 @@ def header_signals(lines, sections):
 
 
 def is_page_with_label(text):
-    """`- 12 -   行业动态`, `行业动态- 1 -`, `第 3 页  离子型稀土信息简报`: a page number and a short label."""
+    """A page number and a short label: `- 12 -   行业动态`, `行业动态- 1 -`,
+    `第 3 页  离子型稀土信息简报`."""
     match = PAGE_MARK.search(text)
     if not match:
         return False
-    label = (text[:match.start()] + " " + text[match.end():]).strip()
-    return width(label) <= 24 and not ends_sentence(label) and not SOURCE.match(label) \
+    label = (text[: match.start()] + " " + text[match.end() :]).strip()
+    return (
+        width(label) <= 24
+        and not ends_sentence(label)
+        and not SOURCE.match(label)
         and not re.search(r"[，,、]", label)
+    )
 
 
 def _neighbours(content, i):
@@ -164,16 +182,30 @@ def mark_headers_beside_page_numbers(lines, repeated=(), limit=40.0):
     for i, line in enumerate(content):
         if line.drop != "page number":
             continue
-        before = next((c for c in reversed(content[:i]) if c.drop is None
-                       and (width(c.text) > 15 or ends_sentence(c.text) or source_at_end(c.text))),
-                      None)
-        mid_sentence = before is not None and not ends_sentence(before.text) \
-            and not source_at_end(before.text) and width(before.text) >= 0.6 * limit
+        before = next(
+            (
+                c
+                for c in reversed(content[:i])
+                if c.drop is None and (width(c.text) > 15 or ends_sentence(c.text) or source_at_end(c.text))
+            ),
+            None,
+        )
+        mid_sentence = (
+            before is not None
+            and not ends_sentence(before.text)
+            and not source_at_end(before.text)
+            and width(before.text) >= 0.6 * limit
+        )
         for other in _neighbours(content, i):
             text = other.text.strip()
-            if other.drop is None and width(text) <= 15 and not ends_sentence(text) \
-                    and "\t" not in text and not SOURCE.match(text) \
-                    and (mid_sentence or shape(text) in repeated):
+            if (
+                other.drop is None
+                and width(text) <= 15
+                and not ends_sentence(text)
+                and "\t" not in text
+                and not SOURCE.match(text)
+                and (mid_sentence or shape(text) in repeated)
+            ):
                 other.drop = "running header"
     for i, line in enumerate(content):
         if line.drop is None and BARE_NUMBER.match(line.text.strip()):
@@ -184,8 +216,11 @@ def mark_headers_beside_page_numbers(lines, repeated=(), limit=40.0):
 def mark_page_number_runs(lines):
     """Bare numbers that count up by one, a page apart, are page numbers (`16` … `17` …)."""
     content = [line for line in lines if line.text.strip()]
-    spots = [(i, int(line.text.strip())) for i, line in enumerate(content)
-             if line.drop is None and BARE_NUMBER.match(line.text.strip())]
+    spots = [
+        (i, int(line.text.strip()))
+        for i, line in enumerate(content)
+        if line.drop is None and BARE_NUMBER.match(line.text.strip())
+    ]
     best = {}  # index in spots -> (run length, previous index)
     for k, (i, value) in enumerate(spots):
         best[k] = (1, None)

@@ -35,8 +35,9 @@ SENTENCE = re.compile(r"[，。；：:;！？!?“”《》「」]")
 ISSUE_ARG = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*(?:[-/.]|年\s*第?)\s*(?P<no>\d{1,3})\s*期?$")
 COVER_LINES = 40
 FURNITURE_WIDTH = 24  # display width of what a furniture line holds besides the issue mark
-MISSING_HINT = ("请用 --issue YYYY-NN 指明期号，例如 kb import --issue 2020-11 文件.txt"
-                "（网页导入时填写“期号”一栏）")
+MISSING_HINT = (
+    "请用 --issue YYYY-NN 指明期号，例如 kb import --issue 2020-11 文件.txt（网页导入时填写“期号”一栏）"
+)
 
 
 def _number(text):
@@ -65,10 +66,10 @@ def read_issue_mark(text):
     year, number = int(match.group("year")), _number(match.group("no"))
     if not 1 <= number <= 999:
         return None
-    rest = text[:match.start()] + " " + text[match.end():]
+    rest = text[: match.start()] + " " + text[match.end() :]
     total = TOTAL_MARK.search(rest)
     if total:
-        rest = rest[:total.start()] + " " + rest[total.end():]
+        rest = rest[: total.start()] + " " + rest[total.end() :]
     rest = PAGE_MARK.sub(" ", rest)
     rest = re.sub(r"[\s|·•/\\#*_]+", " ", rest).strip()
     if SENTENCE.search(rest) or _width(rest) > FURNITURE_WIDTH:
@@ -83,7 +84,7 @@ def find_issue(texts, cover_lines=COVER_LINES):
     at most the first `cover_lines` of them (the caller stops it at the first article's end).
     """
     content = [t.strip() for t in texts if t.strip()]
-    for i, text in enumerate(content[:min(cover_lines, COVER_LINES)]):
+    for i, text in enumerate(content[: min(cover_lines, COVER_LINES)]):
         mark = read_issue_mark(text)
         if mark:
             year, number, total, rest = mark
@@ -116,8 +117,9 @@ def parse_issue_arg(value):
     text = unicodedata.normalize("NFKC", str(value or "")).strip()
     match = ISSUE_ARG.match(text)
     if not match or not 1 <= int(match.group("no")) <= 999:
-        raise BulletinError(f"期号“{value}”无法识别", field="issue",
-                            hint="请写成 YYYY-NN，例如 2020-11 表示 2020年第11期")
+        raise BulletinError(
+            f"期号“{value}”无法识别", field="issue", hint="请写成 YYYY-NN，例如 2020-11 表示 2020年第11期"
+        )
     return int(match.group("year")), int(match.group("no"))
 
 

@@ -25,8 +25,10 @@ ISSUERS = (
     (r"全国人民代表大会", "全国人民代表大会"),
     (r"国务院、(?:中华人民共和国)?中央军事委员会", "国务院、中央军事委员会"),
     (r"国务院令|国务院(?:第\d+次)?常务会议|国务院发布|国务院公布|国务院印发|国务院批准", "国务院"),
-    (r"(?P<body>[\u4e00-\u9fff]{2,14}?(?:部|委员会|总局|局|署|办公厅|银行))(?:令第\s*\d+\s*号)?(?:发布|公布|印发)",
-     None),
+    (
+        r"(?P<body>[\u4e00-\u9fff]{2,14}?(?:部|委员会|总局|局|署|办公厅|银行))(?:令第\s*\d+\s*号)?(?:发布|公布|印发)",
+        None,
+    ),
 )
 IN_FORCE = re.compile(
     r"本(?:法|条例|办法|规定|细则|决定|规则|实施细则|暂行办法|暂行规定)\s*自\s*"
@@ -77,12 +79,18 @@ def read_document_header(texts):
             effective = effective or dates[0]
         else:
             published.extend(dates)
-    info = {"issuer": read_issuer(lines), "published": max(published) if published else None,
-            "effective": effective}
+    info = {
+        "issuer": read_issuer(lines),
+        "published": max(published) if published else None,
+        "effective": effective,
+    }
     if info["effective"] is None:
         clauses = list(IN_FORCE.finditer("\n".join(texts)))
         if clauses:
             last = clauses[-1]
-            info["effective"] = info["published"] if last.group("on_publish") else \
-                f"{int(last.group('year'))}-{int(last.group('month')):02d}-{int(last.group('day')):02d}"
+            info["effective"] = (
+                info["published"]
+                if last.group("on_publish")
+                else f"{int(last.group('year'))}-{int(last.group('month')):02d}-{int(last.group('day')):02d}"
+            )
     return info

@@ -59,8 +59,11 @@ def _open(data, path):
     try:
         import pypdfium2 as pdfium
     except ImportError:
-        raise BulletinError("reading PDF files needs pypdfium2 and pdfplumber", path=path,
-                            hint="pip install pypdfium2 pdfplumber, or import a converter's text") from None
+        raise BulletinError(
+            "reading PDF files needs pypdfium2 and pdfplumber",
+            path=path,
+            hint="pip install pypdfium2 pdfplumber, or import a converter's text",
+        ) from None
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
@@ -73,8 +76,9 @@ def _open_tables(data, path):
     try:
         import pdfplumber
     except ImportError:
-        raise BulletinError("reading tables in PDF files needs pdfplumber", path=path,
-                            hint="pip install pdfplumber") from None
+        raise BulletinError(
+            "reading tables in PDF files needs pdfplumber", path=path, hint="pip install pdfplumber"
+        ) from None
     try:
         return pdfplumber.open(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - pdfminer raises many types for damaged or encrypted files
@@ -109,9 +113,18 @@ def _page_chars(page):
             key = (name.value, weight)
             if key not in fonts:
                 fonts[key] = weight >= 600 or bool(BOLD_FONT.search(name.value.decode("latin-1")))
-            out.append({"text": text, "x0": rect.left, "x1": rect.right, "top": height - rect.top,
-                        "bottom": height - rect.bottom, "size": raw.FPDFText_GetFontSize(handle, i),
-                        "bold": fonts[key], "font": key[0]})
+            out.append(
+                {
+                    "text": text,
+                    "x0": rect.left,
+                    "x1": rect.right,
+                    "top": height - rect.top,
+                    "bottom": height - rect.bottom,
+                    "size": raw.FPDFText_GetFontSize(handle, i),
+                    "bold": fonts[key],
+                    "font": key[0],
+                }
+            )
     finally:
         textpage.close()
     return out
@@ -137,8 +150,11 @@ def _read_pages(data, path):
     count = len(doc)
     if count > MAX_PAGES:
         doc.close()
-        raise BulletinError(f"PDF 页数过多 the PDF has {count} pages (at most {MAX_PAGES})", path=path,
-                            hint="import one issue at a time")
+        raise BulletinError(
+            f"PDF 页数过多 the PDF has {count} pages (at most {MAX_PAGES})",
+            path=path,
+            hint="import one issue at a time",
+        )
     try:
         for index in range(len(doc)):
             try:  # the libraries meet the file here; a damaged page raises anything
@@ -156,15 +172,20 @@ def _read_pages(data, path):
             except BulletinError:
                 raise
             except Exception as exc:  # noqa: BLE001
-                raise BulletinError(f"PDF 无法读取 the PDF cannot be read (page {index + 1}: "
-                                    f"{type(exc).__name__})", path=path, hint=DAMAGED) from None
+                raise BulletinError(
+                    f"PDF 无法读取 the PDF cannot be read (page {index + 1}: {type(exc).__name__})",
+                    path=path,
+                    hint=DAMAGED,
+                ) from None
             chars_seen += sum(1 for c in chars if c["text"].strip())
             boxes = [t.bbox for t in tables]
             free = [c for c in chars if not any(_inside(c, box) for box in boxes)]
             number = index + 1
             items = _lines(free, number, height)
-            items += [TableBlock(number, t.bbox[1], t.bbox[3], _table_rows(t, chars, number, height))
-                      for t in tables]
+            items += [
+                TableBlock(number, t.bbox[1], t.bbox[3], _table_rows(t, chars, number, height))
+                for t in tables
+            ]
             items.sort(key=lambda item: item.top)
             pages.append({"height": height, "width": width, "items": items})
     finally:
@@ -176,8 +197,10 @@ def _read_pages(data, path):
     if chars_seen < 20 * len(pages) ** 0.5:
         raise BulletinError(
             "PDF 没有文字层（可能是扫描件），不支持 OCR: the PDF has no text layer (a scan?) "
-            "and OCR is not supported", path=path,
-            hint="import the text of the issue instead, or a PDF exported from the original document")
+            "and OCR is not supported",
+            path=path,
+            hint="import the text of the issue instead, or a PDF exported from the original document",
+        )
     return pages
 
 
@@ -217,8 +240,14 @@ def _attach_scripts(groups):
         home = None
         if len(text) <= 12 and SCRIPT_CHARS.match(text):
             centre = (top + bottom) / 2
-            near = [g for g in groups[max(0, i - 3):i + 4] if g is not group and size <= SCRIPT_SIZE * g[2]
-                    and abs((g[0] + g[1]) / 2 - centre) < 0.8 * g[2] and _overlaps_x(g[3], members, size)]
+            near = [
+                g
+                for g in groups[max(0, i - 3) : i + 4]
+                if g is not group
+                and size <= SCRIPT_SIZE * g[2]
+                and abs((g[0] + g[1]) / 2 - centre) < 0.8 * g[2]
+                and _overlaps_x(g[3], members, size)
+            ]
             if near:
                 home = min(near, key=lambda g: abs((g[0] + g[1]) / 2 - centre))
         if home is None:
@@ -250,7 +279,7 @@ def _lines(chars, page, height):
     groups = _attach_scripts(groups)
     spaces = [c for c in chars if not c["text"].strip()]
     lines = []
-    for top, bottom, size, members in groups:
+    for top, bottom, _size, members in groups:
         members.sort(key=lambda c: c["x0"])
         sizes = Counter(round(c["size"], 1) for c in members)
         main = max(sizes, key=lambda s: (sizes[s], s))
@@ -259,11 +288,23 @@ def _lines(chars, page, height):
         text = " ".join(p[2] for p in parts)
         bold = sum(c["bold"] for c in members) > len(members) / 2
         fonts = Counter(c.get("font", "") for c in members)
-        lines.append(TextLine(page, top, bottom, members[0]["x0"], max(c["x1"] for c in members), main,
-                              text, bold, _first_word_width(members, main), parts,
-                              first_char=members[0]["x1"] - members[0]["x0"],
-                              font=max(fonts, key=fonts.get),
-                              scripts=any(c["size"] <= SCRIPT_SIZE * main for c in members)))
+        lines.append(
+            TextLine(
+                page,
+                top,
+                bottom,
+                members[0]["x0"],
+                max(c["x1"] for c in members),
+                main,
+                text,
+                bold,
+                _first_word_width(members, main),
+                parts,
+                first_char=members[0]["x1"] - members[0]["x0"],
+                font=max(fonts, key=fonts.get),
+                scripts=any(c["size"] <= SCRIPT_SIZE * main for c in members),
+            )
+        )
     return lines
 
 
@@ -288,9 +329,13 @@ def _parts(members, size, base, height, spaces, top, bottom):
             if gap > PART_GAP * size:
                 parts.append((start, last["x1"], text.strip(), gaps))
                 text, start, gaps = "", char["x0"], []
-            elif not text.endswith(" ") and (gap > WORD_GAP * size or any(
+            elif not text.endswith(" ") and (
+                gap > WORD_GAP * size
+                or any(
                     last["x1"] - 1 <= s["x0"] and s["x1"] <= char["x0"] + 1 and top - 1 <= s["top"] <= bottom
-                    for s in spaces)):
+                    for s in spaces
+                )
+            ):
                 text += " "
                 gaps.append((char["x0"], len(text)))
         text += _script(char, size, base, height)

@@ -97,7 +97,7 @@ def find_furniture(pages):
         by_slot_key[(round(line.top / SLOT), _key(text))].add(number)
     repeated = {k for k, pages_ in by_slot_key.items() if len(pages_) >= need}
     slots = Counter()
-    for number, line, _, text in margin:
+    for _number, line, _, text in margin:
         if (round(line.top / SLOT), _key(text)) in repeated:
             slots[round(line.top / SLOT)] += 1
     short_pages = defaultdict(set)
@@ -105,8 +105,9 @@ def find_furniture(pages):
         if len(text) <= 25:
             short_pages[round(line.top / SLOT)].add(number)
     fixed = {s for s in slots if slots[s] >= need}
-    beside = {s for s, pages_ in short_pages.items() if len(pages_) >= need
-              and any(abs(s - f) <= 6 for f in fixed)}
+    beside = {
+        s for s, pages_ in short_pages.items() if len(pages_) >= need and any(abs(s - f) <= 6 for f in fixed)
+    }
     furniture = set()
     for number, line, i, text in margin:
         slot = round(line.top / SLOT)
@@ -130,8 +131,9 @@ def render(pages):
     known = set(KNOWN_SECTIONS) | _contents_sections(pages, furniture)
     for number, page in enumerate(pages, start=1):
         for item in page["items"]:
-            if isinstance(item, TextLine) and any((number, item.top, i) in furniture
-                                                  for i in range(len(item.parts))):
+            if isinstance(item, TextLine) and any(
+                (number, item.top, i) in furniture for i in range(len(item.parts))
+            ):
                 for i, part in enumerate(item.parts):
                     name = re.sub(r"\s+", "", part[2])
                     if (number, item.top, i) not in furniture:
@@ -139,7 +141,9 @@ def render(pages):
                     if name in known:
                         flow.append(("section", name, number))
                         sections.setdefault(number, name)
-                    elif read_issue_mark(part[2]):  # `离子型稀土信息简报 2024年第1期`: the issue rules read it
+                    elif read_issue_mark(
+                        part[2]
+                    ):  # `离子型稀土信息简报 2024年第1期`: the issue rules read it
                         flow.append(("mark", part[2], number))
                 item.parts = [p for i, p in enumerate(item.parts) if (number, item.top, i) not in furniture]
                 if not item.parts:
@@ -156,7 +160,7 @@ def render(pages):
 def _first_article(out, titles, names):
     """The first title followed by text (cover and masthead lines are followed by other headings)."""
     for k, (at, *_rest) in enumerate(titles):
-        following = [line for line in out[at + 1:at + 8] if line.strip() and line not in names]
+        following = [line for line in out[at + 1 : at + 8] if line.strip() and line not in names]
         if following and not following[0].startswith("#"):
             return k
     return None
@@ -193,11 +197,16 @@ def _layout(flow, body):
     for line in lines:
         fonts[line.font] += len(line.text)
         bold[line.bold] += len(line.text)
-    gaps = [b.top - a.bottom for a, b in pairwise(lines)
-            if a.page == b.page and 0 < b.top - a.bottom < 2 * body]
-    return Layout(size=body, font=max(fonts, key=fonts.get) if fonts else "",
-                  bold=bool(bold) and max(bold, key=bold.get), edges=_edges(flow, body),
-                  gap=statistics.median(gaps) if gaps else 0.5 * body)
+    gaps = [
+        b.top - a.bottom for a, b in pairwise(lines) if a.page == b.page and 0 < b.top - a.bottom < 2 * body
+    ]
+    return Layout(
+        size=body,
+        font=max(fonts, key=fonts.get) if fonts else "",
+        bold=bool(bold) and max(bold, key=bold.get),
+        edges=_edges(flow, body),
+        gap=statistics.median(gaps) if gaps else 0.5 * body,
+    )
 
 
 def _contents_sections(pages, furniture):
@@ -246,8 +255,11 @@ def _heading_level(line, layout):
     if line.row or len(line.text) > 60 or line.size < 0.95 * body:
         return 0
     marked = (line.bold and not layout.bold) or (line.font != layout.font and line.font != "")
-    if _centred(line, layout) and (marked or line.size >= SUBHEADING_SIZE * body) \
-            and not ends_sentence(line.text):
+    if (
+        _centred(line, layout)
+        and (marked or line.size >= SUBHEADING_SIZE * body)
+        and not ends_sentence(line.text)
+    ):
         return 1
     if line.size >= SUBHEADING_SIZE * body or (line.bold and not layout.bold):
         return 3
@@ -321,8 +333,15 @@ class _Writer:
     def table(self, item):
         rows = [[_unmapped(cell).replace("\n", " ") for cell in row] for row in item.rows]
         last = self.last_table
-        continued = last is not None and last.page == item.page - 1 and self.para is None \
-            and self.heading is None and rows and last.rows and len(rows[0]) == len(last.rows[0])
+        continued = (
+            last is not None
+            and last.page == item.page - 1
+            and self.para is None
+            and self.heading is None
+            and rows
+            and last.rows
+            and len(rows[0]) == len(last.rows[0])
+        )
         self.flush(signals=not continued, force=not continued)
         if continued:
             if item.rows[0] == last.rows[0]:
@@ -340,8 +359,13 @@ class _Writer:
         level = _heading_level(item, self.layout)
         heading = self.heading
         if level:
-            if heading is not None and heading[0] == level and abs(heading[2].size - item.size) < 0.5 \
-                    and item.page == heading[2].page and item.top - heading[2].bottom < 0.8 * item.size:
+            if (
+                heading is not None
+                and heading[0] == level
+                and abs(heading[2].size - item.size) < 0.5
+                and item.page == heading[2].page
+                and item.top - heading[2].bottom < 0.8 * item.size
+            ):
                 self.heading = (level, join_fragments(heading[1], text), item)  # a title over two lines
                 return
             self.flush()

@@ -29,9 +29,14 @@ def mark_rows(lines):
         if any(o.page == line.page and len(o.parts) >= 2 and _aligned(line, o) for o in neighbours):
             line.row = True
     for above, line in pairwise(lines):  # a lone wrapped cell under a row, away from the first column
-        if above.row and not line.row and len(line.parts) == 1 and line.page == above.page \
-                and line.top - above.bottom < 0.35 * line.size \
-                and any(abs(line.parts[0][0] - p[0]) < 4 for p in above.parts[1:]):
+        if (
+            above.row
+            and not line.row
+            and len(line.parts) == 1
+            and line.page == above.page
+            and line.top - above.bottom < 0.35 * line.size
+            and any(abs(line.parts[0][0] - p[0]) < 4 for p in above.parts[1:])
+        ):
             line.row = True
     block = []
     for line in [*lines, None]:
@@ -56,8 +61,9 @@ def _read_table(rows):
     previous = None
     for row in rows:
         gap = row.top - previous.bottom if previous is not None else None
-        if gap is not None and (gap < 0.35 * row.size
-                                or (gap < 0.6 * row.size and row.parts[0][0] > columns[0] + 4)):
+        if gap is not None and (
+            gap < 0.35 * row.size or (gap < 0.6 * row.size and row.parts[0][0] > columns[0] + 4)
+        ):
             _merge_parts(previous, row, columns)
             row.parts, row.text = [], ""
             continue
@@ -81,8 +87,11 @@ def _split_at_columns(parts, columns):
     out = []
     for part in parts:
         x0, x1, text = part[0], part[1], part[2]
-        cuts = [(x, i) for x, i in (part[3] if len(part) > 3 else [])
-                if any(abs(x - start) <= 4 for start in columns if x0 + 4 < start < x1)]
+        cuts = [
+            (x, i)
+            for x, i in (part[3] if len(part) > 3 else [])
+            if any(abs(x - start) <= 4 for start in columns if x0 + 4 < start < x1)
+        ]
         last_x, last_i = x0, 0
         for x, i in cuts:
             out.append((last_x, x, text[last_i:i].strip()))

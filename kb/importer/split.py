@@ -19,6 +19,7 @@ from kb.importer.text import (
     ends_sentence,
     join_fragments,
     normalise_title,
+    repair_cut_plan_numbers,
     repair_layout_numbers,
     width,
 )
@@ -27,9 +28,26 @@ from kb.numbers import join_number
 
 # Sections bulletins of this kind print; the table of contents adds its own.
 KNOWN_SECTIONS = (
-    "行业动态", "科技前沿", "政策法规", "市场行情", "稀土知识", "文章摘要", "期刊目录", "专利简介",
-    "专利目录", "产业动态", "企业动态", "国际动态", "标准动态", "政策解读", "行业资讯", "统计数据",
-    "会议信息", "专题报道", "技术进展", "科研进展",
+    "行业动态",
+    "科技前沿",
+    "政策法规",
+    "市场行情",
+    "稀土知识",
+    "文章摘要",
+    "期刊目录",
+    "专利简介",
+    "专利目录",
+    "产业动态",
+    "企业动态",
+    "国际动态",
+    "标准动态",
+    "政策解读",
+    "行业资讯",
+    "统计数据",
+    "会议信息",
+    "专题报道",
+    "技术进展",
+    "科研进展",
 )
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -43,7 +61,7 @@ ENUMERATOR = re.compile(
     r"第[一二三四五六七八九十百\d]+[章节条部分]|[①-⑳]|[-*•·]\s)"
 )
 NEIGHBOUR_AFTER = re.compile(r"(?<=[-–—.])\s+\S{1,3}$")
-NUMBER_TAIL = re.compile(r"^[-–—]?[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
+NUMBER_TAIL = re.compile(r"^[-–—]?[TZQ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
 EMPHASIS = re.compile(r"\*{1,2}([^*]+)\*{1,2}")
 
 
@@ -51,8 +69,8 @@ def read_lines(text):
     """Raw text to Line records with Markdown heading levels and repaired text."""
     lines = []
     raws = text.split("\n")
-    repaired = repair_layout_numbers(raws)
-    for no, (raw, fixed) in enumerate(zip(raws, repaired), start=1):
+    repaired = repair_cut_plan_numbers(repair_layout_numbers(raws))
+    for no, (raw, fixed) in enumerate(zip(raws, repaired, strict=False), start=1):
         body, level = fixed.strip(), 0
         match = HEADING.match(body)
         if match:
@@ -75,15 +93,15 @@ def repair_broken_numbers(lines):
         while True:
             head = line.text.rstrip()
             reach = 3 if re.search(r"[-–—]$", head) else 1
-            followers = [f for f in content[i + 1:i + 8] if not f.joined_into][:reach]
+            followers = [f for f in content[i + 1 : i + 8] if not f.joined_into][:reach]
             for follower in followers:
                 if not NUMBER_TAIL.match(follower.text.strip()):
                     continue
                 joined = join_number(head, follower.text)
                 dangling = NEIGHBOUR_AFTER.search(head)
                 if not joined and dangling:  # `GB/T 4138- 1`: a neighbouring cell's text came between
-                    joined = join_number(head[:dangling.start()], follower.text)
-                    joined = joined and joined + head[dangling.start():]
+                    joined = join_number(head[: dangling.start()], follower.text)
+                    joined = joined and joined + head[dangling.start() :]
                 if joined:
                     line.text = joined
                     follower.joined_into = line.no
@@ -150,7 +168,7 @@ def find_toc_head(lines, limit=300):
             if head:
                 i = content[k + 1][0]
         if head:
-            following = [_toc_text(x)[0] for x in lines[i + 1:i + 12] if x.text.strip()][:4]
+            following = [_toc_text(x)[0] for x in lines[i + 1 : i + 12] if x.text.strip()][:4]
             if any(TOC_SECTION.match(t) or TOC_ENTRY.match(t) for t in following):
                 return i
     return None
@@ -181,7 +199,7 @@ def read_toc(lines, info):
         elif entry:
             info.toc.append(TocEntry(section, entry.group("title").strip()))
             last = info.toc[-1]
-        elif last is not None and (led or _next_is_toc(lines, items[k + 1:k + 2])):
+        elif last is not None and (led or _next_is_toc(lines, items[k + 1 : k + 2])):
             last.title = join_fragments(last.title, text)
         else:
             break
@@ -220,7 +238,7 @@ def _toc_title_at(content, i, toc, used):
     if len(head) < 4 or SOURCE.match(content[i].text.strip()):
         return None
     probe = content[i].text
-    for follower in [None] + content[i + 1:i + 3]:
+    for follower in [None] + content[i + 1 : i + 3]:
         if follower is not None:
             if follower.joined_into or source_at_end(follower.text):
                 break
@@ -235,8 +253,13 @@ def _toc_title_at(content, i, toc, used):
 
 def _read_before_title(current, groups):
     """Do the lines since the last source line look like a piece read out of order?"""
-    return bool(current) and len(current) <= 2 and bool(groups) and source_at_end(groups[-1][-1].text) \
+    return (
+        bool(current)
+        and len(current) <= 2
+        and bool(groups)
+        and source_at_end(groups[-1][-1].text)
         and all(not x.joined_into and width(x.text) <= 20 and not ends_sentence(x.text) for x in current)
+    )
 
 
 def cut_articles(lines, toc):
@@ -260,7 +283,7 @@ def cut_articles(lines, toc):
             # later): put the title first
             moved = current + [line]
             texts = [(x.text, x.heading) for x in [line] + current]
-            for target, (text, heading) in zip(moved, texts):
+            for target, (text, heading) in zip(moved, texts, strict=False):
                 target.text, target.heading = text, heading
             used.add(starts_toc)
             current.append(line)
@@ -285,8 +308,13 @@ def title_lines(group, limit):
     if first.heading:
         # a converter that cuts a long title into two headings of one level: `# …复合材` `# 料方面…`
         nxt = group[1] if len(group) > 2 else None
-        if nxt is not None and nxt.heading == first.heading and not ends_sentence(first.text) \
-                and width(nxt.text) < width(first.text) and width(first.text) >= 0.5 * limit:
+        if (
+            nxt is not None
+            and nxt.heading == first.heading
+            and not ends_sentence(first.text)
+            and width(nxt.text) < width(first.text)
+            and width(first.text) >= 0.5 * limit
+        ):
             return 2
         return 1
     if "\t" in first.text:
@@ -296,8 +324,14 @@ def title_lines(group, limit):
         last, nxt = group[taken - 1].text.strip(), group[taken].text.strip()
         if ends_sentence(last) or width(last) < 0.55 * limit or not nxt:
             break
-        if ends_sentence(nxt) or nxt.endswith(("，", ",")) or ENUMERATOR.match(nxt) or "\t" in nxt \
-                or width(nxt) > width(last) + 1 or source_at_end(nxt):
+        if (
+            ends_sentence(nxt)
+            or nxt.endswith(("，", ","))
+            or ENUMERATOR.match(nxt)
+            or "\t" in nxt
+            or width(nxt) > width(last) + 1
+            or source_at_end(nxt)
+        ):
             break
         taken += 1
     return taken
@@ -342,7 +376,13 @@ def split_bulletin(text, name="issue"):
             title = join_fragments(title, line.text.strip())
         source = source_at_end(real[-1].text)
         title = EMPHASIS.sub(r"\1", title).strip()
-        drafts.append(ArticleDraft(title=title, lines=group, heading_lines=taken,
-                                   source=source.group("source").strip() if source else None))
+        drafts.append(
+            ArticleDraft(
+                title=title,
+                lines=group,
+                heading_lines=taken,
+                source=source.group("source").strip() if source else None,
+            )
+        )
     assign_sections(drafts, info.toc, signals)
     return info, drafts, lines

@@ -22,11 +22,35 @@ CLOSERS = "”’」』）)】〕"
 
 _LATEX_SPAN = re.compile(r"\$\$?(.+?)\$?\$")
 _LATEX_SYMBOLS = {
-    r"\geq": "≥", r"\geqslant": "≥", r"\ge": "≥", r"\leq": "≤", r"\leqslant": "≤", r"\le": "≤",
-    r"\times": "×", r"\pm": "±", r"\sim": "~", r"\approx": "≈", r"\cdot": "·", r"\degree": "°",
-    r"\circ": "°", r"\%": "%", r"\alpha": "α", r"\beta": "β", r"\gamma": "γ", r"\mu": "μ",
-    r"\Delta": "Δ", r"\delta": "δ", r"\lambda": "λ", r"\theta": "θ", r"\rightarrow": "→",
-    r"\to": "→", r"\neq": "≠", r"\infty": "∞", r"\Omega": "Ω", r"\sigma": "σ", r"\pi": "π",
+    r"\geq": "≥",
+    r"\geqslant": "≥",
+    r"\ge": "≥",
+    r"\leq": "≤",
+    r"\leqslant": "≤",
+    r"\le": "≤",
+    r"\times": "×",
+    r"\pm": "±",
+    r"\sim": "~",
+    r"\approx": "≈",
+    r"\cdot": "·",
+    r"\degree": "°",
+    r"\circ": "°",
+    r"\%": "%",
+    r"\alpha": "α",
+    r"\beta": "β",
+    r"\gamma": "γ",
+    r"\mu": "μ",
+    r"\Delta": "Δ",
+    r"\delta": "δ",
+    r"\lambda": "λ",
+    r"\theta": "θ",
+    r"\rightarrow": "→",
+    r"\to": "→",
+    r"\neq": "≠",
+    r"\infty": "∞",
+    r"\Omega": "Ω",
+    r"\sigma": "σ",
+    r"\pi": "π",
 }
 _LATEX_WRAPPERS = re.compile(r"\\(?:text|mathrm|mathbf|mathit|rm|bf|operatorname|mathsf)\s*\{([^{}]*)\}")
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>|\[(?:图片|image|img)[^\]]*\]", re.I)
@@ -42,17 +66,23 @@ def decode(data, path="<input>"):
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return _tidy(data[len(bom):].decode(encoding), path)
+                return _tidy(data[len(bom) :].decode(encoding), path)
             except UnicodeDecodeError as exc:
-                raise BulletinError(f"starts with a {encoding.upper()} byte-order mark but is not valid "
-                                    f"{encoding.upper()} (byte {exc.start + len(bom)})", path=path,
-                                    hint="save it as UTF-8") from None
+                raise BulletinError(
+                    f"starts with a {encoding.upper()} byte-order mark but is not valid "
+                    f"{encoding.upper()} (byte {exc.start + len(bom)})",
+                    path=path,
+                    hint="save it as UTF-8",
+                ) from None
     if b"\x00" in data[:8192]:
         text = _utf16_without_bom(data)
         if text is not None:
             return _tidy(text, path)
-        raise BulletinError("this looks like a binary file, not text", path=path,
-                            hint="convert the PDF or Word file to plain text first")
+        raise BulletinError(
+            "this looks like a binary file, not text",
+            path=path,
+            hint="convert the PDF or Word file to plain text first",
+        )
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = data.decode(encoding)
@@ -62,8 +92,9 @@ def decode(data, path="<input>"):
     else:
         best = from_bytes(data).best()
         if best is None:
-            raise BulletinError("cannot tell which text encoding this file uses", path=path,
-                                hint="save it as UTF-8")
+            raise BulletinError(
+                "cannot tell which text encoding this file uses", path=path, hint="save it as UTF-8"
+            )
         text = str(best)
     return _tidy(text, path)
 
@@ -79,24 +110,34 @@ def _utf16_without_bom(data):
         except UnicodeDecodeError:
             continue
         sample = text[:4000]
-        usual = sum(1 for ch in sample if " " <= ch <= "~" or ch in "\t\n\r" or "\u3000" <= ch <= "\u9fff"
-                    or "\uff00" <= ch <= "\uffef")
+        usual = sum(
+            1
+            for ch in sample
+            if " " <= ch <= "~" or ch in "\t\n\r" or "\u3000" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef"
+        )
         if "\n" in sample and usual >= 0.95 * len(sample):
             return text
     return None
 
 
 # UTF-32 first: its little-endian mark begins with UTF-16's.
-_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
-         (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe", "utf-16-le"),
+    (b"\xfe\xff", "utf-16-be"),
+)
 
 
 def _tidy(text, path):
     """Refuse text full of control characters; one kind of line break."""
     controls = sum(1 for ch in text[:20000] if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f")
     if controls > 0.01 * min(len(text), 20000):
-        raise BulletinError("this looks like a binary file, not text", path=path,
-                            hint="convert the PDF or Word file to plain text first")
+        raise BulletinError(
+            "this looks like a binary file, not text",
+            path=path,
+            hint="convert the PDF or Word file to plain text first",
+        )
     # form feeds stay: they mark page breaks, where running headers and footers sit
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text
@@ -155,7 +196,15 @@ def pipe_row_to_cells(line):
 
 
 _TOKEN = re.compile(r"\S+")
-_NUMBER_PIECE = re.compile(r"^[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}$")
+# A piece of a number a narrow cell wrapped: `GB/T`, `12690.`, `12-`, `2003`, `T-469`, and the head of
+# a plan number cut after its kind letter, `20220747-T-`.
+_NUMBER_PIECE = re.compile(
+    r"^(?:[-–—]?[A-Z/]{0,5}[TZ]?[-–—]?[\d.]{0,10}[-–—]?\d{0,4}|(?:19|20)\d{6}[-–—]?[TZQ]?[-–—]?\d{0,3})$"
+)
+# A plan number cut after its kind letter and glued to the next cell (`20250311-T稀土永磁体…`), by a
+# converter that reads a table row by row; its committee code (`469`) is then alone on a line below.
+_CUT_PLAN = re.compile(r"(?<![\dA-Za-z])(?P<head>(?:19|20)\d{6}\s?[-–—]\s?[TZQ])\s?[-–—]?(?=[^\d\s\-–—]|$)")
+_CODE_LINE = re.compile(r"^\s*(?P<code>\d{3})\s*$")
 
 
 def _piece_below(lines, start, col):
@@ -185,12 +234,36 @@ def repair_layout_numbers(raw_lines):
                 continue
             # a cell may hold two pieces one space apart: `GB/T 4138-` over `2015`
             spans = [(head.start(), head.end())]
-            if k + 1 < len(tokens) and tokens[k + 1].start() == head.end() + 1 \
-                    and _NUMBER_PIECE.match(tokens[k + 1].group()):
+            if (
+                k + 1 < len(tokens)
+                and tokens[k + 1].start() == head.end() + 1
+                and _NUMBER_PIECE.match(tokens[k + 1].group())
+            ):
                 spans.insert(0, (head.start(), tokens[k + 1].end()))
             for start, end in spans:
                 if _join_down(lines, i, start, end):
                     break
+    return lines
+
+
+def repair_cut_plan_numbers(raw_lines):
+    """Rejoin a plan number cut after its kind letter with its three-digit code on a line of its own
+    within the next three lines: `20250311-T稀土永磁体…` + `469` → `20250311-T-469 稀土永磁体…`.
+    Only a line holding nothing but three digits is taken; it is then left empty."""
+    lines = list(raw_lines)
+    for i, line in enumerate(lines):
+        match = _CUT_PLAN.search(line)
+        if match is None:
+            continue
+        for j in range(i + 1, min(i + 4, len(lines))):
+            code = _CODE_LINE.match(lines[j])
+            if code is not None:
+                head = re.sub(r"\s", "", match.group("head"))
+                lines[i] = (
+                    f"{line[: match.start()]}{head}-{code.group('code')} {line[match.end() :].lstrip()}"
+                )
+                lines[j] = ""
+                break
     return lines
 
 
@@ -202,7 +275,7 @@ def _join_down(lines, i, start, end):
         joined = join_number(text, below.group())
         if joined is None:
             break
-        lines[j] = lines[j][:below.start()] + " " * len(below.group()) + lines[j][below.end():]
+        lines[j] = lines[j][: below.start()] + " " * len(below.group()) + lines[j][below.end() :]
         text, at = joined, j
     if at == i:
         return False
@@ -252,6 +325,7 @@ def _wide_patterns():
     """Character classes of every wide and full-width code point, built once on the first long line:
     one for the Basic Multilingual Plane (a bitmap in `re`, so a multi-megabyte line is one fast
     pass) and one for the planes above it."""
+
     def ranges(low, high):
         found, start = [], None
         for code in range(low, high):

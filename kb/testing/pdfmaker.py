@@ -100,7 +100,7 @@ def inline(text):
     text = text.replace("\\|", "|").replace("<br>", "\n").replace("<br/>", "\n")
     parts, last = [], 0
     for match in _HTML_SCRIPT.finditer(text):
-        parts.append(escape(text[last:match.start()]))
+        parts.append(escape(text[last : match.start()]))
         tag = "super" if match.group(1).lower() == "sup" else "sub"
         parts.append(f"<{tag}>{escape(match.group(2))}</{tag}>")
         last = match.end()
@@ -141,35 +141,107 @@ def _styles(issue):
     from reportlab.lib.styles import ParagraphStyle
 
     block = issue.paragraphs == "block"
-    base = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK",
-                          alignment=TA_JUSTIFY, firstLineIndent=0 if block else 21,
-                          spaceAfter=9 if block else 3)
+    base = ParagraphStyle(
+        "body",
+        fontName=FONT,
+        fontSize=10.5,
+        leading=17,
+        wordWrap="CJK",
+        alignment=TA_JUSTIFY,
+        firstLineIndent=0 if block else 21,
+        spaceAfter=9 if block else 3,
+    )
     styles = {
         "body": base,
         "item": ParagraphStyle("item", parent=base, firstLineIndent=0, leftIndent=14, bulletIndent=2),
-        "title": ParagraphStyle("title", parent=base, fontName=TITLE_FONT, fontSize=15, leading=21,
-                                alignment=TA_CENTER, firstLineIndent=0, spaceBefore=14, spaceAfter=10),
-        "heading": ParagraphStyle("heading", parent=base, fontName=TITLE_FONT, fontSize=11.5, leading=18,
-                                  alignment=TA_LEFT, firstLineIndent=0, spaceBefore=5, spaceAfter=3),
+        "title": ParagraphStyle(
+            "title",
+            parent=base,
+            fontName=TITLE_FONT,
+            fontSize=15,
+            leading=21,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            spaceBefore=14,
+            spaceAfter=10,
+        ),
+        "heading": ParagraphStyle(
+            "heading",
+            parent=base,
+            fontName=TITLE_FONT,
+            fontSize=11.5,
+            leading=18,
+            alignment=TA_LEFT,
+            firstLineIndent=0,
+            spaceBefore=5,
+            spaceAfter=3,
+        ),
         "source": ParagraphStyle("source", parent=base, alignment=TA_RIGHT, firstLineIndent=0, spaceAfter=8),
-        "cell": ParagraphStyle("cell", parent=base, fontSize=8.5, leading=10.5, firstLineIndent=0,
-                               alignment=TA_LEFT, spaceAfter=0),
-        "cover": ParagraphStyle("cover", parent=base, fontName=TITLE_FONT, fontSize=30, leading=40,
-                                alignment=TA_CENTER, firstLineIndent=0),
-        "cover2": ParagraphStyle("cover2", parent=base, fontSize=14, leading=22, alignment=TA_CENTER,
-                                 firstLineIndent=0),
-        "toc_head": ParagraphStyle("toc_head", parent=base, fontName=TITLE_FONT, fontSize=18, leading=26,
-                                   alignment=TA_CENTER, firstLineIndent=0, spaceAfter=12),
-        "toc_section": ParagraphStyle("toc_section", parent=base, fontName=TITLE_FONT, fontSize=12,
-                                      leading=20, alignment=TA_LEFT, firstLineIndent=0, spaceBefore=6),
-        "toc_entry": ParagraphStyle("toc_entry", parent=base, fontSize=10.5, leading=16, alignment=TA_LEFT,
-                                    firstLineIndent=0, leftIndent=26, rightIndent=24),
+        "cell": ParagraphStyle(
+            "cell",
+            parent=base,
+            fontSize=8.5,
+            leading=10.5,
+            firstLineIndent=0,
+            alignment=TA_LEFT,
+            spaceAfter=0,
+        ),
+        "cover": ParagraphStyle(
+            "cover",
+            parent=base,
+            fontName=TITLE_FONT,
+            fontSize=30,
+            leading=40,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+        ),
+        "cover2": ParagraphStyle(
+            "cover2", parent=base, fontSize=14, leading=22, alignment=TA_CENTER, firstLineIndent=0
+        ),
+        "toc_head": ParagraphStyle(
+            "toc_head",
+            parent=base,
+            fontName=TITLE_FONT,
+            fontSize=18,
+            leading=26,
+            alignment=TA_CENTER,
+            firstLineIndent=0,
+            spaceAfter=12,
+        ),
+        "toc_section": ParagraphStyle(
+            "toc_section",
+            parent=base,
+            fontName=TITLE_FONT,
+            fontSize=12,
+            leading=20,
+            alignment=TA_LEFT,
+            firstLineIndent=0,
+            spaceBefore=6,
+        ),
+        "toc_entry": ParagraphStyle(
+            "toc_entry",
+            parent=base,
+            fontSize=10.5,
+            leading=16,
+            alignment=TA_LEFT,
+            firstLineIndent=0,
+            leftIndent=26,
+            rightIndent=24,
+        ),
     }
     if issue.titles == "face":
-        styles["title"] = ParagraphStyle("title", parent=styles["title"], fontName=FACE_FONT, fontSize=10.5,
-                                         leading=17, spaceBefore=12, spaceAfter=8)
-        styles["heading"] = ParagraphStyle("heading", parent=styles["heading"], fontName=FACE_FONT,
-                                           fontSize=10.5, leading=17)
+        styles["title"] = ParagraphStyle(
+            "title",
+            parent=styles["title"],
+            fontName=FACE_FONT,
+            fontSize=10.5,
+            leading=17,
+            spaceBefore=12,
+            spaceAfter=8,
+        )
+        styles["heading"] = ParagraphStyle(
+            "heading", parent=styles["heading"], fontName=FACE_FONT, fontSize=10.5, leading=17
+        )
     return styles
 
 
@@ -196,9 +268,12 @@ def _wrap_ascii(text, width, font, size):
             lines.append(current.rstrip())
         current = ""
         while stringWidth(token.rstrip(), font, size) > width:  # one token wider than the cell
-            cut = max(1, max(i for i in range(1, len(token) + 1)
-                             if stringWidth(token[:i], font, size) <= width) if
-                      stringWidth(token[:1], font, size) <= width else 1)
+            cut = max(
+                1,
+                max(i for i in range(1, len(token) + 1) if stringWidth(token[:i], font, size) <= width)
+                if stringWidth(token[:1], font, size) <= width
+                else 1,
+            )
             lines.append(token[:cut])
             token = token[cut:]
         current = token
@@ -223,8 +298,13 @@ def _table(rows, styles, frame_width, rules=True):
         numberish = sum(_is_numberish(t) for t in texts) >= 0.6 * len(texts)
         # number columns are set narrow, as bulletins do to fit many columns: long numbers wrap
         # after a hyphen or space (`20220747-T-` / `469`, `GB/T 4138-` / `2015`)
-        token = max((stringWidth(tok.strip(), FONT, cell.fontSize) for t in texts for tok in _tokens(t)),
-                    default=0.0) + pad
+        token = (
+            max(
+                (stringWidth(tok.strip(), FONT, cell.fontSize) for t in texts for tok in _tokens(t)),
+                default=0.0,
+            )
+            + pad
+        )
         natural.append((min(longest, max(token, 52.0 + pad)) if numberish else max(longest, 30.0), numberish))
     fixed = sum(w for w, numberish in natural if numberish)
     flexible = [w for w, numberish in natural if not numberish]
@@ -244,13 +324,24 @@ def _table(rows, styles, frame_width, rules=True):
             out.append(Paragraph(plain, cell))
         data.append(out)
     table = Table(data, colWidths=widths, repeatRows=1, hAlign="CENTER")
-    table.setStyle(TableStyle([
-        ("GRID" if rules else "LINEBELOW", (0, 0), (-1, -1), 0.5 if rules else 0, colors.black if rules
-         else colors.white),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if rules else "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), pad / 2), ("RIGHTPADDING", (0, 0), (-1, -1), pad / 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                (
+                    "GRID" if rules else "LINEBELOW",
+                    (0, 0),
+                    (-1, -1),
+                    0.5 if rules else 0,
+                    colors.black if rules else colors.white,
+                ),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE" if rules else "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), pad / 2),
+                ("RIGHTPADDING", (0, 0), (-1, -1), pad / 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
     return table
 
 
@@ -354,9 +445,16 @@ def render_issue(issue, path):
     pages = {}
     for _ in range(3):  # contents page numbers settle after a pass or two
         tracker = _Tracker()
-        doc = BaseDocTemplate(str(path), pagesize=(PAGE_W, PAGE_H), title=issue.publication,
-                              author="kb test renderer", leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-                              topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM)
+        doc = BaseDocTemplate(
+            str(path),
+            pagesize=(PAGE_W, PAGE_H),
+            title=issue.publication,
+            author="kb test renderer",
+            leftMargin=MARGIN_X,
+            rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP,
+            bottomMargin=MARGIN_BOTTOM,
+        )
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, frame_width, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="f")
 
         def after(flowable, doc=doc, tracker=tracker):
@@ -372,8 +470,10 @@ def render_issue(issue, path):
             _draw_furniture(canvas, doc, tracker, issue)
 
         doc.afterFlowable = after
-        templates = [PageTemplate(id="front", frames=[frame]),
-                     PageTemplate(id="body", frames=[frame], onPageEnd=furniture)]
+        templates = [
+            PageTemplate(id="front", frames=[frame]),
+            PageTemplate(id="body", frames=[frame], onPageEnd=furniture),
+        ]
         if not (issue.cover or issue.contents):
             templates.reverse()  # no front matter: the body (with headers and footers) starts on page 1
         doc.addPageTemplates(templates)
