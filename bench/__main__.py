@@ -88,7 +88,7 @@ def split_laws(content_dir, target_dir):
     writes = []
     for article in iter_articles(content_dir):
         starts = [m.start() for m in ARTICLE.finditer(article.body)] + [len(article.body)]
-        for i, (start, end) in enumerate(zip(starts, starts[1:]), start=1):
+        for i, (start, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
             body = article.body[start:end]
             head = ARTICLE.match(body).group(0).strip("*")
             meta = article.front_matter()
@@ -105,7 +105,8 @@ def kb_build(config):
     code = ("import sys, json, resource, bench.__main__ as b; from kb.config import Config;"
             "from kb.indexer import rebuild;"
             "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
-            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'], 'processes': s['processes'],"
+            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'],"
+            "'processes': s['processes'],"
             "'peak_mb': b.peak_mb(),"
             "'worker_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
     return child(code, config.content_dir, config.index_dir)
@@ -147,7 +148,7 @@ def query_figures(content_dir, index_dir, rounds):
     not yet scored.  Warm: every round, so repeated queries use the per-generation term cache.
     Memory: resident after opening and warming, and the process's peak after every query."""
     from kb.config import Config
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     config, rounds = Config(content_dir=content_dir, index_dir=index_dir), int(rounds)
     cold_started = time.perf_counter()
@@ -189,7 +190,7 @@ def kb_update(config, source_content, count=60, rounds=3):
 def _update_once(config, source_content, count):
     from kb.content import iter_articles, render
     from kb.indexer import update
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     new_dir = Path(config.content_dir) / "bench-new-issue"
     new_dir.mkdir(parents=True, exist_ok=True)
@@ -294,7 +295,7 @@ def sqlite_reference(docs, work, rounds):
         match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
         seconds, _ = timed(lambda: db.execute(
             "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
-            "ORDER BY rank LIMIT 10", (match,)).fetchall())
+            "ORDER BY rank LIMIT 10", (match,)).fetchall())  # noqa: B023 (called at once)
         samples.append(seconds)
     db.close()
     return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 1e6, 1),
@@ -327,7 +328,7 @@ def tantivy_reference(docs, work, rounds):
     samples = []
     for terms in reference_terms(rounds):
         query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
-        seconds, _ = timed(lambda: searcher.search(query, 10).hits)
+        seconds, _ = timed(lambda: searcher.search(query, 10).hits)  # noqa: B023 (called at once)
         samples.append(seconds)
     return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
             "warm_ms": summary(samples, 1000)}
@@ -361,7 +362,7 @@ def stock_whoosh_reference(content_dir, work, rounds):
         for _ in range(rounds):
             for q in QUERIES:
                 def run():
-                    results = searcher.search(parser.parse(q), limit=10)
+                    results = searcher.search(parser.parse(q), limit=10)  # noqa: B023 (called at once)
                     results.formatter = HtmlFormatter()
                     return [hit.highlights("body") for hit in results]
                 seconds, _ = timed(run)
@@ -485,7 +486,8 @@ def main(argv=None):
         if not laws_content.exists():
             shutil.copytree(ROOT / "content", laws_content)
             seconds, mb = import_laws(unpack_laws(work), laws_content)
-            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1), "mb_s": round(mb / seconds, 2)}
+            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1),
+                               "mb_s": round(mb / seconds, 2)}
         if "laws" in sizes:
             rows.append(measure("laws", laws_content, work, args.rounds,
                                 {"stock": True, "update": True, "serve": True, "builds": args.build_rounds}))

@@ -350,7 +350,8 @@ class Searcher:
             meta = fields.get("meta") or {}
             numbers = [n for name in ("standards", "plan_numbers", "patents", "doc_numbers")
                        for n in (fields.get(name) or "").split(",") if n]
-            numbers += [row.get(k) for row in meta.get("plans", []) for k in ("plan_number", "replaces") if row.get(k)]
+            numbers += [row.get(k) for row in meta.get("plans", [])
+                        for k in ("plan_number", "replaces") if row.get(k)]
             for number in numbers:
                 if number not in out and wanted & set(keys_of(number)):
                     out.append(number)

@@ -15,8 +15,10 @@ def test_ids_and_weights_equal_unpickled(protocol):
     for _ in range(200):
         count = rng.randint(4, 128)
         # deltas of every size: one byte, two bytes, four bytes (a block's absolute first id)
-        ids = tuple(rng.choice([rng.randint(0, 255), rng.randint(256, 65535), rng.randint(65536, 2**31 - 1)])
-                    for _ in range(count))
+        ids = tuple(
+            rng.choice([rng.randint(0, 255), rng.randint(256, 65535), rng.randint(65536, 2**31 - 1)])
+            for _ in range(count)
+        )
         weights = rng.choice([None, 2.0, tuple(float(np.float32(rng.random() * 9)) for _ in range(count))])
         values = tuple(bytes(rng.randrange(256) for _ in range(rng.randint(0, 6))) for _ in range(count))
         data = pickle.dumps((ids, weights, values), protocol)
