@@ -88,7 +88,7 @@ def split_laws(content_dir, target_dir):
     writes = []
     for article in iter_articles(content_dir):
         starts = [m.start() for m in ARTICLE.finditer(article.body)] + [len(article.body)]
-        for i, (start, end) in enumerate(zip(starts, starts[1:]), start=1):
+        for i, (start, end) in enumerate(zip(starts, starts[1:], strict=False), start=1):
             body = article.body[start:end]
             head = ARTICLE.match(body).group(0).strip("*")
             meta = article.front_matter()
@@ -102,33 +102,45 @@ def split_laws(content_dir, target_dir):
 
 def kb_build(config):
     """Full build in a child process so its peak memory is its own."""
-    code = ("import sys, json, resource; from kb.config import Config; from kb.indexer import rebuild;"
+    code = ("import sys, json, resource, bench.__main__ as b; from kb.config import Config;"
+            "from kb.indexer import rebuild;"
             "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
-            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'], 'processes': s['processes'],"
-            "'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
+            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'],"
+            "'processes': s['processes'],"
+            "'peak_mb': b.peak_mb(),"
             "'worker_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
-    out = subprocess.run([sys.executable, "-c", code, str(config.content_dir), str(config.index_dir)],
-                         check=True, capture_output=True, text=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return child(code, config.content_dir, config.index_dir)
 
 
 def kb_queries(config, rounds):
     """The query figures, measured in a child process so that its memory is a search process's own."""
     code = "import sys, json, bench.__main__ as b; print(json.dumps(b.query_figures(*sys.argv[1:4])))"
+    return child(code, config.content_dir, config.index_dir, rounds)
+
+
+def child(code, *args):
+    """Run `code` in a fresh Python with this checkout first on the path; its last line as JSON."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    args = [str(config.content_dir), str(config.index_dir), str(rounds)]
-    out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def resident_mb():
-    """This process's resident memory now (Linux), or None."""
+def resident_mb(key="VmRSS"):
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in MB (Linux), or None.
+
+    The peak is read here, not from getrusage: a child's ru_maxrss keeps its parent's peak across
+    fork and exec, so a search process started by a large bench would report the bench's memory."""
     try:
         with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS"))
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith(key + ":"))
     except (OSError, StopIteration):
         return None
+
+
+def peak_mb():
+    peak = resident_mb("VmHWM")
+    return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def query_figures(content_dir, index_dir, rounds):
@@ -136,7 +148,7 @@ def query_figures(content_dir, index_dir, rounds):
     not yet scored.  Warm: every round, so repeated queries use the per-generation term cache.
     Memory: resident after opening and warming, and the process's peak after every query."""
     from kb.config import Config
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     config, rounds = Config(content_dir=content_dir, index_dir=index_dir), int(rounds)
     cold_started = time.perf_counter()
@@ -161,7 +173,7 @@ def query_figures(content_dir, index_dir, rounds):
             "warm_ms": summary(warm, 1000), "warm_strict_ms": summary(strict, 1000),
             "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None,
             "search_open_mb": round(opened_mb) if opened_mb else None,
-            "search_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
+            "search_peak_mb": round(peak_mb())}
 
 
 def kb_update(config, source_content, count=60, rounds=3):
@@ -178,7 +190,7 @@ def kb_update(config, source_content, count=60, rounds=3):
 def _update_once(config, source_content, count):
     from kb.content import iter_articles, render
     from kb.indexer import update
-    from kb.search import SearchRequest, Searcher
+    from kb.search import Searcher, SearchRequest
 
     new_dir = Path(config.content_dir) / "bench-new-issue"
     new_dir.mkdir(parents=True, exist_ok=True)
@@ -283,7 +295,7 @@ def sqlite_reference(docs, work, rounds):
         match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
         seconds, _ = timed(lambda: db.execute(
             "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
-            "ORDER BY rank LIMIT 10", (match,)).fetchall())
+            "ORDER BY rank LIMIT 10", (match,)).fetchall())  # noqa: B023 (called at once)
         samples.append(seconds)
     db.close()
     return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 1e6, 1),
@@ -316,7 +328,7 @@ def tantivy_reference(docs, work, rounds):
     samples = []
     for terms in reference_terms(rounds):
         query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
-        seconds, _ = timed(lambda: searcher.search(query, 10).hits)
+        seconds, _ = timed(lambda: searcher.search(query, 10).hits)  # noqa: B023 (called at once)
         samples.append(seconds)
     return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
             "warm_ms": summary(samples, 1000)}
@@ -350,7 +362,7 @@ def stock_whoosh_reference(content_dir, work, rounds):
         for _ in range(rounds):
             for q in QUERIES:
                 def run():
-                    results = searcher.search(parser.parse(q), limit=10)
+                    results = searcher.search(parser.parse(q), limit=10)  # noqa: B023 (called at once)
                     results.formatter = HtmlFormatter()
                     return [hit.highlights("body") for hit in results]
                 seconds, _ = timed(run)
@@ -474,7 +486,8 @@ def main(argv=None):
         if not laws_content.exists():
             shutil.copytree(ROOT / "content", laws_content)
             seconds, mb = import_laws(unpack_laws(work), laws_content)
-            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1), "mb_s": round(mb / seconds, 2)}
+            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1),
+                               "mb_s": round(mb / seconds, 2)}
         if "laws" in sizes:
             rows.append(measure("laws", laws_content, work, args.rounds,
                                 {"stock": True, "update": True, "serve": True, "builds": args.build_rounds}))

@@ -85,7 +85,8 @@ def needs_of(parsed, number_queries, corrections):
         units = clause_units(("word", group[0][1]))
         i = 0
         while i < len(units):
-            fix = next(((j, word) for (start, j, word) in corrections.get(group[0][1], ()) if start == i), None)
+            fixes = corrections.get(group[0][1], ())
+            fix = next(((j, word) for (start, j, word) in fixes if start == i), None)
             if fix:
                 j, word = fix
                 label = "".join(u.label for u in units[i:j])
@@ -153,10 +154,10 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
     top = score[docs].max() or 1.0
     ranked = np.round(cover * 4) * top * 10 + score[docs]
     order = np.lexsort((docs, -ranked))[:RELAXED_LIMIT]
-    result.scores = dict(zip(docs[order].tolist(), ranked[order].tolist()))
-    result.coverage = dict(zip(docs[order].tolist(), cover[order].tolist()))
+    result.scores = dict(zip(docs[order].tolist(), ranked[order].tolist(), strict=True))
+    result.coverage = dict(zip(docs[order].tolist(), cover[order].tolist(), strict=True))
     best = int(docs[order[0]])
-    for need, (in_words, partial) in zip(needs, per_need):
+    for need, (in_words, partial) in zip(needs, per_need, strict=True):
         if need.weight and not in_words[best] and not (need.grams and partial[best] >= len(need.grams)):
             result.dropped.append(need.label)
     result.grams = [g for need in needs for g in need.grams]
@@ -212,8 +213,8 @@ class Vocabulary:
             choices = self._choices(word, limit)
         found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
-        found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]), -freq("body", f[0]) - freq("title", f[0]),
-                                  f[0]))
+        found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]),
+                                  -freq("body", f[0]) - freq("title", f[0]), f[0]))
         return [w for w, _, _ in found if w != word]
 
     def closest(self, word):
@@ -249,7 +250,8 @@ def suggest(vocabulary, parsed, together=None):
             units = clause_units((kind, clause))
             fixes, taken = [], set()
             unknown = [not vocabulary.known(u.label) and len(u.alternatives) == 1 for u in units]
-            spans = sorted(((i, j) for i in range(len(units)) for j in range(i + 1, min(len(units), i + 3) + 1)
+            spans = sorted(((i, j) for i in range(len(units))
+                            for j in range(i + 1, min(len(units), i + 3) + 1)
                             if any(unknown[i:j])), key=lambda s: (s[0] - s[1], s[0]))
             for i, j in spans:
                 joined = "".join(u.label for u in units[i:j])

@@ -11,7 +11,13 @@ from kb.relax import Vocabulary
 def _full_scan(vocabulary, word, count):
     """Candidates as found by comparing the whole vocabulary of nearby lengths (the reference)."""
     limit = 1 if len(word) < 7 else 2
-    return process.extract(word, _full_choices(vocabulary, word, limit), scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
+    return process.extract(
+        word,
+        _full_choices(vocabulary, word, limit),
+        scorer=Levenshtein.distance,
+        score_cutoff=limit,
+        limit=count,
+    )
 
 
 def test_candidates_compare_only_words_sharing_a_character_and_find_the_same(searcher):
@@ -23,21 +29,25 @@ def test_candidates_compare_only_words_sharing_a_character_and_find_the_same(sea
         chars = list(word)
         for _ in range(rng.choice([1, 1, 2])):
             i = rng.randrange(len(chars))
-            chars[i:i + 1] = rng.choice([[rng.choice(word)], [], [chars[i], rng.choice("稀土矿山钕铁硼")]])
+            chars[i : i + 1] = rng.choice([[rng.choice(word)], [], [chars[i], rng.choice("稀土矿山钕铁硼")]])
         typed.append("".join(chars))
     compared = 0
     for word in typed + ["钕铁朋", "离子形稀土", "永磁材料料"]:
         if len(word) < 3:
             continue
         limit = 1 if len(word) < 7 else 2
-        assert vocabulary._choices(word, limit) == [w for w in _full_choices(vocabulary, word, limit)
-                                                    if set(w) & set(word[:limit + 1])]
-        found = process.extract(word, vocabulary._choices(word, limit), scorer=Levenshtein.distance,
-                                score_cutoff=limit, limit=30)
+        assert vocabulary._choices(word, limit) == [
+            w for w in _full_choices(vocabulary, word, limit) if set(w) & set(word[: limit + 1])
+        ]
+        found = process.extract(
+            word, vocabulary._choices(word, limit), scorer=Levenshtein.distance, score_cutoff=limit, limit=30
+        )
         assert [f[:2] for f in found] == [f[:2] for f in _full_scan(vocabulary, word, 30)], word
         compared += bool(found)
     assert compared > 50
 
 
 def _full_choices(vocabulary, word, limit):
-    return [w for n in range(len(word) - limit, len(word) + limit + 1) for w in vocabulary.by_length.get(n, ())]
+    return [
+        w for n in range(len(word) - limit, len(word) + limit + 1) for w in vocabulary.by_length.get(n, ())
+    ]

@@ -10,7 +10,7 @@ def test_window_in_arrays_matches_the_loop():
     for _ in range(300):
         count = rng.randint(2, 400)  # both sides of the 64 matches where arrays take over
         starts = sorted(rng.sample(range(count * 40), count))
-        words = [rng.choice(["稀土", "钕铁硼", "出口", "dy", "价格"][:rng.randint(1, 5)]) for _ in starts]
+        words = [rng.choice(["稀土", "钕铁硼", "出口", "dy", "价格"][: rng.randint(1, 5)]) for _ in starts]
         size = rng.choice([20, 160, 500])
         assert _best_window_arrays(starts, words, size) == _reference(starts, words, size)
         assert _best_window(starts, words, size) == _reference(starts, words, size)
@@ -19,7 +19,7 @@ def test_window_in_arrays_matches_the_loop():
 def _reference(starts, words, size):
     best, best_score = starts[0], 0
     for i, start in enumerate(starts):
-        window = [w for s, w in zip(starts[i:], words[i:]) if s < start + size]
+        window = [w for s, w in zip(starts[i:], words[i:], strict=True) if s < start + size]
         score = len(set(window)) * 100 + len(window)
         if score > best_score:
             best, best_score = start, score

@@ -63,7 +63,7 @@ class Hits:
         return float(self.scores[i]) if i < len(self.docs) and self.docs[i] == doc else default
 
     def items(self):
-        return zip(self.docs.tolist(), self.scores.tolist())
+        return zip(self.docs.tolist(), self.scores.tolist(), strict=True)
 
     def to_dict(self):
         return dict(self.items())
@@ -158,8 +158,9 @@ class Segment:
                 raw = np.frombuffer(bytes(column_bytes(column, self.doc_count)), dtype=np.uint8)
                 self._columns[key] = _LENGTH_OF_BYTE[raw]
             else:
-                self._columns[key] = np.array([self.reader.doc_field_length(d, field)
-                                               for d in range(self.doc_count)], dtype=np.float64)
+                self._columns[key] = np.array(
+                    [self.reader.doc_field_length(d, field) for d in range(self.doc_count)], dtype=np.float64
+                )
         return self._columns[key]
 
     def codes(self, field):
@@ -189,8 +190,11 @@ class BulkSearcher:
         self.segments = {}
         for leaf, offset in searcher.leaf_searchers():
             reader = leaf.reader()
-            key = (reader.segment().segment_id(), reader.segment().deleted_count()) \
-                if hasattr(reader, "segment") and reader.segment() is not None else id(reader)
+            key = (
+                (reader.segment().segment_id(), reader.segment().deleted_count())
+                if hasattr(reader, "segment") and reader.segment() is not None
+                else id(reader)
+            )
             segment = old.get(key) or Segment(reader)
             self.segments[key] = segment
             self.leaves.append((segment, offset))
@@ -282,14 +286,15 @@ class BulkSearcher:
     def codes(self, field):
         """(int32 code per global docnum, sorted distinct values) of a text column, every segment."""
         if field not in self._columns:
-            per_segment = [(segment.codes(field), offset, segment.doc_count)
-                           for segment, offset in self.leaves]
+            per_segment = [
+                (segment.codes(field), offset, segment.doc_count) for segment, offset in self.leaves
+            ]
             values = sorted({v for (_, vals), _, _ in per_segment for v in vals} | {""})
             index = {v: i for i, v in enumerate(values)}
             codes = np.zeros(self.doc_count, dtype=np.int32)  # "" for gaps (none in practice)
             for (local, vals), offset, count in per_segment:
                 remap = np.array([index[v] for v in vals], dtype=np.int32)
-                codes[offset:offset + count] = remap[local] if len(vals) else index[""]
+                codes[offset : offset + count] = remap[local] if len(vals) else index[""]
             self._columns[field] = (codes, values)
         return self._columns[field]
 

@@ -20,7 +20,8 @@ def column_texts(reader, field, doc_count=None):
     if lengths is not None and hasattr(column, "_dbfile") and hasattr(column, "_basepos"):
         ends = list(accumulate(lengths))
         raw = bytes(column._dbfile.get(column._basepos, ends[-1] if ends else 0))
-        values = list(map(bytes.decode, [raw[start:end] for start, end in zip([0] + ends, ends)]))
+        cuts = zip([0] + ends, ends, strict=False)  # (one start more than ends)
+        values = list(map(bytes.decode, [raw[start:end] for start, end in cuts]))
     else:
         values = list(map(_text, column))
     return values + [""] * (doc_count - len(values))

@@ -56,7 +56,7 @@ def _decode_blocks(extent):
         stream.seek(position + 4)
         count, max_id, _, compression, _, _ = load()
         end = position + 4 + abs(length)
-        packed = extent[stream.tell():end]
+        packed = extent[stream.tell() : end]
         # the ids and weights come first: inflate only as much as they can take (the positions
         # after them are most of a block)
         head = zlib.decompressobj().decompress(packed, 14 * count + 16) if compression else packed
@@ -90,14 +90,14 @@ _FLOATS = np.dtype(">f8")
 
 
 def _ids_and_weights(data, count):
-    """(id deltas, weights) read from a protocol-2 block's pickle without unpickling its values.
+    """(id deltas, weights) read from a block's pickle (protocol 2 or 3) without its values.
 
     Whoosh pickles each posting's positions with protocol 2, where a bytes value becomes a call
     to _codecs.encode: unpickling a body block costs about 65 µs, nearly all of it those values,
     which scoring never reads.  The ids (one BININT opcode each) and the weights (BINFLOATs, or
     None, or one float) come first and are read here directly, about 5 times faster.  Anything
     unexpected returns None and the block is unpickled as usual."""
-    if count <= 3 or len(data) < 4 or data[0] != 0x80 or data[1] != 2 or data[2] != _MARK:
+    if count <= 3 or len(data) < 4 or data[0] != 0x80 or data[1] not in (2, 3) or data[2] != _MARK:
         return None  # (tuples of up to 3 items are pickled without MARK)
     raw = np.frombuffer(data, dtype=np.uint8)
     ids = np.empty(count, dtype=np.int64)
@@ -105,10 +105,10 @@ def _ids_and_weights(data, count):
     while i < count:
         op = data[p]
         if op == _K:  # a run of one-byte ids (small deltas: most of a common word's list) at once
-            ops = raw[p:p + 2 * (count - i):2]
+            ops = raw[p : p + 2 * (count - i) : 2]
             other = np.flatnonzero(ops != _K)
             run = int(other[0]) if len(other) else len(ops)
-            ids[i:i + run] = raw[p + 1:p + 2 * run:2]
+            ids[i : i + run] = raw[p + 1 : p + 2 * run : 2]
             i += run
             p += 2 * run
         elif op == _M:
@@ -116,7 +116,7 @@ def _ids_and_weights(data, count):
             i += 1
             p += 3
         elif op == _J:
-            ids[i] = int.from_bytes(data[p + 1:p + 5], "little", signed=True)
+            ids[i] = int.from_bytes(data[p + 1 : p + 5], "little", signed=True)
             i += 1
             p += 5
         else:

@@ -15,20 +15,20 @@ class ViewFile:
 
     def read(self, size=-1):
         end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
-        data = bytes(self._view[self._pos:end])
+        data = bytes(self._view[self._pos : end])
         self._pos = max(self._pos, end)
         return data
 
     def readinto(self, buffer):
         data = self.read(len(buffer))
-        buffer[:len(data)] = data
+        buffer[: len(data)] = data
         return len(data)
 
     def readline(self, size=-1):
         end = len(self._view) if size is None or size < 0 else min(len(self._view), self._pos + size)
         start = pos = self._pos
         while pos < end:  # look for the newline a chunk at a time
-            chunk = bytes(self._view[pos:min(end, pos + 4096)])
+            chunk = bytes(self._view[pos : min(end, pos + 4096)])
             found = chunk.find(b"\n")
             if found >= 0:
                 pos += found + 1
