@@ -28,14 +28,58 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 LAWS = ROOT.parent / "shared" / "corpora" / "laws.tar.xz"
 QUERIES = [
-    "稀土", "国家", "管理", "钕铁硼", "冶炼分离", "总量控制指标", "知识产权", "环境保护", "价格", "专利",
-    "稀土 出口", "国家 管理", "安全 生产", "钕铁硼 永磁", "氧化镨钕 均价", "深海稀土 标准",
-    "海关 稀土出口", "矿产资源 开采 许可", "人民法院 审理 案件", "合同 违约 责任", "税收 减免 企业",
-    "环境 影响 评价", "劳动 合同 解除", "土地 征收 补偿", "食品 安全 标准", '"稀土永磁"',
-    '"总量控制"', '"人民法院"', '"行政处罚"', '"知识产权"', "NdFeB", "Dy", "镨钕 OR 钕铁硼",
-    "稀土 -价格", "钐钴", "铽", "矫顽力", "晶界扩散", "离子型稀土", "绿色矿山", "GB/T 4137-2015",
-    "gbt4137", "GB/T 12690.12", "20220753-T-469", "W20222365", "CN117446850A", "cn115595458",
-    "工信部联原〔2022〕90号", "XB/T 403-2023", "4137-2015", "type:policy 稀土", "year:2024 稀土",
+    "稀土",
+    "国家",
+    "管理",
+    "钕铁硼",
+    "冶炼分离",
+    "总量控制指标",
+    "知识产权",
+    "环境保护",
+    "价格",
+    "专利",
+    "稀土 出口",
+    "国家 管理",
+    "安全 生产",
+    "钕铁硼 永磁",
+    "氧化镨钕 均价",
+    "深海稀土 标准",
+    "海关 稀土出口",
+    "矿产资源 开采 许可",
+    "人民法院 审理 案件",
+    "合同 违约 责任",
+    "税收 减免 企业",
+    "环境 影响 评价",
+    "劳动 合同 解除",
+    "土地 征收 补偿",
+    "食品 安全 标准",
+    '"稀土永磁"',
+    '"总量控制"',
+    '"人民法院"',
+    '"行政处罚"',
+    '"知识产权"',
+    "NdFeB",
+    "Dy",
+    "镨钕 OR 钕铁硼",
+    "稀土 -价格",
+    "钐钴",
+    "铽",
+    "矫顽力",
+    "晶界扩散",
+    "离子型稀土",
+    "绿色矿山",
+    "GB/T 4137-2015",
+    "gbt4137",
+    "GB/T 12690.12",
+    "20220753-T-469",
+    "W20222365",
+    "CN117446850A",
+    "cn115595458",
+    "工信部联原〔2022〕90号",
+    "XB/T 403-2023",
+    "4137-2015",
+    "type:policy 稀土",
+    "year:2024 稀土",
 ]
 
 
@@ -48,8 +92,13 @@ def timed(fn, *args, **kwargs):
 def summary(samples, scale=1.0):
     samples = sorted(s * scale for s in samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
-    return {"median": round(statistics.median(samples), 3), "min": round(samples[0], 3),
-            "max": round(samples[-1], 3), "p95": round(p95, 3), "n": len(samples)}
+    return {
+        "median": round(statistics.median(samples), 3),
+        "min": round(samples[0], 3),
+        "max": round(samples[-1], 3),
+        "p95": round(p95, 3),
+        "n": len(samples),
+    }
 
 
 def folder_size(path):
@@ -57,6 +106,7 @@ def folder_size(path):
 
 
 # ------------------------------------------------------------------ corpora
+
 
 def unpack_laws(work):
     target = work / "laws-raw"
@@ -71,7 +121,9 @@ def import_laws(paths, content_dir):
     from kb.config import Config
     from kb.service import ImportService
 
-    run = ImportService(Config(content_dir=Path(content_dir))).import_files(paths, kind="document", force=True)
+    run = ImportService(Config(content_dir=Path(content_dir))).import_files(
+        paths, kind="document", force=True
+    )
     if run.failures:
         raise SystemExit(f"import failed: {run.failures[0]}")
     return run.seconds["read"], sum(path.stat().st_size for path in paths) / 1e6
@@ -100,15 +152,18 @@ def split_laws(content_dir, target_dir):
 
 # ------------------------------------------------------------------ kb figures
 
+
 def kb_build(config):
     """Full build in a child process so its peak memory is its own."""
-    code = ("import sys, json, resource, bench.__main__ as b; from kb.config import Config;"
-            "from kb.indexer import rebuild;"
-            "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
-            "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'],"
-            "'processes': s['processes'],"
-            "'peak_mb': b.peak_mb(),"
-            "'worker_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))")
+    code = (
+        "import sys, json, resource, bench.__main__ as b; from kb.config import Config;"
+        "from kb.indexer import rebuild;"
+        "c = Config(content_dir=sys.argv[1], index_dir=sys.argv[2]); s = rebuild(c);"
+        "print(json.dumps({'documents': s['documents'], 'seconds': s['seconds'],"
+        "'processes': s['processes'],"
+        "'peak_mb': b.peak_mb(),"
+        "'worker_peak_mb': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))"
+    )
     return child(code, config.content_dir, config.index_dir)
 
 
@@ -121,8 +176,14 @@ def kb_queries(config, rounds):
 def child(code, *args):
     """Run `code` in a fresh Python with this checkout first on the path; its last line as JSON."""
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
-    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], check=True, capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": path}, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": path},
+        cwd=ROOT,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -169,11 +230,15 @@ def query_figures(content_dir, index_dir, rounds):
             if round_no == 0:
                 first.append(seconds)
     strict = [s for s in warm if s not in set(relaxed)]
-    return {"cold_first_query_ms": round(cold * 1000, 1), "first_run_ms": summary(first, 1000),
-            "warm_ms": summary(warm, 1000), "warm_strict_ms": summary(strict, 1000),
-            "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None,
-            "search_open_mb": round(opened_mb) if opened_mb else None,
-            "search_peak_mb": round(peak_mb())}
+    return {
+        "cold_first_query_ms": round(cold * 1000, 1),
+        "first_run_ms": summary(first, 1000),
+        "warm_ms": summary(warm, 1000),
+        "warm_strict_ms": summary(strict, 1000),
+        "warm_relaxed_ms": summary(relaxed, 1000) if relaxed else None,
+        "search_open_mb": round(opened_mb) if opened_mb else None,
+        "search_peak_mb": round(peak_mb()),
+    }
 
 
 def kb_update(config, source_content, count=60, rounds=3):
@@ -181,10 +246,14 @@ def kb_update(config, source_content, count=60, rounds=3):
     them and until the command ends, then take them out again."""
     runs = [_update_once(config, source_content, count) for _ in range(rounds)]
     found = [r["seconds"] for r in runs if r["seconds"] is not None]
-    return {"articles": count, "seconds": summary(found)["median"] if found else None,
-            "searchable_s": summary(found) if found else None,
-            "command_s": summary([r["command_s"] for r in runs]),
-            "searchable": all(r["searchable"] for r in runs), "output": runs[-1]["output"]}
+    return {
+        "articles": count,
+        "seconds": summary(found)["median"] if found else None,
+        "searchable_s": summary(found) if found else None,
+        "command_s": summary([r["command_s"] for r in runs]),
+        "searchable": all(r["searchable"] for r in runs),
+        "output": runs[-1]["output"],
+    }
 
 
 def _update_once(config, source_content, count):
@@ -217,8 +286,12 @@ def _update_once(config, source_content, count):
             time.sleep(0.02)
 
     started = time.perf_counter()
-    command = subprocess.Popen([sys.executable, "-m", "kb", "index", "update"], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "kb", "index", "update"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     watcher = threading.Thread(target=watch)
     watcher.start()
     out, err = command.communicate()
@@ -228,9 +301,12 @@ def _update_once(config, source_content, count):
     watcher.join(30)
     shutil.rmtree(new_dir)
     update(config)
-    return {"seconds": round(seen[0] - started, 3) if seen else None,
-            "command_s": round(finished - started, 3), "searchable": bool(seen),
-            "output": out.decode().strip()}
+    return {
+        "seconds": round(seen[0] - started, 3) if seen else None,
+        "command_s": round(finished - started, 3),
+        "searchable": bool(seen),
+        "output": out.decode().strip(),
+    }
 
 
 def kb_serve_first_answer(config):
@@ -242,13 +318,18 @@ def kb_serve_first_answer(config):
         port = sock.getsockname()[1]
     env = {**os.environ, "KB_CONTENT": str(config.content_dir), "KB_INDEX": str(config.index_dir)}
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         while time.perf_counter() - started < 120:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=%E7%A8%80%E5%9C%9F",
-                                            timeout=5) as response:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/search?q=%E7%A8%80%E5%9C%9F", timeout=5
+                ) as response:
                     if response.status == 200:
                         return round(time.perf_counter() - started, 2)
             except OSError:
@@ -260,6 +341,7 @@ def kb_serve_first_answer(config):
 
 
 # ------------------------------------------------------------------ references
+
 
 def documents_tokens(content_dir):
     from kb.analysis import fold, words
@@ -288,18 +370,30 @@ def sqlite_reference(docs, work, rounds):
     path = work / "fts.db"
     path.unlink(missing_ok=True)
     db = sqlite3.connect(path)
-    build, _ = timed(lambda: (db.execute("CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, title, body)"),
-                              db.executemany("INSERT INTO d VALUES (?,?,?)", docs), db.commit()))
+    build, _ = timed(
+        lambda: (
+            db.execute("CREATE VIRTUAL TABLE d USING fts5(id UNINDEXED, title, body)"),
+            db.executemany("INSERT INTO d VALUES (?,?,?)", docs),
+            db.commit(),
+        )
+    )
     samples = []
     for terms in reference_terms(rounds):
         match = " AND ".join('"' + t.replace('"', "") + '"' for t in terms)
-        seconds, _ = timed(lambda: db.execute(
-            "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
-            "ORDER BY rank LIMIT 10", (match,)).fetchall())  # noqa: B023 (called at once)
+        seconds, _ = timed(
+            lambda match=match: db.execute(
+                "SELECT id, snippet(d, 2, '<mark>', '</mark>', '…', 20) FROM d WHERE d MATCH ? "
+                "ORDER BY rank LIMIT 10",
+                (match,),
+            ).fetchall()
+        )
         samples.append(seconds)
     db.close()
-    return {"build_s": round(build, 2), "size_mb": round(path.stat().st_size / 1e6, 1),
-            "warm_ms": summary(samples, 1000)}
+    return {
+        "build_s": round(build, 2),
+        "size_mb": round(path.stat().st_size / 1e6, 1),
+        "warm_ms": summary(samples, 1000),
+    }
 
 
 def tantivy_reference(docs, work, rounds):
@@ -330,8 +424,11 @@ def tantivy_reference(docs, work, rounds):
         query = index.parse_query(" AND ".join(f'"{t}"' for t in terms), ["body"])
         seconds, _ = timed(lambda: searcher.search(query, 10).hits)  # noqa: B023 (called at once)
         samples.append(seconds)
-    return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
-            "warm_ms": summary(samples, 1000)}
+    return {
+        "build_s": round(build_s, 2),
+        "size_mb": round(folder_size(folder) / 1e6, 1),
+        "warm_ms": summary(samples, 1000),
+    }
 
 
 def stock_whoosh_reference(content_dir, work, rounds):
@@ -361,17 +458,23 @@ def stock_whoosh_reference(content_dir, work, rounds):
     with ix.searcher() as searcher:
         for _ in range(rounds):
             for q in QUERIES:
+
                 def run():
                     results = searcher.search(parser.parse(q), limit=10)  # noqa: B023 (called at once)
                     results.formatter = HtmlFormatter()
                     return [hit.highlights("body") for hit in results]
+
                 seconds, _ = timed(run)
                 samples.append(seconds)
-    return {"build_s": round(build_s, 2), "size_mb": round(folder_size(folder) / 1e6, 1),
-            "warm_ms": summary(samples, 1000)}
+    return {
+        "build_s": round(build_s, 2),
+        "size_mb": round(folder_size(folder) / 1e6, 1),
+        "warm_ms": summary(samples, 1000),
+    }
 
 
 # ------------------------------------------------------------------ driver
+
 
 def measure(name, content_dir, work, rounds, extras):
     from kb.config import Config
@@ -381,14 +484,20 @@ def measure(name, content_dir, work, rounds, extras):
     mb = sum(p.stat().st_size for p in Path(content_dir).rglob("*.md")) / 1e6
     builds = [kb_build(config) for _ in range(extras.get("builds", 1))]
     build_s = summary([b["seconds"] for b in builds])
-    row = {"corpus": name, "documents": builds[0]["documents"], "content_mb": round(mb, 1),
-           "build_s": build_s["median"], "build_spread_s": [build_s["min"], build_s["max"]],
-           "build_runs": len(builds), "build_processes": builds[0]["processes"],
-           "build_mb_s": round(mb / build_s["median"], 2),
-           "index_mb": round(folder_size(config.index_dir) / 1e6, 1),
-           "build_peak_mb": round(max(b["peak_mb"] for b in builds)),
-           "build_worker_peak_mb": round(max(b["worker_peak_mb"] for b in builds)),
-           **kb_queries(config, rounds)}
+    row = {
+        "corpus": name,
+        "documents": builds[0]["documents"],
+        "content_mb": round(mb, 1),
+        "build_s": build_s["median"],
+        "build_spread_s": [build_s["min"], build_s["max"]],
+        "build_runs": len(builds),
+        "build_processes": builds[0]["processes"],
+        "build_mb_s": round(mb / build_s["median"], 2),
+        "index_mb": round(folder_size(config.index_dir) / 1e6, 1),
+        "build_peak_mb": round(max(b["peak_mb"] for b in builds)),
+        "build_worker_peak_mb": round(max(b["worker_peak_mb"] for b in builds)),
+        **kb_queries(config, rounds),
+    }
     docs, seg_s = documents_tokens(content_dir)
     row["jieba_mb_s"] = round(mb / seg_s, 2)
     row["sqlite_fts5"] = sqlite_reference(docs, work, rounds)
@@ -407,27 +516,45 @@ def ratio(a, b):
 
 
 def table(rows):
-    out = ["| corpus | docs | MB | kb build s | kb p50 / p95 ms | kb first-run p95 ms | FTS5 p50 / p95 ms | "
-           "tantivy p95 ms | stock Whoosh p95 ms | kb p95 ÷ FTS5 | kb p95 ÷ tantivy | kb p95 ÷ stock | "
-           "cold 1st query ms | update 60 s | serve s |",
-           "|---" * 15 + "|"]
+    out = [
+        "| corpus | docs | MB | kb build s | kb p50 / p95 ms | kb first-run p95 ms | FTS5 p50 / p95 ms | "
+        "tantivy p95 ms | stock Whoosh p95 ms | kb p95 ÷ FTS5 | kb p95 ÷ tantivy | kb p95 ÷ stock | "
+        "cold 1st query ms | update 60 s | serve s |",
+        "|---" * 15 + "|",
+    ]
     for r in rows:
         fts, tan, stock = r["sqlite_fts5"], r.get("tantivy"), r.get("whoosh_stock")
-        out.append("| " + " | ".join(str(x) for x in [
-            r["corpus"], r["documents"], r["content_mb"], r["build_s"],
-            f"{r['warm_ms']['median']} / {r['warm_ms']['p95']}", r["first_run_ms"]["p95"],
-            f"{fts['warm_ms']['median']} / {fts['warm_ms']['p95']}",
-            tan["warm_ms"]["p95"] if tan else "—", stock["warm_ms"]["p95"] if stock else "—",
-            ratio(r["warm_ms"]["p95"], fts["warm_ms"]["p95"]),
-            ratio(r["warm_ms"]["p95"], tan["warm_ms"]["p95"]) if tan else "—",
-            ratio(r["warm_ms"]["p95"], stock["warm_ms"]["p95"]) if stock else "—",
-            r["cold_first_query_ms"], (r.get("update_60") or {}).get("seconds", "—"),
-            r.get("serve_first_answer_s", "—")]) + " |")
+        out.append(
+            "| "
+            + " | ".join(
+                str(x)
+                for x in [
+                    r["corpus"],
+                    r["documents"],
+                    r["content_mb"],
+                    r["build_s"],
+                    f"{r['warm_ms']['median']} / {r['warm_ms']['p95']}",
+                    r["first_run_ms"]["p95"],
+                    f"{fts['warm_ms']['median']} / {fts['warm_ms']['p95']}",
+                    tan["warm_ms"]["p95"] if tan else "—",
+                    stock["warm_ms"]["p95"] if stock else "—",
+                    ratio(r["warm_ms"]["p95"], fts["warm_ms"]["p95"]),
+                    ratio(r["warm_ms"]["p95"], tan["warm_ms"]["p95"]) if tan else "—",
+                    ratio(r["warm_ms"]["p95"], stock["warm_ms"]["p95"]) if stock else "—",
+                    r["cold_first_query_ms"],
+                    (r.get("update_60") or {}).get("seconds", "—"),
+                    r.get("serve_first_answer_s", "—"),
+                ]
+            )
+            + " |"
+        )
     return "\n".join(out)
 
 
 GOALS = {  # issue 16: what each corpus's figures should reach
-    "build_s": ("articles",), "update_s": ("laws", "articles"), "peak_mb": ("articles",),
+    "build_s": ("articles",),
+    "update_s": ("laws", "articles"),
+    "peak_mb": ("articles",),
 }
 BUILD_GOAL_S, UPDATE_GOAL_S, SERVE_GOAL_S, PEAK_GOAL_MB = 60.0, 1.0, 1.0, 300.0
 
@@ -439,8 +566,17 @@ def goals(rows):
     def goal(name, corpus, kb, reference, unit):
         if kb is None or reference is None:
             return
-        out.append({"goal": name, "corpus": corpus, "kb": kb, "reference": reference, "unit": unit,
-                    "ratio": round(kb / reference, 2) if reference else None, "met": kb <= reference})
+        out.append(
+            {
+                "goal": name,
+                "corpus": corpus,
+                "kb": kb,
+                "reference": reference,
+                "unit": unit,
+                "ratio": round(kb / reference, 2) if reference else None,
+                "met": kb <= reference,
+            }
+        )
 
     for r in rows:
         name, fts = r["corpus"], r["sqlite_fts5"]
@@ -451,8 +587,13 @@ def goals(rows):
         if name in GOALS["build_s"]:
             goal("build ≤ 60 s", name, r["build_s"], BUILD_GOAL_S, "s")
         if name in GOALS["update_s"]:
-            goal("60 new articles searchable ≤ 1 s", name, (r.get("update_60") or {}).get("seconds"),
-                 UPDATE_GOAL_S, "s")
+            goal(
+                "60 new articles searchable ≤ 1 s",
+                name,
+                (r.get("update_60") or {}).get("seconds"),
+                UPDATE_GOAL_S,
+                "s",
+            )
         if name in GOALS["peak_mb"]:
             goal("search process peak ≤ 300 MB", name, r.get("search_peak_mb"), PEAK_GOAL_MB, "MB")
     return out
@@ -461,8 +602,10 @@ def goals(rows):
 def goals_table(rows):
     out = ["| goal | corpus | kb | reference | kb ÷ reference | met |", "|---" * 6 + "|"]
     for g in rows:
-        out.append(f"| {g['goal']} | {g['corpus']} | {g['kb']} {g['unit']} | {g['reference']} {g['unit']} | "
-                   f"{g['ratio']}× | {'met' if g['met'] else 'not met'} |")
+        out.append(
+            f"| {g['goal']} | {g['corpus']} | {g['kb']} {g['unit']} | {g['reference']} {g['unit']} | "
+            f"{g['ratio']}× | {'met' if g['met'] else 'not met'} |"
+        )
     return "\n".join(out)
 
 
@@ -479,41 +622,78 @@ def main(argv=None):
     work.mkdir(parents=True, exist_ok=True)
     rows, notes = [], {}
     if "content" in sizes:
-        rows.append(measure("content", ROOT / "content", work, args.rounds,
-                            {"stock": True, "serve": True, "builds": 3}))
+        rows.append(
+            measure(
+                "content", ROOT / "content", work, args.rounds, {"stock": True, "serve": True, "builds": 3}
+            )
+        )
     if "laws" in sizes or "articles" in sizes:
         laws_content = work / "content-laws"
         if not laws_content.exists():
             shutil.copytree(ROOT / "content", laws_content)
             seconds, mb = import_laws(unpack_laws(work), laws_content)
-            notes["import"] = {"mb": round(mb, 1), "seconds": round(seconds, 1),
-                               "mb_s": round(mb / seconds, 2)}
+            notes["import"] = {
+                "mb": round(mb, 1),
+                "seconds": round(seconds, 1),
+                "mb_s": round(mb / seconds, 2),
+            }
         if "laws" in sizes:
-            rows.append(measure("laws", laws_content, work, args.rounds,
-                                {"stock": True, "update": True, "serve": True, "builds": args.build_rounds}))
+            rows.append(
+                measure(
+                    "laws",
+                    laws_content,
+                    work,
+                    args.rounds,
+                    {"stock": True, "update": True, "serve": True, "builds": args.build_rounds},
+                )
+            )
         if "articles" in sizes:
             articles_content = work / "content-articles"
             if not articles_content.exists():
                 notes["passages"] = split_laws(laws_content, articles_content)
-            rows.append(measure("articles", articles_content, work, args.rounds,
-                                {"update": True, "serve": True, "builds": args.build_rounds}))
+            rows.append(
+                measure(
+                    "articles",
+                    articles_content,
+                    work,
+                    args.rounds,
+                    {"update": True, "serve": True, "builds": args.build_rounds},
+                )
+            )
     print(table(rows))
     for r in rows:  # the answers widened by the relaxed pass, apart (kb/relax.py)
         rel = r.get("warm_relaxed_ms")
-        print(f"{r['corpus']}: strict p95 {r['warm_strict_ms']['p95']} ms"
-              + (f", relaxed p95 {rel['p95']} ms over {rel['n']} answers" if rel else ", no relaxed answer"))
+        print(
+            f"{r['corpus']}: strict p95 {r['warm_strict_ms']['p95']} ms"
+            + (f", relaxed p95 {rel['p95']} ms over {rel['n']} answers" if rel else ", no relaxed answer")
+        )
     goal_rows = goals(rows)
     print("\n" + goals_table(goal_rows))
-    print(", ".join(f"{r['corpus']}: search process {r.get('search_open_mb')} MB after opening, "
-                    f"{r.get('search_peak_mb')} MB peak" for r in rows))
+    print(
+        ", ".join(
+            f"{r['corpus']}: search process {r.get('search_open_mb')} MB after opening, "
+            f"{r.get('search_peak_mb')} MB peak"
+            for r in rows
+        )
+    )
     if notes:
         print("\n" + json.dumps(notes, ensure_ascii=False))
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     out = results / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"rows": rows, "goals": goal_rows, "notes": notes, "queries": QUERIES,
-                               "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024},
-                              ensure_ascii=False, indent=1))
+    out.write_text(
+        json.dumps(
+            {
+                "rows": rows,
+                "goals": goal_rows,
+                "notes": notes,
+                "queries": QUERIES,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
     print(f"\nwritten {out}")
     return 0
 

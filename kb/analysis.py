@@ -31,18 +31,54 @@ from kb.elements import OXIDES, RARE_EARTHS
 USERDICT = Path(__file__).with_name("data") / "userdict.txt"
 ELEMENTS = {char: symbol.lower() for char, symbol in RARE_EARTHS.items()}
 SYNONYMS = {
-    "钕铁硼": ["ndfeb"], "ndfeb": ["钕铁硼"], "镨钕": ["prnd", "ndpr"], "prnd": ["镨钕", "ndpr"],
-    "ndpr": ["镨钕", "prnd"], "稀土": ["re", "ree"], "re": ["稀土"], "ree": ["稀土"],
-    "工信部": ["工业和信息化部"], "工业和信息化部": ["工信部"],
-    "国家标准委": ["国家标准化管理委员会"], "国家标准化管理委员会": ["国家标准委"],
+    "钕铁硼": ["ndfeb"],
+    "ndfeb": ["钕铁硼"],
+    "镨钕": ["prnd", "ndpr"],
+    "prnd": ["镨钕", "ndpr"],
+    "ndpr": ["镨钕", "prnd"],
+    "稀土": ["re", "ree"],
+    "re": ["稀土"],
+    "ree": ["稀土"],
+    "工信部": ["工业和信息化部"],
+    "工业和信息化部": ["工信部"],
+    "国家标准委": ["国家标准化管理委员会"],
+    "国家标准化管理委员会": ["国家标准委"],
 }
 # Other elements this field names: query synonyms only (not stacked at index time: 金, 铁, 铜 … sit
 # inside too many ordinary words).
 OTHER_ELEMENTS = {
-    "铁": "fe", "钴": "co", "镍": "ni", "铜": "cu", "铂": "pt", "钯": "pd", "铑": "rh", "钛": "ti",
-    "锆": "zr", "铌": "nb", "钽": "ta", "钨": "w", "钼": "mo", "硼": "b", "镓": "ga", "锗": "ge",
-    "铟": "in", "铝": "al", "锌": "zn", "锰": "mn", "铬": "cr", "钒": "v", "锂": "li", "钍": "th",
-    "铀": "u", "锶": "sr", "钡": "ba", "铋": "bi", "锑": "sb", "镁": "mg", "钙": "ca", "硅": "si",
+    "铁": "fe",
+    "钴": "co",
+    "镍": "ni",
+    "铜": "cu",
+    "铂": "pt",
+    "钯": "pd",
+    "铑": "rh",
+    "钛": "ti",
+    "锆": "zr",
+    "铌": "nb",
+    "钽": "ta",
+    "钨": "w",
+    "钼": "mo",
+    "硼": "b",
+    "镓": "ga",
+    "锗": "ge",
+    "铟": "in",
+    "铝": "al",
+    "锌": "zn",
+    "锰": "mn",
+    "铬": "cr",
+    "钒": "v",
+    "锂": "li",
+    "钍": "th",
+    "铀": "u",
+    "锶": "sr",
+    "钡": "ba",
+    "铋": "bi",
+    "锑": "sb",
+    "镁": "mg",
+    "钙": "ca",
+    "硅": "si",
 }
 for _char, _symbol in (*ELEMENTS.items(), *OTHER_ELEMENTS.items()):
     SYNONYMS.setdefault(_char, []).append(_symbol)
@@ -51,10 +87,13 @@ for _char, _formula in OXIDES.items():  # Dy2O3 finds 氧化镝 and the other wa
     SYNONYMS.setdefault("氧化" + _char, []).append(_formula.lower())
     SYNONYMS.setdefault(_formula.lower(), []).append("氧化" + _char)
 # Words that make a query a question but name nothing an article contains: not required.
-QUESTION_WORDS = frozenset("""
-怎么样 怎么 怎样 如何 多少 什么 啥 哪些 哪个 哪家 哪里 哪儿 为什么 为何 是否 是不是 有没有 有哪些 是什么 有什么
+QUESTION_WORDS = frozenset(
+    """
+怎么样 怎么 怎样 如何 多少 什么 啥 哪些 哪个 哪家 哪里 哪儿 为什么 为何 是否 是不是
+有没有 有哪些 是什么 有什么
 吗 呢 吧 啊 呀 么 的 了 有 是 请问 一下 最近 最新 近期 目前 现在 情况 相关 有关 关于
-""".split())
+""".split()
+)
 
 _SKIP = re.compile(r"^[\W_]+$")
 _COMPOUND = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)+")
@@ -151,7 +190,7 @@ def index_terms(word, has_word):
             if n <= size:
                 continue
             for i in range(n - size + 1):
-                gram = word[i:i + size]
+                gram = word[i : i + size]
                 if gram not in extra and has_word(gram):
                     extra.append(gram)
     if n > 1:
@@ -168,8 +207,19 @@ class ChineseTokenizer(Tokenizer):
     def __eq__(self, other):
         return type(other) is type(self) and other.subwords == self.subwords
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         text = fold(value)
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         if not tokenize:
@@ -254,7 +304,7 @@ def bigrams(text):
     for run in _CJK_RUN.finditer(text):
         chars = run.group(0)
         for i in range(len(chars) - 1):
-            yield chars[i:i + 2], run.start() + i
+            yield chars[i : i + 2], run.start() + i
 
 
 _PAIRS = re.compile(r"(?=([\u3400-\u9fff]{2}))")
@@ -271,8 +321,19 @@ class BigramTokenizer(Tokenizer):
     def __eq__(self, other):
         return type(other) is type(self)
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, (gram, start) in enumerate(bigrams(fold(value)), start=start_pos):
             token.text = gram
@@ -293,8 +354,9 @@ def BigramAnalyzer():
 
 def join_compounds(text):
     """`nd-fe-b` → `ndfeb`, as the index joins it; runs of digits only (`2016-2020`) stay apart."""
-    return _COMPOUND.sub(lambda m: m.group(0).replace("-", "") if re.search(r"[a-z]", m.group(0))
-                         else m.group(0), text)
+    return _COMPOUND.sub(
+        lambda m: m.group(0).replace("-", "") if re.search(r"[a-z]", m.group(0)) else m.group(0), text
+    )
 
 
 def query_words(text):

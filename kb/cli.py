@@ -33,8 +33,11 @@ def _config(ctx, needs_content=True):
     if needs_content and not os.path.isdir(config.content_dir):
         from kb.errors import HomeNotFound
 
-        raise HomeNotFound("这里还没有知识库：内容文件夹不存在", path=config.content_dir,
-                           hint="先用 `kb import 文件` 导入文章，或用 --home / KB_HOME 指向已有的知识库")
+        raise HomeNotFound(
+            "这里还没有知识库：内容文件夹不存在",
+            path=config.content_dir,
+            hint="先用 `kb import 文件` 导入文章，或用 --home / KB_HOME 指向已有的知识库",
+        )
     return config
 
 
@@ -77,30 +80,57 @@ class KbGroup(click.Group):
         except Exception as exc:
             if ctx.obj and ctx.obj.get("debug"):
                 raise
-            click.echo(f"内部错误 internal error: {type(exc).__name__}: {exc}"
-                       "（加 --debug 可看到详细的出错位置）", err=True)
+            click.echo(
+                f"内部错误 internal error: {type(exc).__name__}: {exc}（加 --debug 可看到详细的出错位置）",
+                err=True,
+            )
             sys.exit(1)
 
 
-@click.group(cls=KbGroup, epilog=help_epilog(),
-             help="kb — 稀土政策、标准与专利知识库 "
-                  "(rare-earth policy, standards and patents knowledge base).")
+@click.group(
+    cls=KbGroup,
+    epilog=help_epilog(),
+    help="kb — 稀土政策、标准与专利知识库 (rare-earth policy, standards and patents knowledge base).",
+)
 @click.option("--home", type=click.Path(file_okay=False), help=BY_NAME["home"].help + "（环境变量 KB_HOME）")
-@click.option("--content", "content_dir", type=click.Path(file_okay=False),
-              help=BY_NAME["content_dir"].help + "（环境变量 KB_CONTENT，默认 HOME/content）")
-@click.option("--index", "index_dir", type=click.Path(file_okay=False),
-              help=BY_NAME["index_dir"].help + "（环境变量 KB_INDEX，默认 HOME/index）")
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(file_okay=False),
+    help=BY_NAME["content_dir"].help + "（环境变量 KB_CONTENT，默认 HOME/content）",
+)
+@click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False),
+    help=BY_NAME["index_dir"].help + "（环境变量 KB_INDEX，默认 HOME/index）",
+)
 @click.option("--debug", is_flag=True, default=None, help=BY_NAME["debug"].help + "（环境变量 KB_DEBUG）")
-@click.option("--setting", "settings", type=(str, str), multiple=True, metavar="名称 值",
-              help="设定任一设置（见下方“设置”），优先于环境变量；可重复")
+@click.option(
+    "--setting",
+    "settings",
+    type=(str, str),
+    multiple=True,
+    metavar="名称 值",
+    help="设定任一设置（见下方“设置”），优先于环境变量；可重复",
+)
 @click.version_option(package_name="kb")
 @click.pass_context
 def cli(ctx, home, content_dir, index_dir, debug, settings):
     ctx.ensure_object(dict)
     options = dict(settings)
-    options.update({name: value for name, value in
-                    (("home", home), ("content_dir", content_dir), ("index_dir", index_dir), ("debug", debug))
-                    if value is not None})
+    options.update(
+        {
+            name: value
+            for name, value in (
+                ("home", home),
+                ("content_dir", content_dir),
+                ("index_dir", index_dir),
+                ("debug", debug),
+            )
+            if value is not None
+        }
+    )
     ctx.obj["options"] = options
     from_env = BY_NAME["debug"].parse(os.environ.get("KB_DEBUG", ""), "环境变量 KB_DEBUG")
     ctx.obj["debug"] = bool(debug) or from_env
@@ -113,8 +143,9 @@ def _text_argument(value, what):
     except UnicodeEncodeError:
         from kb.errors import UsageError
 
-        raise UsageError(f"{what}不是有效的 UTF-8 文本",
-                         hint="把终端或脚本的编码设为 UTF-8 后再输入") from None
+        raise UsageError(
+            f"{what}不是有效的 UTF-8 文本", hint="把终端或脚本的编码设为 UTF-8 后再输入"
+        ) from None
     return value
 
 
@@ -123,8 +154,9 @@ def _text_argument(value, what):
 SOURCES = {"default": "默认", "env": "环境变量", "option": "选项"}
 
 
-@cli.command("settings", help="Print every setting's effective value and where it came from "
-                              "(secrets masked).")
+@cli.command(
+    "settings", help="Print every setting's effective value and where it came from (secrets masked)."
+)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 @click.pass_context
 def settings_cmd(ctx, as_json):
@@ -133,39 +165,61 @@ def settings_cmd(ctx, as_json):
     options = ctx.find_root().obj["options"]
     sources = {name: source for name, (_, source) in resolve(os.environ, **options).items()}
     config = load_config(os.environ, **options)
-    rows = [{"name": s.name, "value": s.show(getattr(config, s.name)), "source": sources[s.name],
-             "env": s.env, "default": s.shown_default, "help": s.help} for s in SETTINGS]
+    rows = [
+        {
+            "name": s.name,
+            "value": s.show(getattr(config, s.name)),
+            "source": sources[s.name],
+            "env": s.env,
+            "default": s.shown_default,
+            "help": s.help,
+        }
+        for s in SETTINGS
+    ]
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
     width = max(len(row["name"]) for row in rows)
     for row in rows:
         source = row["source"]
-        click.echo(f"{row['name']:<{width}}  {row['value']}  "
-                   f"（来源：{source} {SOURCES[source]}；{row['env']}）")
+        click.echo(
+            f"{row['name']:<{width}}  {row['value']}  （来源：{source} {SOURCES[source]}；{row['env']}）"
+        )
 
 
 # ---------------------------------------------------------------- import / check
 
+
 @cli.command("import", help="Import raw bulletin issues (or standalone documents) into content/.")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--issue", metavar="YYYY-NN",
-              help="the issue these files are (e.g. 2020-11); needed when the text names none")
+@click.option(
+    "--issue",
+    metavar="YYYY-NN",
+    help="the issue these files are (e.g. 2020-11); needed when the text names none",
+)
 @click.option("--dry-run", is_flag=True, help="report what would be written, write nothing")
-@click.option("--replace", is_flag=True,
-              help="make content/<issue>/ exactly this import: remove articles no longer in it")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="make content/<issue>/ exactly this import: remove articles no longer in it",
+)
 @click.option("--force", is_flag=True, help="overwrite (or with --replace remove) files edited by hand")
 @click.option("--json", "as_json", is_flag=True, help="print one JSON object instead of the report")
-@click.option("--kind", type=click.Choice(["auto", "bulletin", "document"]), default="auto",
-              help="bulletin (many articles) or one standalone document; auto decides from the text")
+@click.option(
+    "--kind",
+    type=click.Choice(["auto", "bulletin", "document"]),
+    default="auto",
+    help="bulletin (many articles) or one standalone document; auto decides from the text",
+)
 @click.pass_context
 def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
     from kb.report import import_json, import_report
     from kb.service import ImportService
 
     config = _config(ctx, needs_content=False)
-    run = ImportService(config).import_files(files, kind=kind, issue=issue, dry_run=dry_run, replace=replace,
-                                             force=force)
+    run = ImportService(config).import_files(
+        files, kind=kind, issue=issue, dry_run=dry_run, replace=replace, force=force
+    )
     if as_json:
         data = import_json(run.results, run.reports, run.failures, config.content_dir, dry_run)
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
@@ -179,10 +233,12 @@ def import_cmd(ctx, files, issue, dry_run, replace, force, as_json, kind):
         sys.exit(1)
 
 
-@cli.command(help="Validate content/: front matter, duplicate ids, unreadable files; "
-                  "warn on suspicious titles.")
-@click.option("--strict", is_flag=True,
-              help="treat warnings (suspicious titles, repeated titles) as problems")
+@cli.command(
+    help="Validate content/: front matter, duplicate ids, unreadable files; warn on suspicious titles."
+)
+@click.option(
+    "--strict", is_flag=True, help="treat warnings (suspicious titles, repeated titles) as problems"
+)
 @click.pass_context
 def check(ctx, strict):
     from kb.content import iter_paths
@@ -202,6 +258,7 @@ def check(ctx, strict):
 
 
 # ---------------------------------------------------------------- index
+
 
 @cli.group(help="Build, update and inspect the search index.")
 def index():
@@ -252,10 +309,14 @@ def _print_stats(stats):
 
 # ---------------------------------------------------------------- search / lookup
 
+
 @cli.command(help="Search the knowledge base. QUERY '-' reads one query a line from stdin (JSON lines out).")
 @click.argument("query")
-@click.option("--type", "doc_type",
-              help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...")
+@click.option(
+    "--type",
+    "doc_type",
+    help="only this type: policy or 政策, standard_plan or 标准计划, patent or 专利, ...",
+)
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
@@ -287,11 +348,15 @@ def search_notes(page):
     lines = []
     for note in page.number_fallbacks:
         used = "、".join(note["used"])
-        lines.append(f"未找到 {note['typed']}，" + (f"列出其下的编号：{used}" if note["how"] == "prefix"
-                                                   else f"按 {used} 查找"))
+        lines.append(
+            f"未找到 {note['typed']}，"
+            + (f"列出其下的编号：{used}" if note["how"] == "prefix" else f"按 {used} 查找")
+        )
     if page.relaxed:
-        lines.append("没有同时包含所有词的结果，以下为部分匹配"
-                     + (f"（未匹配：{'、'.join(page.dropped)}）" if page.dropped else ""))
+        lines.append(
+            "没有同时包含所有词的结果，以下为部分匹配"
+            + (f"（未匹配：{'、'.join(page.dropped)}）" if page.dropped else "")
+        )
     if page.suggestion:
         lines.append(f"您是不是要找：{page.suggestion}")
     return lines
@@ -308,7 +373,8 @@ def lookup(ctx, number, as_json):
     card = searcher.lookup(_text_argument(number, "编号"))
     if card is None:
         raise click.ClickException(
-            f"“{number}” is not a standard, plan, patent or document number kb can read")
+            f"“{number}” is not a standard, plan, patent or document number kb can read"
+        )
     if as_json:
         click.echo(json.dumps(card, ensure_ascii=False, indent=1))
         return
@@ -329,6 +395,7 @@ def lookup(ctx, number, as_json):
 
 # ---------------------------------------------------------------- serve
 
+
 @cli.command(help="Serve the web UI with a production WSGI server (waitress).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -348,8 +415,11 @@ def serve(ctx, host, port, threads):
     try:
         server = create_server(app, host=host, port=port, threads=threads)
     except OSError as exc:
-        click.echo(f"错误 error: 无法在 {host}:{port} 上服务：{exc.strerror or exc}"
-                   "（端口已被占用或地址不可用；用 --port 换一个端口）", err=True)
+        click.echo(
+            f"错误 error: 无法在 {host}:{port} 上服务：{exc.strerror or exc}"
+            "（端口已被占用或地址不可用；用 --port 换一个端口）",
+            err=True,
+        )
         sys.exit(2)
     if live_dir(config) is None:
         _first_build(app, config)
@@ -363,8 +433,9 @@ def serve(ctx, host, port, threads):
             from webui.services import searcher
 
             threading.Thread(target=searcher().warm, name="kb-warm", daemon=True).start()
-    click.echo(f"kb serving on http://{host}:{port}/  (内容 {config.content_dir}，索引 {config.index_dir})",
-               err=True)
+    click.echo(
+        f"kb serving on http://{host}:{port}/  (内容 {config.content_dir}，索引 {config.index_dir})", err=True
+    )
     server.run()
 
 

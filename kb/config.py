@@ -24,8 +24,11 @@ PROJECT = Path(__file__).resolve().parents[1]  # the source tree of an editable 
 
 def _with_overrides(self, **overrides):
     """A copy with the non-None `overrides` (read as their settings read them)."""
-    values = {name: BY_NAME[name].parse(value, f"设置 {name}") if name in BY_NAME else value
-              for name, value in overrides.items() if value is not None}
+    values = {
+        name: BY_NAME[name].parse(value, f"设置 {name}") if name in BY_NAME else value
+        for name, value in overrides.items()
+        if value is not None
+    }
     return replace(self, **values)
 
 
@@ -38,8 +41,11 @@ Config = make_dataclass(
     "Config",
     [(setting.name, setting.type, setting.default) for setting in SETTINGS],
     frozen=True,
-    namespace={"with_overrides": _with_overrides, "staging": property(_staging),
-               "__doc__": "The settings of one run (kb.settings.SETTINGS), built at the edge, passed down."},
+    namespace={
+        "with_overrides": _with_overrides,
+        "staging": property(_staging),
+        "__doc__": "The settings of one run (kb.settings.SETTINGS), built at the edge, passed down.",
+    },
 )
 Config.__module__ = __name__  # pickled by name (the index's writer processes receive it)
 
@@ -68,8 +74,11 @@ def load_config(environ=None, cwd=None, **overrides):
     home, _ = find_home(config.home, cwd)
     if home is None:
         return config
-    resolved = {name: home / getattr(config, name) for name in ("content_dir", "index_dir")
-                if not Path(getattr(config, name)).is_absolute()}
+    resolved = {
+        name: home / getattr(config, name)
+        for name in ("content_dir", "index_dir")
+        if not Path(getattr(config, name)).is_absolute()
+    }
     return replace(config, home=home, **resolved)
 
 
@@ -82,4 +91,5 @@ def require_home(config, named=False, cwd=None):
     raise HomeNotFound(
         "找不到知识库：" + "、".join(str(p) for p in looked) + " 里都没有 content/ 文件夹",
         hint="到知识库所在的文件夹里运行，或用 --home 目录 / 环境变量 KB_HOME 指明它；"
-             "新建一个知识库：kb --home 新目录 import 文件")
+        "新建一个知识库：kb --home 新目录 import 文件",
+    )

@@ -37,7 +37,7 @@ def indexed_body(body):
     if len(body) <= MAX_INDEXED_CHARS:
         return body
     cut = body.rfind("\n", MAX_INDEXED_CHARS // 2, MAX_INDEXED_CHARS)
-    return body[:cut if cut > 0 else MAX_INDEXED_CHARS]
+    return body[: cut if cut > 0 else MAX_INDEXED_CHARS]
 
 
 def to_document(article):
@@ -51,14 +51,16 @@ def to_document(article):
         for field in ("plan_number", "foreign_plan_number", "replaces"):
             if plan.get(field):
                 keys.extend(keys_of(plan[field]))
-    extra = " ".join(p.get("abstract", "") + " " + p.get("title", "") for p in article.patents
-                     if isinstance(p, dict))
+    extra = " ".join(
+        p.get("abstract", "") + " " + p.get("title", "") for p in article.patents if isinstance(p, dict)
+    )
     year = article.year
     return {
         "id": article.id,
         "title": article.title,
-        "body": indexed_body(article.body + ("\n" + extra if extra.strip() and extra.strip() not in
-                                                                article.body else "")),
+        "body": indexed_body(
+            article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else "")
+        ),
         "grams": indexed_body(article.title + "\n" + article.body + "\n" + extra),  # kb/schema.py: bigrams
         "type": article.type,
         "section": article.section or "",
@@ -73,16 +75,19 @@ def to_document(article):
         "doc_numbers": ",".join(article.doc_numbers),
         "inventors": ",".join(inventors),
         "meta": {
-            "issue": article.issue, "plans": article.plans, "patents": article.patents,
-            "prices": article.prices, "origin": article.origin, "standards": article.standards,
-            "plan_numbers": article.plan_numbers, "doc_numbers": article.doc_numbers,
+            "issue": article.issue,
+            "plans": article.plans,
+            "patents": article.patents,
+            "prices": article.prices,
+            "origin": article.origin,
+            "standards": article.standards,
+            "plan_numbers": article.plan_numbers,
+            "doc_numbers": article.doc_numbers,
         },
         "path": article.path or "",
         "hash": article.sha1,
         "stamp": article.stamp,
     }
-
-
 
 
 def build_lock(config, command="build", say=None):
@@ -108,7 +113,9 @@ def _read_all(paths, problems, notes=None):
         try:
             article = read_article(path)
             if notes is not None and len(article.body) > MAX_INDEXED_CHARS:
-                notes.append(f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {MAX_INDEXED_CHARS:,} 个可以搜索")
+                notes.append(
+                    f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {MAX_INDEXED_CHARS:,} 个可以搜索"
+                )
             yield to_document(article)
         except KbError as exc:
             problems.append(exc.describe())
@@ -160,8 +167,11 @@ def rebuild(config, progress=None, fail_after=None):
             count, log = engine.write_shares(ix, shares, _documents)
             indexed = open_live(config, target).doc_count()
             if indexed != count:
-                raise KbError(f"the new index holds {indexed} documents, not {count}: a writer "
-                              "process failed", path=target, hint="run the build again with KB_INDEX_PROCS=1")
+                raise KbError(
+                    f"the new index holds {indexed} documents, not {count}: a writer process failed",
+                    path=target,
+                    hint="run the build again with KB_INDEX_PROCS=1",
+                )
             storage.swap(root, target)
         except OSError as exc:
             shutil.rmtree(target, ignore_errors=True)
@@ -171,12 +181,18 @@ def rebuild(config, progress=None, fail_after=None):
             raise
         problems, notes = log.get("problems", []), log.get("notes", [])
         say(f"indexed {count} documents")
-        stats = {"documents": count, "seconds": round(time.time() - started, 2), "problems": problems,
-                 "processes": len(shares) or 1}
+        stats = {
+            "documents": count,
+            "seconds": round(time.time() - started, 2),
+            "problems": problems,
+            "processes": len(shares) or 1,
+        }
         if notes:
             stats["truncated"] = notes
-        storage.write_state(root, {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count,
-                                   "seconds": stats["seconds"]})
+        storage.write_state(
+            root,
+            {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count, "seconds": stats["seconds"]},
+        )
         return stats
 
 
@@ -198,8 +214,11 @@ def _indexed(ix):
             if reader.doc_count_all() == 0:  # Whoosh's own merge policy could leave one (older indexes)
                 continue
             if not all(reader.has_column(name) for name in ("path", "hash", "stamp")):
-                raise IndexMissingError("the index was built by an older kb", path=ix.storage.folder,
-                                        hint="run `kb index rebuild` once")
+                raise IndexMissingError(
+                    "the index was built by an older kb",
+                    path=ix.storage.folder,
+                    hint="run `kb index rebuild` once",
+                )
             paths, hashes, stamps = (engine.column_texts(reader, name) for name in ("path", "hash", "stamp"))
             for docnum in reader.all_doc_ids() if reader.has_deletions() else range(len(paths)):
                 out[paths[docnum]] = (hashes[docnum], stamps[docnum])
@@ -234,6 +253,7 @@ def _stamps_meanwhile(config, ix):
             return stamps(config.content_dir)
         finally:
             pool.shutdown()
+
     return result
 
 
@@ -258,31 +278,57 @@ def _update(config, progress, started):
         # an update's few documents are written uncompressed (faster); merges compress them later
         shares = _shares(changed, build_procs(config, len(changed), UPDATE_PARALLEL_FROM))
         # a new version replaces the document of its path and any of its id (ids are unique)
-        count, log = engine.write_shares(ix, shares, _documents, compress=False, update=True,
-                                         replace=("path", "id"), deletes=[("path", path) for path in removed])
+        count, log = engine.write_shares(
+            ix,
+            shares,
+            _documents,
+            compress=False,
+            update=True,
+            replace=("path", "id"),
+            deletes=[("path", path) for path in removed],
+        )
         problems = log.get("problems", [])
         searchable = round(time.time() - started, 2)
         merged = engine.tidy(ix)
-        return {"updated": count, "removed": len(removed),
-                "searchable_after": searchable, "segments_merged": merged,
-                "seconds": round(time.time() - started, 2), "problems": problems}
+        return {
+            "updated": count,
+            "removed": len(removed),
+            "searchable_after": searchable,
+            "segments_merged": merged,
+            "seconds": round(time.time() - started, 2),
+            "problems": problems,
+        }
 
 
 def status(config):
     """Documents, last build, what is stale, who holds the lock and what interrupted runs left."""
     root = Path(config.index_dir)
     owner = storage.lock_owner(root)
-    running = {"running": f"{owner.get('command')} (pid {owner.get('pid')}, since {owner.get('started')})"} \
-        if owner else {}
+    running = (
+        {"running": f"{owner.get('command')} (pid {owner.get('pid')}, since {owner.get('started')})"}
+        if owner
+        else {}
+    )
     left = [] if owner else [str(path) for path in storage.leftovers(root)]
     extra = {**running, "leftovers": left}
     live = live_dir(config)
     if live is None:
-        return {"index": str(config.index_dir), "documents": 0, "built": None, "stale": "no index yet",
-                **extra}
+        return {
+            "index": str(config.index_dir),
+            "documents": 0,
+            "built": None,
+            "stale": "no index yet",
+            **extra,
+        }
     ix = open_live(config, live)
     changed, removed = _changes(config, ix, _stamps_meanwhile(config, ix))
     state = storage._state(root)
-    return {"index": str(live), "documents": ix.doc_count(), "built": state.get("built"),
-            "changed_or_new": len(changed), "removed": len(removed),
-            "stale": bool(changed or removed), **extra}
+    return {
+        "index": str(live),
+        "documents": ix.doc_count(),
+        "built": state.get("built"),
+        "changed_or_new": len(changed),
+        "removed": len(removed),
+        "stale": bool(changed or removed),
+        **extra,
+    }

@@ -119,8 +119,12 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
         in_words[words.docs] = True
         partial, gram_score = np.zeros(size), np.zeros(size)
         # a pair found in a large share of the articles is no evidence: left out (and cheap to skip)
-        grams = [g for g in need.grams if "grams" in searcher.schema  # (an index built before the field)
-                 and searcher.doc_frequency("grams", g) <= common]
+        grams = [
+            g
+            for g in need.grams
+            if "grams" in searcher.schema  # (an index built before the field)
+            and searcher.doc_frequency("grams", g) <= common
+        ]
         need.grams = tuple(grams)
         for gram in grams:
             hits = bulk.scores(Term("grams", gram))
@@ -166,6 +170,7 @@ def relaxed_scores(bulk, needs, allowed=None, excluded=()):
 
 # ------------------------------------------------------------------ did you mean
 
+
 class Vocabulary:
     """The words of an index's titles and bodies, bucketed by length, for suggestions."""
 
@@ -197,7 +202,7 @@ class Vocabulary:
         its first limit + 1 characters are compared (a few hundred, not the whole vocabulary)."""
         low, high = len(word) - limit, len(word) + limit
         pool = set()
-        for char in set(word[:limit + 1]):
+        for char in set(word[: limit + 1]):
             pool.update(self.by_char.get(char, ()))
         return sorted((w for w in pool if low <= len(w) <= high), key=lambda w: (len(w), w))
 
@@ -213,8 +218,14 @@ class Vocabulary:
             choices = self._choices(word, limit)
         found = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=count)
         freq = self.searcher.doc_frequency
-        found.sort(key=lambda f: (f[1], not sounds_alike(word, f[0]),
-                                  -freq("body", f[0]) - freq("title", f[0]), f[0]))
+        found.sort(
+            key=lambda f: (
+                f[1],
+                not sounds_alike(word, f[0]),
+                -freq("body", f[0]) - freq("title", f[0]),
+                f[0],
+            )
+        )
         return [w for w, _, _ in found if w != word]
 
     def closest(self, word):
@@ -243,16 +254,27 @@ def suggest(vocabulary, parsed, together=None):
     alone takes the candidate found most often with the query's other words (`together(word,
     others)` counts those documents): 江西 绿色 矿删 → 矿山."""
     corrections, text = {}, []
-    known_words = [u.label for group in parsed.must for kind, clause in group
-                   for u in clause_units((kind, clause)) if vocabulary.known(u.label)]
+    known_words = [
+        u.label
+        for group in parsed.must
+        for kind, clause in group
+        for u in clause_units((kind, clause))
+        if vocabulary.known(u.label)
+    ]
     for group in parsed.must:
         for kind, clause in group:
             units = clause_units((kind, clause))
             fixes, taken = [], set()
             unknown = [not vocabulary.known(u.label) and len(u.alternatives) == 1 for u in units]
-            spans = sorted(((i, j) for i in range(len(units))
-                            for j in range(i + 1, min(len(units), i + 3) + 1)
-                            if any(unknown[i:j])), key=lambda s: (s[0] - s[1], s[0]))
+            spans = sorted(
+                (
+                    (i, j)
+                    for i in range(len(units))
+                    for j in range(i + 1, min(len(units), i + 3) + 1)
+                    if any(unknown[i:j])
+                ),
+                key=lambda s: (s[0] - s[1], s[0]),
+            )
             for i, j in spans:
                 joined = "".join(u.label for u in units[i:j])
                 if taken & set(range(i, j)) or not 3 <= len(joined) <= 12 or vocabulary.known(joined):
@@ -266,12 +288,19 @@ def suggest(vocabulary, parsed, together=None):
             short = [(i, i + 1) for i in range(len(units))] + [(i, i + 2) for i in range(len(units) - 1)]
             for i, j in short:
                 typed = "".join(u.label for u in units[i:j])
-                if together is None or taken & set(range(i, j)) or not any(unknown[i:j]) \
-                        or not 2 <= len(typed) <= 6 or (j - i == 2 and len(typed) != 2):
+                if (
+                    together is None
+                    or taken & set(range(i, j))
+                    or not any(unknown[i:j])
+                    or not 2 <= len(typed) <= 6
+                    or (j - i == 2 and len(typed) != 2)
+                ):
                     continue
                 others = [w for w in known_words if w not in {u.label for u in units[i:j]}]
-                scored = [(sounds_alike(typed, word), together(word, others), word)
-                          for word in vocabulary.candidates(typed, 30)]
+                scored = [
+                    (sounds_alike(typed, word), together(word, others), word)
+                    for word in vocabulary.candidates(typed, 30)
+                ]
                 # two characters with one changed are a typo only when they sound alike (IME slip)
                 scored = [row for row in scored if row[1] > 0 and (row[0] or len(typed) > 2)]
                 if scored:
@@ -291,6 +320,7 @@ def suggest(vocabulary, parsed, together=None):
 
 
 # ------------------------------------------------------------------ proximity
+
 
 def sequences(parsed):
     """Token runs of the query's plain words, in order, for the proximity bonus."""

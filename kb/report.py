@@ -9,16 +9,39 @@ from kb.models import TYPE_LABELS
 
 # Why a line was dropped, as the importer says it (importer/split.py) and as staff read it.
 DROP_LABELS = {
-    "cover": "封面与目录", "page number": "页码", "running header": "页眉页脚", "watermark": "水印",
-    "stray link": "孤立链接", "table rule": "表格线", "image": "图片占位",
+    "cover": "封面与目录",
+    "page number": "页码",
+    "running header": "页眉页脚",
+    "watermark": "水印",
+    "stray link": "孤立链接",
+    "table rule": "表格线",
+    "image": "图片占位",
 }
-FOUND_IN = {"cover": "封面", "running header": "页眉页脚", "single header": "一处页眉",
-            "--issue": "指定的期号"}
+FOUND_IN = {
+    "cover": "封面",
+    "running header": "页眉页脚",
+    "single header": "一处页眉",
+    "--issue": "指定的期号",
+}
 CHANGE_LABELS = {
-    "title": "标题", "type": "类型", "section": "栏目", "source": "来源", "issue": "期号", "date": "日期",
-    "date_from": "日期来源", "standards": "标准号", "plan_numbers": "计划号", "patents": "专利",
-    "doc_numbers": "发文字号", "plans": "标准计划表", "prices": "价格表", "body": "正文",
-    "issuer": "发文机关", "published": "发布日期", "effective": "施行日期", "validity": "时效性",
+    "title": "标题",
+    "type": "类型",
+    "section": "栏目",
+    "source": "来源",
+    "issue": "期号",
+    "date": "日期",
+    "date_from": "日期来源",
+    "standards": "标准号",
+    "plan_numbers": "计划号",
+    "patents": "专利",
+    "doc_numbers": "发文字号",
+    "plans": "标准计划表",
+    "prices": "价格表",
+    "body": "正文",
+    "issuer": "发文机关",
+    "published": "发布日期",
+    "effective": "施行日期",
+    "validity": "时效性",
 }
 NO_SECTION = "（无栏目）"
 READERS = {"pdf": "PDF（直接读取版面）", "markdown": "Markdown 转换稿", "text": "纯文本"}
@@ -52,18 +75,28 @@ def review_rows(result, write_report):
     for article in result.articles:
         action = write_report.actions.get(article.id, "new") if write_report else "new"
         changes = write_report.changes.get(article.id, []) if write_report else []
-        rows.append({
-            "id": article.id, "title": article.title, "section": article.section or NO_SECTION,
-            "type": article.type, "type_label": type_label(article.type), "source": article.source,
-            "date": article.date, "date_from": article.date_from,
-            "action": action, "action_label": ACTIONS.get(action, action),
-            "changes": [CHANGE_LABELS.get(c, c) for c in changes],
-            "flags": result.flags.get(article.id, []),
-            "flag_labels": flag_labels(result.flags.get(article.id, [])),
-            "lines": article.origin.get("lines", []),
-            "numbers": article.standards + article.plan_numbers + [p["number"] for p in article.patents]
-            + article.doc_numbers,
-        })
+        rows.append(
+            {
+                "id": article.id,
+                "title": article.title,
+                "section": article.section or NO_SECTION,
+                "type": article.type,
+                "type_label": type_label(article.type),
+                "source": article.source,
+                "date": article.date,
+                "date_from": article.date_from,
+                "action": action,
+                "action_label": ACTIONS.get(action, action),
+                "changes": [CHANGE_LABELS.get(c, c) for c in changes],
+                "flags": result.flags.get(article.id, []),
+                "flag_labels": flag_labels(result.flags.get(article.id, [])),
+                "lines": article.origin.get("lines", []),
+                "numbers": article.standards
+                + article.plan_numbers
+                + [p["number"] for p in article.patents]
+                + article.doc_numbers,
+            }
+        )
     return rows
 
 
@@ -83,7 +116,8 @@ def action_summary(write_report):
     stale = Counter(entry["action"] for entry in write_report.stale)
     if stale:
         text += "；不再属于本期 " + "，".join(
-            f"{n}（{STALE_ACTIONS[a].split('，', 1)[1]}）" for a, n in stale.items())
+            f"{n}（{STALE_ACTIONS[a].split('，', 1)[1]}）" for a, n in stale.items()
+        )
     return text
 
 
@@ -94,8 +128,11 @@ def import_report(result, write_report, dry_run=False):
         lines.append("单篇文件 → content/documents/")
     else:
         where = FOUND_IN.get(issue.found_in or "", "")
-        lines.append(f"期号：{issue_label(issue)}" + (f"（取自{where}）" if where else "")
-                     + (f" → content/{issue.slug}/" if issue.slug else ""))
+        lines.append(
+            f"期号：{issue_label(issue)}"
+            + (f"（取自{where}）" if where else "")
+            + (f" → content/{issue.slug}/" if issue.slug else "")
+        )
     for error in result.errors:
         lines.append(f"错误：{error}")
     if result.errors:
@@ -112,9 +149,12 @@ def import_report(result, write_report, dry_run=False):
         span = row["lines"]
         date = row["date"] or "无"
         date_note = {"article": "文中日期", "issue": "取自期号"}.get(row["date_from"] or "", "")
-        lines.append(f"      第 {span[0]}–{span[1]} 行；来源：{row['source'] or '无'}；日期：{date}"
-                     + (f"（{date_note}）" if date_note else "")
-                     if len(span) == 2 else f"      来源：{row['source'] or '无'}；日期：{date}")
+        lines.append(
+            f"      第 {span[0]}–{span[1]} 行；来源：{row['source'] or '无'}；日期：{date}"
+            + (f"（{date_note}）" if date_note else "")
+            if len(span) == 2
+            else f"      来源：{row['source'] or '无'}；日期：{date}"
+        )
         if row["numbers"]:
             numbers = row["numbers"]
             shown = "，".join(numbers[:8]) + (f" …（另 {len(numbers) - 8} 个）" if len(numbers) > 8 else "")
@@ -123,8 +163,11 @@ def import_report(result, write_report, dry_run=False):
             lines.append("      ⚠ " + "；".join(row["flag_labels"]))
     if write_report and write_report.stale:
         kept = all(entry["action"] == "stale" for entry in write_report.stale)
-        lines.append(f"不再属于本期的旧文章 {len(write_report.stale)} 篇"
-                     + ("（已保留；加 --replace 删除）" if kept else "") + "：")
+        lines.append(
+            f"不再属于本期的旧文章 {len(write_report.stale)} 篇"
+            + ("（已保留；加 --replace 删除）" if kept else "")
+            + "："
+        )
         for entry in write_report.stale:
             hint = "（加 --force 一并删除）" if entry["action"] == "stale_edited" else ""
             lines.append(f"  [{STALE_ACTIONS[entry['action']]}] {entry['title']}  {entry['path']}{hint}")
@@ -146,9 +189,15 @@ def import_report(result, write_report, dry_run=False):
 
 def import_json(results, reports, failures, content_dir, dry_run):
     documents, warnings, issues, stale, errors = [], list(failures), [], [], list(failures)
-    for result, report in zip(results, reports):
-        issues.append({**result.issue.as_dict(), "file": result.path, "found_in": result.issue.found_in,
-                       "reader": getattr(result, "reader", None)})
+    for result, report in zip(results, reports, strict=False):
+        issues.append(
+            {
+                **result.issue.as_dict(),
+                "file": result.path,
+                "found_in": result.issue.found_in,
+                "reader": getattr(result, "reader", None),
+            }
+        )
         warnings.extend(result.warnings)
         errors.extend(f"{result.path}: {e}" for e in result.errors)
         if report is None:
@@ -160,8 +209,12 @@ def import_json(results, reports, failures, content_dir, dry_run):
         for article in result.articles:
             meta = article.front_matter()
             row = rows[article.id]
-            meta.update(path=str(article_path(content_dir, article)), action=row["action"],
-                        changes=report.changes.get(article.id, []), flags=row["flags"])
+            meta.update(
+                path=str(article_path(content_dir, article)),
+                action=row["action"],
+                changes=report.changes.get(article.id, []),
+                flags=row["flags"],
+            )
             documents.append(meta)
     by_reason = Counter()
     for result in results:

@@ -44,7 +44,8 @@ def _encode_positions(positions):
         if value is None:
             value = _ONE_POSITION[position] = pack_uint(1) + dumps([position], 2)
         return value
-    return pack_uint(len(positions)) + dumps([b - a for a, b in zip([0] + positions[:-1], positions)], 2)
+    gaps = [b - a for a, b in zip([0] + positions[:-1], positions, strict=False)]
+    return pack_uint(len(positions)) + dumps(gaps, 2)
 
 
 _ONE_POSITION = {}

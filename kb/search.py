@@ -124,16 +124,27 @@ class SearchPage:
 
     def as_json(self):
         return {
-            "query": self.query, "total": self.total, "total_is_estimate": self.total_is_estimate,
-            "page": self.page, "pages": self.pages, "took_ms": round(self.took_ms, 2),
-            "hits": [asdict(hit) for hit in self.hits], "facets": self.facets,
-            "facets_sampled": self.facets_sampled, "numbers": self.numbers, "parsed": self.parsed,
-            "relaxed": self.relaxed, "dropped": self.dropped, "suggestion": self.suggestion,
-            "number_fallbacks": self.number_fallbacks, "ignored": self.ignored,
+            "query": self.query,
+            "total": self.total,
+            "total_is_estimate": self.total_is_estimate,
+            "page": self.page,
+            "pages": self.pages,
+            "took_ms": round(self.took_ms, 2),
+            "hits": [asdict(hit) for hit in self.hits],
+            "facets": self.facets,
+            "facets_sampled": self.facets_sampled,
+            "numbers": self.numbers,
+            "parsed": self.parsed,
+            "relaxed": self.relaxed,
+            "dropped": self.dropped,
+            "suggestion": self.suggestion,
+            "number_fallbacks": self.number_fallbacks,
+            "ignored": self.ignored,
         }
 
 
 # ------------------------------------------------------------------ the searcher (adapter)
+
 
 class Searcher:
     """A long-lived handle on the live index; reopens by itself after a rebuild swaps it."""
@@ -228,9 +239,17 @@ class Searcher:
         page = max(1, request.page)
         limit = max(1, min(request.limit, 100))
         if searcher.doc_count() == 0:  # an empty index: nothing to score (Whoosh's idf is log(0) there)
-            return SearchPage(query=request.q, parsed="", total=0, hits=[], facets={}, page=page,
-                              limit=limit, took_ms=(time.perf_counter() - started) * 1000,
-                              numbers=[n.canonical for n in parsed.numbers])
+            return SearchPage(
+                query=request.q,
+                parsed="",
+                total=0,
+                hits=[],
+                facets={},
+                page=page,
+                limit=limit,
+                took_ms=(time.perf_counter() - started) * 1000,
+                numbers=[n.canonical for n in parsed.numbers],
+            )
         filters = filter_values(parsed, request)
         check_filters(filters, self.known_filters(bulk))
         number_keys, fallbacks = self._resolve_numbers(searcher, parsed)
@@ -260,24 +279,41 @@ class Searcher:
 
         if request.sort != "date":
             ranked = rerank(ranked, fields_of, sequences(parsed))
-        hits = [self._hit(fields_of(docnum), score, highlight)
-                for docnum, score in ranked[(page - 1) * limit:page * limit]]
+        hits = [
+            self._hit(fields_of(docnum), score, highlight)
+            for docnum, score in ranked[(page - 1) * limit : page * limit]
+        ]
         for note in fallbacks:
             note["used"] = self._canonical(searcher, ranked[:limit], note.pop("keys")) or note["used"]
         return SearchPage(
-            query=request.q, parsed=str(query) + (f" FILTER {filter_q}" if filter_q else ""),
-            total=total, hits=hits, facets=facets, page=page, limit=limit,
-            took_ms=(time.perf_counter() - started) * 1000, total_is_estimate=estimate,
-            facets_sampled=sampled, numbers=[n.canonical for n in parsed.numbers],
-            relaxed=bool(relaxed and relaxed.scores), dropped=relaxed.dropped if relaxed else [],
-            suggestion=suggestion, number_fallbacks=fallbacks, ignored=parsed.dropped,
+            query=request.q,
+            parsed=str(query) + (f" FILTER {filter_q}" if filter_q else ""),
+            total=total,
+            hits=hits,
+            facets=facets,
+            page=page,
+            limit=limit,
+            took_ms=(time.perf_counter() - started) * 1000,
+            total_is_estimate=estimate,
+            facets_sampled=sampled,
+            numbers=[n.canonical for n in parsed.numbers],
+            relaxed=bool(relaxed and relaxed.scores),
+            dropped=relaxed.dropped if relaxed else [],
+            suggestion=suggestion,
+            number_fallbacks=fallbacks,
+            ignored=parsed.dropped,
         )
 
     def _hit(self, fields, score, highlight):
         return Hit(
-            id=fields["id"], title=fields["title"], type=fields.get("type", ""),
-            section=fields.get("section", ""), issue=fields.get("issue", ""), date=fields.get("date", ""),
-            score=round(float(score or 0), 3), snippet=make_snippet(fields.get("body", ""), highlight),
+            id=fields["id"],
+            title=fields["title"],
+            type=fields.get("type", ""),
+            section=fields.get("section", ""),
+            issue=fields.get("issue", ""),
+            date=fields.get("date", ""),
+            score=round(float(score or 0), 3),
+            snippet=make_snippet(fields.get("body", ""), highlight),
             path=fields.get("path", ""),
         )
 
@@ -299,14 +335,18 @@ class Searcher:
         """Every key of the `numbers` field, per index generation."""
         cached = getattr(self, "_number_keys", None)
         if cached is None or cached[0] is not searcher:
-            keys = [t.decode("utf-8") for t in searcher.reader().lexicon("numbers")] \
-                if "numbers" in searcher.schema else []
+            keys = (
+                [t.decode("utf-8") for t in searcher.reader().lexicon("numbers")]
+                if "numbers" in searcher.schema
+                else []
+            )
             cached = self._number_keys = (searcher, keys)
         return cached[1]
 
     def answering_keys(self, searcher, number):
         """(keys, how): the exact key if the index has it; else its other keys ("fallback"), the numbers
         under it ("prefix"), or a document number under a longer issuer; ([], None) if none."""
+
         def present(key):
             return searcher.doc_frequency("numbers", key) > 0
 
@@ -348,10 +388,15 @@ class Searcher:
         for docnum, _ in ranked:
             fields = searcher.stored_fields(docnum)
             meta = fields.get("meta") or {}
-            numbers = [n for name in ("standards", "plan_numbers", "patents", "doc_numbers")
-                       for n in (fields.get(name) or "").split(",") if n]
-            numbers += [row.get(k) for row in meta.get("plans", [])
-                        for k in ("plan_number", "replaces") if row.get(k)]
+            numbers = [
+                n
+                for name in ("standards", "plan_numbers", "patents", "doc_numbers")
+                for n in (fields.get(name) or "").split(",")
+                if n
+            ]
+            numbers += [
+                row.get(k) for row in meta.get("plans", []) for k in ("plan_number", "replaces") if row.get(k)
+            ]
             for number in numbers:
                 if number not in out and wanted & set(keys_of(number)):
                     out.append(number)
@@ -368,12 +413,15 @@ class Searcher:
     def _relaxed(self, searcher, bulk, parsed, number_keys, filter_q):
         """(Relaxed or None, suggestion text, extra highlight words) for a query that found little."""
         vocabulary = self.vocabulary(searcher)
+
         def together(word, others):
             return len(bulk.scores(And([term_query(w) for w in [word, *others]])))
 
         corrections, suggestion = suggest(vocabulary, parsed, together)
-        numbers = [(n.canonical, number_query(number_keys.get(i) or [max(n.keys, key=len)]))
-                   for i, n in enumerate(parsed.numbers)]
+        numbers = [
+            (n.canonical, number_query(number_keys.get(i) or [max(n.keys, key=len)]))
+            for i, n in enumerate(parsed.numbers)
+        ]
         needs = needs_of(parsed, numbers, corrections)
         try:
             allowed = bulk.scores(filter_q) if filter_q is not None else None
@@ -406,8 +454,13 @@ class Searcher:
         except Unsupported:
             return None
         top = bulk.top(hits, want, sort_column="date" if request.sort == "date" else None)
-        return ([(doc, hits.get(doc)) for doc in top], len(hits), bulk.facets(hits, FACET_FIELDS),
-                False, False)
+        return (
+            [(doc, hits.get(doc)) for doc in top],
+            len(hits),
+            bulk.facets(hits, FACET_FIELDS),
+            False,
+            False,
+        )
 
     def _whoosh_answer(self, searcher, query, filter_query, request, want):
         """Whoosh's own search: phrases and match-all; facets over the best 1,000 hits at most."""
@@ -440,8 +493,15 @@ class Searcher:
         for hit in searcher.search(number_query(sorted(keys)), limit=200):
             fields = hit.fields()
             docnums.append((hit.docnum, hit.score))
-            articles.append({"id": fields["id"], "title": fields["title"], "type": fields.get("type"),
-                             "issue": fields.get("issue"), "date": fields.get("date")})
+            articles.append(
+                {
+                    "id": fields["id"],
+                    "title": fields["title"],
+                    "type": fields.get("type"),
+                    "issue": fields.get("issue"),
+                    "date": fields.get("date"),
+                }
+            )
             for row in (fields.get("meta") or {}).get("plans", []):
                 values = [row.get(k, "") for k in ("plan_number", "foreign_plan_number", "replaces")]
                 row_keys = {key for value in values if value for key in keys_of(value)}
@@ -451,8 +511,15 @@ class Searcher:
                         related.append({"relation": "replaced_by", "number": row.get("plan_number", "")})
                     elif row.get("replaces"):
                         related.append({"relation": "replaces", "number": row["replaces"]})
-        card = {"kind": number.kind, "canonical": number.canonical, "keys": list(number.keys),
-                "articles": articles, "plans": plans, "related": related, "how": how or "none"}
+        card = {
+            "kind": number.kind,
+            "canonical": number.canonical,
+            "keys": list(number.keys),
+            "articles": articles,
+            "plans": plans,
+            "related": related,
+            "how": how or "none",
+        }
         if how in ("fallback", "prefix"):
             card["used"] = self._canonical(searcher, docnums, found) or found
         if how == "prefix":

@@ -65,8 +65,9 @@ class Review:
     def replaces(self):
         """True when writing would change, overwrite or remove a file already in content/."""
         plan = self.plan
-        return bool(plan) and (any(a in ("changed", "overwritten") for a in plan.actions.values())
-                               or bool(plan.removed))
+        return bool(plan) and (
+            any(a in ("changed", "overwritten") for a in plan.actions.values()) or bool(plan.removed)
+        )
 
     @property
     def must_confirm(self):
@@ -76,8 +77,10 @@ class Review:
     def written_message(self):
         """What staff read once the issue is written (admin page)."""
         issue = self.result.issue
-        return (f"已写入 content/{issue.slug}/（{issue_label(issue)}）：{action_summary(self.plan)}。"
-                "下一步：更新索引，新文章才能检索到。")
+        return (
+            f"已写入 content/{issue.slug}/（{issue_label(issue)}）：{action_summary(self.plan)}。"
+            "下一步：更新索引，新文章才能检索到。"
+        )
 
 
 @dataclass
@@ -144,8 +147,9 @@ class ImportService:
 
     # ------------------------------------------------------------ read and review
 
-    def review_text(self, text, name, *, issue=None, reader=None, kind="auto", replace=False, force=False,
-                    planned=None):
+    def review_text(
+        self, text, name, *, issue=None, reader=None, kind="auto", replace=False, force=False, planned=None
+    ):
         """Split a text already read (an upload) and plan its writes."""
         from kb.importer import import_text
 
@@ -164,8 +168,9 @@ class ImportService:
         if result.errors:  # an issue that cannot be named is never written
             return Review(result, None, [], text)
         self.progress("review", f"{result.path}: {len(result.articles)} 篇")
-        plan, writes = plan_writes(result.articles, self.config.content_dir, force=force, planned=planned,
-                                   replace=replace)
+        plan, writes = plan_writes(
+            result.articles, self.config.content_dir, force=force, planned=planned, replace=replace
+        )
         return Review(result, plan, writes, text)
 
     # ------------------------------------------------------------ write
@@ -284,8 +289,11 @@ class Staging:
         except OSError as exc:
             raise KbError(f"暂存文件夹不可用：{exc.strerror}", path=folder) from None
         if not os.path.isdir(folder) or os.path.islink(folder) or info.st_uid != os.getuid():
-            raise KbError("暂存文件夹不是本服务自己的文件夹（链接或属于其他用户），拒绝使用", path=folder,
-                          hint="删除它或用 KB_STAGING 指定另一个文件夹")
+            raise KbError(
+                "暂存文件夹不是本服务自己的文件夹（链接或属于其他用户），拒绝使用",
+                path=folder,
+                hint="删除它或用 KB_STAGING 指定另一个文件夹",
+            )
         if info.st_mode & 0o077:
             os.chmod(folder, 0o700)
         self._expire()

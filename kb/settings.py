@@ -66,8 +66,9 @@ class Setting:
         return value
 
     def _error(self, raw, where, why):
-        return SettingError(f"{where} 的值“{raw}”{why}", field=self.name,
-                            hint=f"{self.help}；默认 {self.shown_default}")
+        return SettingError(
+            f"{where} 的值“{raw}”{why}", field=self.name, hint=f"{self.help}；默认 {self.shown_default}"
+        )
 
     @property
     def shown_default(self):
@@ -89,34 +90,98 @@ class Setting:
 
 
 SETTINGS = (
-    Setting("home", None, "KB_HOME", "path",
-            "知识库所在的文件夹（含 content/ 与 index/）；"
-            "未设置时：当前文件夹（含 content/ 时），否则 kb 的安装目录",
-            option="--home"),
-    Setting("content_dir", Path("content"), "KB_CONTENT", "path", "文章文件夹（相对路径从知识库文件夹算起）",
-            option="--content"),
-    Setting("index_dir", Path("index"), "KB_INDEX", "path", "索引文件夹（相对路径从知识库文件夹算起）",
-            option="--index"),
-    Setting("debug", False, "KB_DEBUG", "bool", "出现意外错误时打印完整的出错位置（traceback）",
-            option="--debug"),
-    Setting("admin_token", None, "KB_ADMIN_TOKEN", "str", "管理页 /admin 的登录令牌；未设置时管理页关闭",
-            secret=True),
-    Setting("secret_key", None, "KB_SECRET_KEY", "str",
-            "会话 cookie 的签名密钥；设置后重启服务管理员不必重新登录；未设置时每次启动随机生成",
-            secret=True),
+    Setting(
+        "home",
+        None,
+        "KB_HOME",
+        "path",
+        "知识库所在的文件夹（含 content/ 与 index/）；"
+        "未设置时：当前文件夹（含 content/ 时），否则 kb 的安装目录",
+        option="--home",
+    ),
+    Setting(
+        "content_dir",
+        Path("content"),
+        "KB_CONTENT",
+        "path",
+        "文章文件夹（相对路径从知识库文件夹算起）",
+        option="--content",
+    ),
+    Setting(
+        "index_dir",
+        Path("index"),
+        "KB_INDEX",
+        "path",
+        "索引文件夹（相对路径从知识库文件夹算起）",
+        option="--index",
+    ),
+    Setting(
+        "debug", False, "KB_DEBUG", "bool", "出现意外错误时打印完整的出错位置（traceback）", option="--debug"
+    ),
+    Setting(
+        "admin_token",
+        None,
+        "KB_ADMIN_TOKEN",
+        "str",
+        "管理页 /admin 的登录令牌；未设置时管理页关闭",
+        secret=True,
+    ),
+    Setting(
+        "secret_key",
+        None,
+        "KB_SECRET_KEY",
+        "str",
+        "会话 cookie 的签名密钥；设置后重启服务管理员不必重新登录；未设置时每次启动随机生成",
+        secret=True,
+    ),
     Setting("userdict", None, "KB_USERDICT", "path", "额外的 jieba 词典文件（一行一个词）"),
-    Setting("max_upload_bytes", 5 * MB, "KB_MAX_UPLOAD_BYTES", "int", "管理页上传文件的大小上限（字节）",
-            minimum=1),
-    Setting("page_size", 10, "KB_PAGE_SIZE", "int", "网页搜索结果每页条数（地址里的 limit 优先）",
-            minimum=1, maximum=100),
-    Setting("index_procs", 0, "KB_INDEX_PROCS", "int",
-            "建索引的写入进程数；0 表示大批量时每核一个（最多 4 个）", minimum=0),
-    Setting("staging_dir", None, "KB_STAGING", "path",
-            "上传文件等待确认时存放的私有文件夹；未设置时为 index/.staging"),
-    Setting("secure_cookies", False, "KB_SECURE_COOKIES", "bool",
-            "即使经由普通 HTTP 也给管理会话 cookie 加 Secure 标记（经由 HTTPS 时总会加）"),
-    Setting("proxy_hops", 0, "KB_PROXY_HOPS", "int",
-            "kb 前面的反向代理层数：登录次数限制按 X-Forwarded-For 里的客户端计算", minimum=0),
+    Setting(
+        "max_upload_bytes",
+        5 * MB,
+        "KB_MAX_UPLOAD_BYTES",
+        "int",
+        "管理页上传文件的大小上限（字节）",
+        minimum=1,
+    ),
+    Setting(
+        "page_size",
+        10,
+        "KB_PAGE_SIZE",
+        "int",
+        "网页搜索结果每页条数（地址里的 limit 优先）",
+        minimum=1,
+        maximum=100,
+    ),
+    Setting(
+        "index_procs",
+        0,
+        "KB_INDEX_PROCS",
+        "int",
+        "建索引的写入进程数；0 表示大批量时每核一个（最多 4 个）",
+        minimum=0,
+    ),
+    Setting(
+        "staging_dir",
+        None,
+        "KB_STAGING",
+        "path",
+        "上传文件等待确认时存放的私有文件夹；未设置时为 index/.staging",
+    ),
+    Setting(
+        "secure_cookies",
+        False,
+        "KB_SECURE_COOKIES",
+        "bool",
+        "即使经由普通 HTTP 也给管理会话 cookie 加 Secure 标记（经由 HTTPS 时总会加）",
+    ),
+    Setting(
+        "proxy_hops",
+        0,
+        "KB_PROXY_HOPS",
+        "int",
+        "kb 前面的反向代理层数：登录次数限制按 X-Forwarded-For 里的客户端计算",
+        minimum=0,
+    ),
 )
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 

@@ -115,8 +115,9 @@ def _best_window_arrays(starts, words, size):
     positions = np.arange(len(begins))
     ends = np.searchsorted(begins, begins + size, side="left")  # first match past each window
     codes = {}
-    word_codes = np.fromiter((codes.setdefault(w, len(codes)) for w in words), dtype=np.int64,
-                             count=len(words))
+    word_codes = np.fromiter(
+        (codes.setdefault(w, len(codes)) for w in words), dtype=np.int64, count=len(words)
+    )
     distinct = np.zeros(len(begins), dtype=np.int64)
     for code in range(len(codes)):
         at = np.flatnonzero(word_codes == code)  # where this word matches, in order

@@ -17,10 +17,12 @@ SHARED = Path(os.environ.get("KB_SHARED") or ROOT.parent / "shared")
 SEEDS = SHARED / "seeds"
 SEED_FILES = sorted(SEEDS.glob("*.txt"))
 LAWS_ARCHIVE = SHARED / "corpora" / "laws.tar.xz"
-needs_seeds = pytest.mark.skipif(not SEED_FILES,
-                                 reason=f"the shared seeds are not at {SEEDS} (set KB_SHARED)")
-needs_laws = pytest.mark.skipif(not LAWS_ARCHIVE.exists(),
-                                reason=f"the shared law corpus is not at {LAWS_ARCHIVE} (set KB_SHARED)")
+needs_seeds = pytest.mark.skipif(
+    not SEED_FILES, reason=f"the shared seeds are not at {SEEDS} (set KB_SHARED)"
+)
+needs_laws = pytest.mark.skipif(
+    not LAWS_ARCHIVE.exists(), reason=f"the shared law corpus is not at {LAWS_ARCHIVE} (set KB_SHARED)"
+)
 
 # Purpose-made excerpts (tests/data/README.md): one bulletin per converter shape.
 BULLETIN = DATA / "bulletin-markdown.txt"  # 2024-01: 8 articles, patents

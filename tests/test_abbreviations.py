@@ -15,13 +15,25 @@ def test_every_row_has_a_full_name_and_a_short_one_and_no_name_is_in_two_rows():
     assert all(len(row) >= 2 for _, row in rows)
 
 
-@pytest.mark.parametrize("short, full", [
-    ("工信部", "工业和信息化部"), ("发改委", "国家发展和改革委员会"), ("国资委", "国务院国有资产监督管理委员会"),
-    ("国家标准委", "国家标准化管理委员会"), ("市场监管总局", "国家市场监督管理总局"), ("中科院", "中国科学院"),
-    ("工程院", "中国工程院"), ("稀土行业协会", "中国稀土行业协会"), ("有研稀土", "有研稀土新材料股份有限公司"),
-    ("北科大", "北京科技大学"), ("江理", "江西理工大学"), ("宁波材料所", "中国科学院宁波材料技术与工程研究所"),
-    ("稀土标委会", "全国稀土标准化技术委员会"), ("赣州稀土院", "赣州稀土研究院"),
-])
+@pytest.mark.parametrize(
+    "short, full",
+    [
+        ("工信部", "工业和信息化部"),
+        ("发改委", "国家发展和改革委员会"),
+        ("国资委", "国务院国有资产监督管理委员会"),
+        ("国家标准委", "国家标准化管理委员会"),
+        ("市场监管总局", "国家市场监督管理总局"),
+        ("中科院", "中国科学院"),
+        ("工程院", "中国工程院"),
+        ("稀土行业协会", "中国稀土行业协会"),
+        ("有研稀土", "有研稀土新材料股份有限公司"),
+        ("北科大", "北京科技大学"),
+        ("江理", "江西理工大学"),
+        ("宁波材料所", "中国科学院宁波材料技术与工程研究所"),
+        ("稀土标委会", "全国稀土标准化技术委员会"),
+        ("赣州稀土院", "赣州稀土研究院"),
+    ],
+)
 def test_expanded_both_ways(short, full):
     assert full in other_forms(short)
     assert short in other_forms(full)
@@ -48,10 +60,13 @@ def test_a_multi_word_full_name_is_one_unit():
     assert len(units) == 1 and ("发改委",) in units[0].alternatives
 
 
-@pytest.mark.parametrize("text, message", [
-    ("工业和信息化部\n", "at least one short name"),
-    ("工业和信息化部\t工信部\n中国科学院\t工信部\n", "already on line 2"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("工业和信息化部\n", "at least one short name"),
+        ("工业和信息化部\t工信部\n中国科学院\t工信部\n", "already on line 2"),
+    ],
+)
 def test_bad_table_lines_name_file_and_line(tmp_path, text, message):
     path = tmp_path / "abbreviations.tsv"
     path.write_text("# comment\n" + text, encoding="utf-8")

@@ -2,8 +2,10 @@ from kb.analysis import ChineseAnalyzer, expand, query_words
 
 
 def tokens(text, mode="index"):
-    return [(t.text, t.pos, t.startchar, t.endchar)
-            for t in ChineseAnalyzer()(text, positions=True, chars=True, mode=mode)]
+    return [
+        (t.text, t.pos, t.startchar, t.endchar)
+        for t in ChineseAnalyzer()(text, positions=True, chars=True, mode=mode)
+    ]
 
 
 def test_positions_are_word_counts_and_offsets_are_characters():

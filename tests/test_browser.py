@@ -10,7 +10,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import CONTENT, DATA
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -18,8 +17,10 @@ DRIVER = shutil.which("chromedriver")
 SHOTS = Path(__file__).resolve().parent / "screenshots"
 ADMIN_TOKEN = "browser-test-token"
 
-pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver not installed")]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and DRIVER), reason="Debian chromium and chromium-driver not installed"),
+]
 
 
 def free_port():
@@ -33,10 +34,18 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     shutil.copytree(CONTENT, root / "content")
     port = free_port()
-    env = {**os.environ, "KB_CONTENT": str(root / "content"), "KB_INDEX": str(root / "index"),
-           "KB_ADMIN_TOKEN": ADMIN_TOKEN}
-    proc = subprocess.Popen([sys.executable, "-m", "kb", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    env = {
+        **os.environ,
+        "KB_CONTENT": str(root / "content"),
+        "KB_INDEX": str(root / "index"),
+        "KB_ADMIN_TOKEN": ADMIN_TOKEN,
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -65,8 +74,13 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,1000",
-                "--disable-gpu"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1000",
+        "--disable-gpu",
+    ):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.set_page_load_timeout(60)
@@ -143,8 +157,8 @@ def navigate(browser, action):
 def test_admin_upload_review_confirm_and_update(server, browser):
     """Staff upload an issue, read the Chinese review, confirm, re-import another converter's text
     (confirming the replacement), update the index and read a plain result."""
-    from selenium.webdriver.common.by import By
     from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
     browser.set_window_size(1280, 1000)
@@ -155,14 +169,26 @@ def test_admin_upload_review_confirm_and_update(server, browser):
 
     browser.find_element(By.ID, "issue").send_keys(str(DATA / "bulletin_running_header.txt"))
     submit(browser, browser.find_element(By.CSS_SELECTOR, "form.upload button[type=submit]"))
-    assert browser.find_element(By.ID, "review-issue").text == \
-        "期号：示例稀土信息简报 2021年第5期 → content/2021-05/"
+    assert (
+        browser.find_element(By.ID, "review-issue").text
+        == "期号：示例稀土信息简报 2021年第5期 → content/2021-05/"
+    )
     assert browser.find_element(By.ID, "review-summary").text == "文章 5 篇：新增 5"
     headers = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#review-table th")]
     assert headers == ["操作", "栏目", "类型", "标题", "来源", "日期", "提示"]
-    rows = [[td.text for td in tr.find_elements(By.TAG_NAME, "td")]
-            for tr in browser.find_elements(By.CSS_SELECTOR, "#review-table tbody tr")]
-    assert ["新增", "（无栏目）", "政策", "关于开展示例稀土企业专项检查的通知", "示例工业主管部门", "2021-04-30", ""] in rows
+    rows = [
+        [td.text for td in tr.find_elements(By.TAG_NAME, "td")]
+        for tr in browser.find_elements(By.CSS_SELECTOR, "#review-table tbody tr")
+    ]
+    assert [
+        "新增",
+        "（无栏目）",
+        "政策",
+        "关于开展示例稀土企业专项检查的通知",
+        "示例工业主管部门",
+        "2021-04-30",
+        "",
+    ] in rows
     assert any(r[3] == "什么是离子吸附型稀土矿" and r[6] == "日期取自期号" for r in rows)
     browser.save_screenshot(str(SHOTS / "7-admin-review.png"))
     assert not browser.find_elements(By.ID, "confirmed")  # a new issue replaces nothing
@@ -182,9 +208,9 @@ def test_admin_upload_review_confirm_and_update(server, browser):
     assert "已写入 content/2021-05/" in result and "修改 5" in result
 
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=update]"))
-    WebDriverWait(browser, 120, poll_frequency=0.5,
-                  ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda b: b.find_element(By.ID, "index-status").get_attribute("data-state") in ("done", "failed"))
+    WebDriverWait(
+        browser, 120, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,)
+    ).until(lambda b: b.find_element(By.ID, "index-status").get_attribute("data-state") in ("done", "failed"))
     status = browser.find_element(By.ID, "index-status").text
     assert status.startswith("索引更新完成：新增 5 篇，更新 0 篇，删除 0 篇，用时"), status
     assert "{" not in status

@@ -155,9 +155,7 @@ def test_csv_download(server, browser, tmp_path):  # noqa: F811
     assert raw.startswith(b"\xef\xbb\xbf") and "XB/T 403-2023" in raw.decode("utf-8-sig")
 
 
-@pytest.mark.parametrize(
-    "article", ["2022-08-d35695f0", "2023-07-6d7b6c96", "2023-07-7f4e1112"]
-)
+@pytest.mark.parametrize("article", ["2022-08-d35695f0", "2023-07-6d7b6c96", "2023-07-7f4e1112"])
 def test_article_tables_scroll_inside_their_box_on_a_phone(server, browser, article):  # noqa: F811
     browser.set_window_size(*SIZES["phone"])
     browser.get(server + "/doc/" + article)

@@ -9,9 +9,23 @@ from kb.content import iter_articles
 from kb.indexer import open_live, rebuild
 from kb.search import Searcher, SearchRequest, build_query, parse_query
 
-QUERIES = ["稀土", "钕铁硼 永磁", "Dy", "镨钕 OR 钕铁硼 价格", "稀土 -价格 -出口", "type:policy 稀土",
-           "year:2024 稀土", "GB/T 4137-2015", "20220753-T-469", "工信部联原〔2022〕90号", "CN117446850A",
-           "氧化镨钕 均价", "标准", "发展", "不存在的词汇组合"]
+QUERIES = [
+    "稀土",
+    "钕铁硼 永磁",
+    "Dy",
+    "镨钕 OR 钕铁硼 价格",
+    "稀土 -价格 -出口",
+    "type:policy 稀土",
+    "year:2024 稀土",
+    "GB/T 4137-2015",
+    "20220753-T-469",
+    "工信部联原〔2022〕90号",
+    "CN117446850A",
+    "氧化镨钕 均价",
+    "标准",
+    "发展",
+    "不存在的词汇组合",
+]
 
 
 def both(searcher, q, limit=20):

@@ -3,14 +3,15 @@ import os
 import shutil
 
 from click.testing import CliRunner
-
 from conftest import BULLETIN, BULLETIN_TABS
+
 from kb.cli import cli
 
 
 def run(config, *args, input=None):
-    return CliRunner().invoke(cli, ["--content", str(config.content_dir), "--index", str(config.index_dir), *args],
-                              input=input)
+    return CliRunner().invoke(
+        cli, ["--content", str(config.content_dir), "--index", str(config.index_dir), *args], input=input
+    )
 
 
 def test_import_json_then_reimport_is_idempotent(config):
@@ -20,8 +21,18 @@ def test_import_json_then_reimport_is_idempotent(config):
     data = json.loads(result.output)
     assert data["issue"]["year"] == 2024 and len(data["documents"]) == 8
     doc = next(d for d in data["documents"] if d["type"] == "patent")
-    assert {"id", "path", "title", "type", "section", "source", "standards", "plan_numbers", "patents",
-            "doc_numbers"} <= set(doc)
+    assert {
+        "id",
+        "path",
+        "title",
+        "type",
+        "section",
+        "source",
+        "standards",
+        "plan_numbers",
+        "patents",
+        "doc_numbers",
+    } <= set(doc)
     files = sorted(config.content_dir.rglob("*.md"))
     again = json.loads(run(config, "import", "--json", seed).output)
     assert sorted(config.content_dir.rglob("*.md")) == files
@@ -89,7 +100,9 @@ def test_unwritable_content_folder_leaves_nothing_behind(config, tmp_path):
 def test_check_reports_every_problem_with_file_and_line(config):
     folder = config.content_dir / "x"
     folder.mkdir(parents=True)
-    (folder / "a.md").write_text("---\nid: a\ntitle: 甲\ntype: nonsense\ndate: yesterday\n---\n正文\n", encoding="utf-8")
+    (folder / "a.md").write_text(
+        "---\nid: a\ntitle: 甲\ntype: nonsense\ndate: yesterday\n---\n正文\n", encoding="utf-8"
+    )
     (folder / "b.md").write_text("---\nid: a\ntitle: [oops\n---\n", encoding="utf-8")
     result = run(config, "check")
     assert result.exit_code == 1
@@ -104,7 +117,9 @@ def test_search_json_lines_from_stdin_and_lookup(built, tmp_path):
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.output.strip().split("\n")]
     assert len(lines) == 2 and lines[0]["total"] > 0
-    assert {"id", "title", "type", "section", "issue", "date", "score", "snippet", "path"} <= set(lines[0]["hits"][0])
+    assert {"id", "title", "type", "section", "issue", "date", "score", "snippet", "path"} <= set(
+        lines[0]["hits"][0]
+    )
     assert lines[1]["hits"][0]["type"] == "standard_plan"
     lookup = json.loads(run(config, "lookup", "--json", "gb/t 4137-2015").output)
     assert lookup["plans"][0]["plan_number"] == "20220753-T-469"

@@ -3,9 +3,18 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import (
+    BULLETIN,
+    BULLETIN_CELLS,
+    BULLETIN_TABS,
+    DATA,
+    DATA_FILES,
+    POLICY,
+    SEED_FILES,
+    SEEDS,
+    needs_seeds,
+)
 
-from conftest import (BULLETIN, BULLETIN_CELLS, BULLETIN_TABS, DATA, DATA_FILES, POLICY, SEED_FILES, SEEDS,
-                      needs_seeds)
 from kb.importer import import_file, import_text
 from kb.importer.split import split_bulletin
 from kb.importer.text import decode, normalise_title
@@ -48,10 +57,14 @@ def test_every_content_line_lands_in_exactly_one_article(seed):
                 assert squash(cell) in haystack, f"{seed.name}:{line.no} lost: {cell!r}"
 
 
-@pytest.mark.parametrize("queries, files", [
-    (DATA / "dev-queries.yaml", DATA_FILES),
-    pytest.param(EVAL, SEED_FILES, marks=needs_seeds),
-], ids=["data", "shared"])
+@pytest.mark.parametrize(
+    "queries, files",
+    [
+        (DATA / "dev-queries.yaml", DATA_FILES),
+        pytest.param(EVAL, SEED_FILES, marks=needs_seeds),
+    ],
+    ids=["data", "shared"],
+)
 def test_dev_query_titles_are_articles(queries, files):
     wanted = yaml.safe_load(queries.read_text(encoding="utf-8"))
     titles = {}
@@ -64,8 +77,13 @@ def test_dev_query_titles_are_articles(queries, files):
 
 def test_excerpt_with_tab_tables_issue_numbers_and_plans():
     result = import_file(BULLETIN_TABS)
-    assert result.issue.as_dict() == {"publication": "离子型稀土信息简报", "year": 2022, "number": 8,
-                                      "total": 106, "slug": "2022-08"}
+    assert result.issue.as_dict() == {
+        "publication": "离子型稀土信息简报",
+        "year": 2022,
+        "number": 8,
+        "total": 106,
+        "slug": "2022-08",
+    }
     plan = next(a for a in result.articles if a.type == "standard_plan")
     assert plan.section == "行业动态"
     assert {"GB/T 4137-2015", "GB/T 4138-2015", "GB/T 12690.12-2003"} <= set(plan.standards)
@@ -99,12 +117,19 @@ def test_excerpt_standalone_policy_is_one_article():
 @needs_seeds
 def test_bulletin_000_issue_sections_numbers_and_plans():
     result = import_file(SEEDS / "000_77bfed0df3362ec0.txt")
-    assert result.issue.as_dict() == {"publication": "离子型稀土信息简报", "year": 2022, "number": 8,
-                                      "total": 106, "slug": "2022-08"}
+    assert result.issue.as_dict() == {
+        "publication": "离子型稀土信息简报",
+        "year": 2022,
+        "number": 8,
+        "total": 106,
+        "slug": "2022-08",
+    }
     assert len(result.articles) == 13
     plan = next(a for a in result.articles if a.type == "standard_plan")
     assert plan.section == "行业动态" and plan.source == "包头稀土研究院"
-    assert {"GB/T 4137-2015", "GB/T 4138-2015", "GB/T 12690.12-2003", "GB/T 16477.1-2010"} <= set(plan.standards)
+    assert {"GB/T 4137-2015", "GB/T 4138-2015", "GB/T 12690.12-2003", "GB/T 16477.1-2010"} <= set(
+        plan.standards
+    )
     assert "20220747-T-469" in plan.plan_numbers and "W20222365" in plan.plan_numbers
     assert "国标委发〔2022〕22号" in plan.doc_numbers
     rows = {r["plan_number"]: r for r in plan.plans if "foreign_plan_number" not in r}
@@ -127,7 +152,9 @@ def test_bulletin_000_issue_sections_numbers_and_plans():
 def test_bulletin_002_numbers_broken_over_lines_are_joined():
     result = import_file(SEEDS / "002_64e5ae6ac3e7075b.txt")
     article = next(a for a in result.articles if "报批公示" in a.title)
-    assert {"XB/T 403-2023", "XB/T 631-2023", "XB/T 617.8-2023", "XB/T 632-2023", "XB/T 633-2023"} <= set(article.standards)
+    assert {"XB/T 403-2023", "XB/T 631-2023", "XB/T 617.8-2023", "XB/T 632-2023", "XB/T 633-2023"} <= set(
+        article.standards
+    )
     assert article.type == "standard_plan"
     prices = next(a for a in result.articles if a.type == "market" and a.prices).prices
     assert len(prices) >= 20
@@ -155,11 +182,13 @@ def test_standalone_document_is_one_article():
 
 
 def test_wrapped_title_and_paragraphs_are_joined():
-    text = ("正文最后一句。\n（来源：甲）\n\n"
-            "关于扩大战略性新兴产业投资 培育壮大新增长点增\n长极的指导意见\n"
-            "国务院有关部门，各省、自治区、直辖市、新疆生产建设兵团发展改革委、科技\n"
-            "厅，现将有关事项通知如下，请认真贯彻执行，确保各项任务落到实处并取得实效。\n"
-            "（来源：发展改革委网站）\n")
+    text = (
+        "正文最后一句。\n（来源：甲）\n\n"
+        "关于扩大战略性新兴产业投资 培育壮大新增长点增\n长极的指导意见\n"
+        "国务院有关部门，各省、自治区、直辖市、新疆生产建设兵团发展改革委、科技\n"
+        "厅，现将有关事项通知如下，请认真贯彻执行，确保各项任务落到实处并取得实效。\n"
+        "（来源：发展改革委网站）\n"
+    )
     result = import_text(text, "wrapped.txt")
     article = result.articles[-1]
     assert article.title == "关于扩大战略性新兴产业投资培育壮大新增长点增长极的指导意见"
@@ -192,13 +221,19 @@ def test_ids_are_stable_and_url_safe():
 
 def test_law_with_front_matter(tmp_path):
     path = Path(tmp_path) / "law.md"
-    path.write_text("---\ntitle: 中华人民共和国矿产资源法\ndate: 1986-03-19\n---\n\n# 中华人民共和国矿产资源法\n\n第一条 为了发展矿业。\n", encoding="utf-8")
+    path.write_text(
+        "---\ntitle: 中华人民共和国矿产资源法\ndate: 1986-03-19\n---\n\n"
+        "# 中华人民共和国矿产资源法\n\n第一条 为了发展矿业。\n",
+        encoding="utf-8",
+    )
     article = import_file(path).articles[0]
     assert article.title == "中华人民共和国矿产资源法" and article.date == "1986-03-19"
 
 
-AMENDED = ("# 某市社会救助条例\n\n2018年11月22日 某市人民代表大会常务委员会第七次会议通过\n\n{history}"
-           "## 第一章 总则\n\n第一条 为了加强社会救助，制定本条例。2030年1月1日起施行。\n")
+AMENDED = (
+    "# 某市社会救助条例\n\n2018年11月22日 某市人民代表大会常务委员会第七次会议通过\n\n{history}"
+    "## 第一章 总则\n\n第一条 为了加强社会救助，制定本条例。2030年1月1日起施行。\n"
+)
 
 
 def test_amended_versions_of_one_law_get_their_own_date_and_id():
@@ -218,4 +253,8 @@ def test_two_documents_with_one_id_in_one_import_are_a_conflict_not_a_silent_ove
     first, writes = plan_writes(same[:1], tmp_path, planned=planned)
     second, more = plan_writes(same[1:], tmp_path, planned=planned)
     assert len(writes) == 1 and more == []
-    assert second.conflicts and "某市社会救助条例" in second.conflicts[0] and "front matter" in second.conflicts[0]
+    assert (
+        second.conflicts
+        and "某市社会救助条例" in second.conflicts[0]
+        and "front matter" in second.conflicts[0]
+    )

@@ -3,13 +3,13 @@ import shutil
 import threading
 
 import pytest
-
 from conftest import CONTENT
+
 from kb import engine
-from kb.errors import IndexBusyError
 from kb.content import iter_paths, read_article
+from kb.errors import IndexBusyError
 from kb.indexer import build_lock, live_dir, open_live, rebuild, status, update
-from kb.search import SearchRequest, Searcher
+from kb.search import Searcher, SearchRequest
 
 
 @pytest.fixture
@@ -45,7 +45,9 @@ def test_failed_build_keeps_the_live_index(small):
 
 
 def test_bad_document_is_reported_and_skipped(small):
-    (small.content_dir / "2024-01" / "broken.md").write_text("---\ntitle: [unclosed\n---\n正文", encoding="utf-8")
+    (small.content_dir / "2024-01" / "broken.md").write_text(
+        "---\ntitle: [unclosed\n---\n正文", encoding="utf-8"
+    )
     stats = rebuild(small)
     assert stats["documents"] == 6
     assert any("broken.md" in p for p in stats["problems"])
@@ -104,10 +106,13 @@ def test_parallel_build_finds_what_a_serial_build_finds(whole, tmp_path):
     stats = rebuild(parallel)
     assert stats["processes"] == 2 and stats["documents"] == len(iter_paths(CONTENT))
     searchers = Searcher.open(serial), Searcher.open(parallel)
-    assert len(searchers[1].current().reader().leaf_readers()) == 2  # one segment per writer process, no merge
+    assert (
+        len(searchers[1].current().reader().leaf_readers()) == 2
+    )  # one segment per writer process, no merge
     for q in ("稀土", "钕铁硼 永磁", "GB/T 4137", '"稀土永磁"', "Dy"):
-        serial_ids, parallel_ids = ([hit.id for hit in s.search(SearchRequest(q=q, limit=50)).hits]
-                                    for s in searchers)
+        serial_ids, parallel_ids = (
+            [hit.id for hit in s.search(SearchRequest(q=q, limit=50)).hits] for s in searchers
+        )
         assert serial_ids and sorted(serial_ids) == sorted(parallel_ids), q
 
 
@@ -142,7 +147,8 @@ def test_updates_drop_emptied_segments_and_merge_a_full_tier(small, monkeypatch)
     merged = []
     for round_ in range(3):  # one segment per update; with the built one (6 documents) tier 1-9 fills
         (folder / f"extra-{round_}.md").write_text(
-            source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8")
+            source.replace("\nid: ", f"\nid: extra-{round_}-", 1), encoding="utf-8"
+        )
         stats = update(small)
         assert stats["updated"] == 1 and stats["searchable_after"] <= stats["seconds"]
         merged.append(stats["segments_merged"])
@@ -173,7 +179,9 @@ def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_p
     fresh = whole.with_overrides(index_dir=tmp_path / "fresh", index_procs=1)
     rebuild(fresh)
     searchers = Searcher.open(live), Searcher.open(fresh)
-    assert searchers[0].current().doc_count() == searchers[1].current().doc_count() == len(iter_paths(CONTENT))
+    assert (
+        searchers[0].current().doc_count() == searchers[1].current().doc_count() == len(iter_paths(CONTENT))
+    )
     for q in ("稀土", "甲乙丙", "GB/T 4137", '"稀土永磁"', "Dy"):
         found = [sorted(hit.id for hit in s.search(SearchRequest(q=q, limit=100)).hits) for s in searchers]
         assert found[0] and found[0] == found[1], q

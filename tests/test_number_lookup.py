@@ -12,13 +12,20 @@ from kb.numbers import (
 )
 
 
-@pytest.mark.parametrize("typed, kind, canonical", [
-    ("XB 617", "standard", "XB 617"), ("XB617", "standard", "XB 617"),
-    ("CN-115595458-B", "patent", "CN115595458B"), ("CN 115595458-B", "patent", "CN115595458B"),
-    ("115595458", "patent", "115595458"),
-    ("20220762T469", "plan", "20220762-T-469"), ("20220762 T 469", "plan", "20220762-T-469"),
-    ("工信部联原2022年90号", "doc", "工信部联原〔2022〕90号"), ("国标委发 2022 22号", "doc", "国标委发〔2022〕22号"),
-])
+@pytest.mark.parametrize(
+    "typed, kind, canonical",
+    [
+        ("XB 617", "standard", "XB 617"),
+        ("XB617", "standard", "XB 617"),
+        ("CN-115595458-B", "patent", "CN115595458B"),
+        ("CN 115595458-B", "patent", "CN115595458B"),
+        ("115595458", "patent", "115595458"),
+        ("20220762T469", "plan", "20220762-T-469"),
+        ("20220762 T 469", "plan", "20220762-T-469"),
+        ("工信部联原2022年90号", "doc", "工信部联原〔2022〕90号"),
+        ("国标委发 2022 22号", "doc", "国标委发〔2022〕22号"),
+    ],
+)
 def test_loosely_typed_numbers(typed, kind, canonical):
     assert parse_numbers(typed) == [] or parse_numbers(typed)[0].canonical != canonical
     found = loose_numbers(typed)
@@ -45,15 +52,20 @@ def test_patent_fallbacks_drop_kind_code_then_country():
     assert fallback_keys(parse_lookup("CN115595458A")) == ["cn115595458", "115595458"]
 
 
-@pytest.mark.parametrize("prefix, index, under", [
-    ("xb/t617", ["xb/t617.8", "xb/t617.8-2023", "xb/t6170", "8.2023"], ["xb/t617.8", "xb/t617.8-2023"]),
-    ("gb/t12690.1", ["gb/t12690.12", "gb/t12690.12-2003"], []),
-    ("gb/t4137", ["gb/t4137-2015", "gb/t41370"], ["gb/t4137-2015"]),
-])
+@pytest.mark.parametrize(
+    "prefix, index, under",
+    [
+        ("xb/t617", ["xb/t617.8", "xb/t617.8-2023", "xb/t6170", "8.2023"], ["xb/t617.8", "xb/t617.8-2023"]),
+        ("gb/t12690.1", ["gb/t12690.12", "gb/t12690.12-2003"], []),
+        ("gb/t4137", ["gb/t4137-2015", "gb/t41370"], ["gb/t4137-2015"]),
+    ],
+)
 def test_keys_under_a_prefix(prefix, index, under):
     assert keys_under(prefix, index) == under
 
 
 def test_document_number_under_a_shorter_issuer():
     number = loose_numbers("工信部2022年90号")[0]
-    assert doc_keys_like(number, ["工信部联原2022-90", "国发2022-90", "工信部联原2022-9"]) == ["工信部联原2022-90"]
+    assert doc_keys_like(number, ["工信部联原2022-90", "国发2022-90", "工信部联原2022-9"]) == [
+        "工信部联原2022-90"
+    ]

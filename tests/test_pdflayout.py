@@ -27,7 +27,9 @@ def page(*items):
 
 def body(page_no, top=100.0, lines=3):
     """Full justified lines, the last one ending its paragraph short."""
-    out = [line(page_no, top + 17 * i, f"第{page_no}页正文第{i}行的文字一直排到右边") for i in range(lines - 1)]
+    out = [
+        line(page_no, top + 17 * i, f"第{page_no}页正文第{i}行的文字一直排到右边") for i in range(lines - 1)
+    ]
     out.append(line(page_no, top + 17 * (lines - 1), "最后一行。", x1=LEFT + 60))
     return out
 
@@ -35,7 +37,9 @@ def body(page_no, top=100.0, lines=3):
 def test_lines_repeating_in_the_margins_are_furniture_whatever_they_say():
     pages = []
     for n in range(1, 6):
-        header = line(n, 40, "某某产业通讯", parts=[(LEFT, 130, "某某产业通讯", []), (480, RIGHT, "行业动态", [])])
+        header = line(
+            n, 40, "某某产业通讯", parts=[(LEFT, 130, "某某产业通讯", []), (480, RIGHT, "行业动态", [])]
+        )
         footer = line(n, 800, f"- {n} -", x0=280, x1=310)
         pages.append(page(header, *body(n), footer))
     furniture = find_furniture(pages)
@@ -79,14 +83,19 @@ def test_a_line_stopped_short_only_because_the_next_word_did_not_fit_continues()
 
 
 def test_larger_type_is_a_title_and_a_title_over_two_lines_is_one_heading():
-    title = [line(1, 80, "国家标准委下达2025年第一批", x0=150, x1=445, size=15),
-             line(1, 101, "稀土国家标准制修订计划", x0=180, x1=415, size=15)]
+    title = [
+        line(1, 80, "国家标准委下达2025年第一批", x0=150, x1=445, size=15),
+        line(1, 101, "稀土国家标准制修订计划", x0=180, x1=415, size=15),
+    ]
     text = render([page(*title, *body(1, top=130))])
     assert text.startswith("# 国家标准委下达2025年第一批稀土国家标准制修订计划\n")
 
 
 def test_a_source_line_glued_to_the_last_sentence_gets_its_own_line():
-    assert _split_source("研究成果发表在期刊上。（来源：某研究所）") == ["研究成果发表在期刊上。", "（来源：某研究所）"]
+    assert _split_source("研究成果发表在期刊上。（来源：某研究所）") == [
+        "研究成果发表在期刊上。",
+        "（来源：某研究所）",
+    ]
     assert _split_source("括号（来源不明的说法）在句中。") == ["括号（来源不明的说法）在句中。"]
     assert LEADER.sub("", "◎ 稀土价格走势 ·········· 14") == "◎ 稀土价格走势"
 
@@ -95,14 +104,25 @@ def chars(text, x0, top, size=8.5, advance=None):
     out, x = [], x0
     for ch in text:
         width = advance or (size if ord(ch) > 0x2E80 else size * 0.55)
-        out.append({"text": ch, "x0": x, "x1": x + width, "top": top, "bottom": top + size, "size": size,
-                    "bold": False, "font": "F"})
+        out.append(
+            {
+                "text": ch,
+                "x0": x,
+                "x1": x + width,
+                "top": top,
+                "bottom": top + size,
+                "size": size,
+                "bold": False,
+                "font": "F",
+            }
+        )
         x += width
     return out
 
 
 def test_text_wrapped_inside_one_cell_is_rejoined_by_how_full_each_line_was():
     cell = (100.0, 0.0, 150.0, 60.0)  # 50 points wide, 3 points of padding
+
     def joined(first, second):
         return _cell_text(chars(first, 103, 5) + chars(second, 103, 16), cell, 1, HEIGHT)
 
@@ -117,13 +137,19 @@ def test_text_wrapped_inside_one_cell_is_rejoined_by_how_full_each_line_was():
 
 def test_small_raised_and_lowered_characters_stay_on_their_line():
     # set one after the other: Nd 100–111.6, ₂ to 115.1, Fe to 126.7, ₁₄ to 133.8, B
-    base = chars("Nd", 100, 100, size=10.5) + chars("Fe", 115.125, 100, size=10.5) \
+    base = (
+        chars("Nd", 100, 100, size=10.5)
+        + chars("Fe", 115.125, 100, size=10.5)
         + chars("B", 133.825, 100, size=10.5)
+    )
     subscripts = chars("2", 111.55, 105, size=6.5) + chars("14", 126.675, 105, size=6.5)
     lines = _lines(base + subscripts, 1, HEIGHT)
     assert [x.text for x in lines] == ["Nd₂Fe₁₄B"]
-    raised = chars("4f", 100, 200, size=10.5) + chars("1", 111.55, 196, size=6.5) \
+    raised = (
+        chars("4f", 100, 200, size=10.5)
+        + chars("1", 111.55, 196, size=6.5)
         + chars("5d", 115.125, 200, size=10.5)
+    )
     assert [x.text for x in _lines(raised, 1, HEIGHT)] == ["4f¹5d"]
 
 
@@ -131,11 +157,13 @@ def test_rows_of_a_table_without_rules_line_up_and_wrapped_cells_rejoin():
     def row(top, cells):
         return line(1, top, "", size=8.5, parts=[(x, x + 30, t, []) for x, t in cells if t])
 
-    rows = [row(100, [(62, "序号"), (120, "计划号"), (200, "项目名称"), (320, "代替标准号")]),
-            row(113, [(62, "1"), (120, "20250311-T-"), (200, "稀土永磁体"), (320, "")]),
-            row(123, [(120, "469"), (200, "试验方法")]),  # the wrapped rest, close under its row
-            row(136, [(62, "2"), (120, "20250312-T-"), (200, "化学分析方法"), (320, "GB/T 4138-2015")]),
-            row(146, [(120, "469")])]
+    rows = [
+        row(100, [(62, "序号"), (120, "计划号"), (200, "项目名称"), (320, "代替标准号")]),
+        row(113, [(62, "1"), (120, "20250311-T-"), (200, "稀土永磁体"), (320, "")]),
+        row(123, [(120, "469"), (200, "试验方法")]),  # the wrapped rest, close under its row
+        row(136, [(62, "2"), (120, "20250312-T-"), (200, "化学分析方法"), (320, "GB/T 4138-2015")]),
+        row(146, [(120, "469")]),
+    ]
     mark_rows(rows)
     assert [r.text for r in rows if r.parts] == [
         "序号\t计划号\t项目名称\t代替标准号",
@@ -145,8 +173,11 @@ def test_rows_of_a_table_without_rules_line_up_and_wrapped_cells_rejoin():
 
 
 def test_a_word_hyphenated_at_the_line_end_is_one_word_and_a_number_keeps_its_hyphen():
-    lines = [line(1, 100, "the Distinguished Encoding Rules (DER) manip-"),
-             line(1, 117, "ulation, and the plan numbered 20220747-T-"),
-             line(1, 134, "469 is new.", x1=LEFT + 60), *body(1, top=200, lines=9)]
+    lines = [
+        line(1, 100, "the Distinguished Encoding Rules (DER) manip-"),
+        line(1, 117, "ulation, and the plan numbered 20220747-T-"),
+        line(1, 134, "469 is new.", x1=LEFT + 60),
+        *body(1, top=200, lines=9),
+    ]
     text = render([page(*lines)])
     assert "(DER) manipulation, and the plan numbered 20220747-T-469 is new." in text

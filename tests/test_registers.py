@@ -171,8 +171,17 @@ def test_search_results_as_csv(client):
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert raw.startswith(b"\xef\xbb\xbf") and rows and rows[0]["链接"].startswith("http")
     every = client.get("/api/search?q=稀土&limit=1").get_json()["total"]
-    assert every > 10 and len(list(csv.DictReader(io.StringIO(
-        client.get("/search.csv?q=稀土&limit=10").get_data().decode("utf-8-sig"))))) == every
+    assert (
+        every > 10
+        and len(
+            list(
+                csv.DictReader(
+                    io.StringIO(client.get("/search.csv?q=稀土&limit=10").get_data().decode("utf-8-sig"))
+                )
+            )
+        )
+        == every
+    )
     assert client.get("/search.csv").status_code == 400
 
 
@@ -232,8 +241,18 @@ def test_lookup_api_carries_life_and_patent(client):
     assert client.get("/api/lookup/CN117446850A").get_json()["patent"]["inventors"].startswith("刘炜珍")
 
 
-@pytest.mark.parametrize("value, cell", [("-7.51%", "-7.51%"), ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
-                                         ("+3.83%", "+3.83%"), ("+A1", "'+A1"), ("@SUM(A1)", "'@SUM(A1)"), ("-x", "'-x"), ("稀土", "稀土")])
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("-7.51%", "-7.51%"),
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+3.83%", "+3.83%"),
+        ("+A1", "'+A1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("-x", "'-x"),
+        ("稀土", "稀土"),
+    ],
+)
 def test_csv_cells_never_run_as_formulas(value, cell):
     from webui.registers import _cell
 

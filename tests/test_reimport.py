@@ -5,16 +5,24 @@ import json
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import DATA
+
 from kb.cli import cli
 from kb.importer.identity import title_key
 
 ORIGINAL = DATA / "bulletin_running_header.txt"
 VARIANT = DATA / "bulletin_running_header_variant.txt"  # other wrapping, spaces, full-width characters
-GOLD = ["示例稀土价格月内小幅回升", "某研究所在NdFeB磁体晶界扩散研究中取得进展", "关于开展示例稀土企业专项检查的通知",
-        "海外某稀土矿项目获得开采许可", "什么是离子吸附型稀土矿"]
-EXTRA = " 一篇只在旧文本里的文章 \n\n近日，某地举办了一场稀土产业论坛，来自各地的企业代表参加。\n\n（来源：某网）\n"
+GOLD = [
+    "示例稀土价格月内小幅回升",
+    "某研究所在NdFeB磁体晶界扩散研究中取得进展",
+    "关于开展示例稀土企业专项检查的通知",
+    "海外某稀土矿项目获得开采许可",
+    "什么是离子吸附型稀土矿",
+]
+EXTRA = (
+    " 一篇只在旧文本里的文章 \n\n近日，某地举办了一场稀土产业论坛，来自各地的企业代表参加。"
+    "\n\n（来源：某网）\n"
+)
 
 
 def with_extra_article(tmp_path):
@@ -42,8 +50,10 @@ def files(config):
 
 
 def titles(config):
-    return sorted(title_key(p.read_text(encoding="utf-8").split("\ntitle: ")[1].split("\n")[0])
-                  for p in (config.content_dir / "2021-05").glob("*.md"))
+    return sorted(
+        title_key(p.read_text(encoding="utf-8").split("\ntitle: ")[1].split("\n")[0])
+        for p in (config.content_dir / "2021-05").glob("*.md")
+    )
 
 
 def test_the_variant_cuts_the_same_articles_as_the_original():
@@ -116,7 +126,9 @@ def test_hand_edited_files_survive_replace_unless_forced(config, tmp_path):
     result = run(config, "import", "--replace", str(VARIANT))
     assert result.exit_code == 0
     assert sum("编辑补充" in p.read_text(encoding="utf-8") for p in folder.glob("*.md")) == 2
-    assert "[人工编辑过，保留（期号、正文）] （无栏目） | 新闻 | 海外某稀土矿项目获得开采许可" in result.output
+    assert (
+        "[人工编辑过，保留（期号、正文）] （无栏目） | 新闻 | 海外某稀土矿项目获得开采许可" in result.output
+    )
     assert "（加 --force 一并删除）" in result.output
     run(config, "import", "--replace", "--force", str(VARIANT))
     assert sum("编辑补充" in p.read_text(encoding="utf-8") for p in folder.glob("*.md")) == 0
@@ -124,12 +136,18 @@ def test_hand_edited_files_survive_replace_unless_forced(config, tmp_path):
 
 
 def test_a_text_naming_no_issue_is_refused_until_the_issue_is_given(config, tmp_path):
-    text = "\n".join(line for line in ORIGINAL.read_text(encoding="utf-8").split("\n") if "2021年" not in line)
+    text = "\n".join(
+        line for line in ORIGINAL.read_text(encoding="utf-8").split("\n") if "2021年" not in line
+    )
     path = tmp_path / "2021-05.txt"
     path.write_text(text, encoding="utf-8")
     result = run(config, "import", str(path))
     assert result.exit_code == 1
-    assert "无法确定期号" in result.output and "--issue YYYY-NN" in result.output and "本文件未写入" in result.output
+    assert (
+        "无法确定期号" in result.output
+        and "--issue YYYY-NN" in result.output
+        and "本文件未写入" in result.output
+    )
     assert not config.content_dir.exists()
     result = run(config, "import", "--issue", "2021-05", str(path))
     assert result.exit_code == 0 and "（取自指定的期号）" in result.output
@@ -141,19 +159,34 @@ def test_a_text_naming_no_issue_is_refused_until_the_issue_is_given(config, tmp_
 def test_the_review_speaks_chinese(config):
     result = run(config, "import", "--dry-run", str(ORIGINAL))
     out = result.output
-    for expected in ("期号：示例稀土信息简报 2021年第5期（取自页眉页脚） → content/2021-05/",
-                     "文章 5 篇：新增 5", "按栏目与类型：", "（无栏目）：市场行情 1，研究 1，政策 1，新闻 1，知识 1",
-                     "[新增] （无栏目） | 政策 | 关于开展示例稀土企业专项检查的通知",
-                     "日期：2021-04-30（文中日期）", "日期：2021-05（取自期号）", "⚠ 日期取自期号",
-                     "编号：GB/T 12345-2020", "删除的版面行 5 行：", "页码 3 行，例：- 1 - | - 2 - | - 3 -",
-                     "（预览：没有写入任何文件）"):
+    for expected in (
+        "期号：示例稀土信息简报 2021年第5期（取自页眉页脚） → content/2021-05/",
+        "文章 5 篇：新增 5",
+        "按栏目与类型：",
+        "（无栏目）：市场行情 1，研究 1，政策 1，新闻 1，知识 1",
+        "[新增] （无栏目） | 政策 | 关于开展示例稀土企业专项检查的通知",
+        "日期：2021-04-30（文中日期）",
+        "日期：2021-05（取自期号）",
+        "⚠ 日期取自期号",
+        "编号：GB/T 12345-2020",
+        "删除的版面行 5 行：",
+        "页码 3 行，例：- 1 - | - 2 - | - 3 -",
+        "（预览：没有写入任何文件）",
+    ):
         assert expected in out, expected
     for english in ("dropped", "warning", "written", "news", "policy", "running header"):
         assert english not in out
 
 
-@pytest.mark.parametrize("title, reason", [("16", "只有数字或标点"), ("手锏”技术", "引号或括号不成对"),
-                                           ("”技术突破", "以右引号或右括号开头"), ("强", "少于四个字")])
+@pytest.mark.parametrize(
+    "title, reason",
+    [
+        ("16", "只有数字或标点"),
+        ("手锏”技术", "引号或括号不成对"),
+        ("”技术突破", "以右引号或右括号开头"),
+        ("强", "少于四个字"),
+    ],
+)
 def test_suspicious_titles_are_flagged_in_the_review_and_by_check(config, title, reason):
     from kb.importer.review import suspicious_title
 
@@ -173,7 +206,8 @@ def test_check_warns_on_two_articles_with_one_title_in_one_issue(config):
     run(config, "import", str(ORIGINAL))
     path = next((config.content_dir / "2021-05").glob("*.md"))
     copy = path.with_name("2021-05-copy.md")
-    copy.write_text(path.read_text(encoding="utf-8").replace(f"id: {path.stem}", "id: 2021-05-copy"),
-                    encoding="utf-8")
+    copy.write_text(
+        path.read_text(encoding="utf-8").replace(f"id: {path.stem}", "id: 2021-05-copy"), encoding="utf-8"
+    )
     result = run(config, "check")
     assert "同一期、同一标题" in result.output

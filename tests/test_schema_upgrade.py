@@ -3,9 +3,10 @@
 import shutil
 
 from conftest import CONTENT, make_config
+
 from kb import indexer
 from kb.schema import make_schema
-from kb.search import SearchRequest, Searcher
+from kb.search import Searcher, SearchRequest
 
 
 def test_an_index_without_the_bigram_field_answers_and_update_rebuilds_it(tmp_path, monkeypatch):

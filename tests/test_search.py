@@ -9,10 +9,18 @@ def titles(searcher, q, **kw):
     return [h.title for h in searcher.search(SearchRequest(q=q, **kw)).hits]
 
 
-@pytest.mark.parametrize("typed", [
-    "GB/T 4137-2015", "GB/T4137-2015", "gb/t 4137", "GBT4137", "ＧＢ／Ｔ　４１３７－２０１５",
-    "GB/T 4137—2015", "4137-2015",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "GB/T 4137-2015",
+        "GB/T4137-2015",
+        "gb/t 4137",
+        "GBT4137",
+        "ＧＢ／Ｔ　４１３７－２０１５",
+        "GB/T 4137—2015",
+        "4137-2015",
+    ],
+)
 def test_every_form_of_a_standard_number_finds_it_first(searcher, typed):
     assert titles(searcher, typed)[0] == PLAN_ARTICLE
 
@@ -23,12 +31,15 @@ def test_near_misses_find_nothing(searcher, typed):
     assert page.hits == [] and page.number_fallbacks == []
 
 
-@pytest.mark.parametrize("typed, used", [
-    ("GB/T 26451", "GB 26451-2011"),  # without the kind code, and said so
-    ("GB/T 4137-2016", "GB/T 4137-2015"),  # without the year
-    ("GB4137", "GB/T 4137-2015"),  # with /T
-    ("GB/T 4138-2016", "GB/T 4138-2015"),
-])
+@pytest.mark.parametrize(
+    "typed, used",
+    [
+        ("GB/T 26451", "GB 26451-2011"),  # without the kind code, and said so
+        ("GB/T 4137-2016", "GB/T 4137-2015"),  # without the year
+        ("GB4137", "GB/T 4137-2015"),  # with /T
+        ("GB/T 4138-2016", "GB/T 4138-2015"),
+    ],
+)
 def test_other_keys_answer_only_when_the_exact_key_finds_nothing_and_say_so(searcher, typed, used):
     page = searcher.search(SearchRequest(q=typed))
     assert page.hits[0].title == PLAN_ARTICLE or "GB 26451" in used
@@ -41,13 +52,17 @@ def test_gb_without_t_is_a_different_standard(searcher):
     assert found and all(PLAN_ARTICLE != t for t in found)
 
 
-@pytest.mark.parametrize("typed, title", [
-    ("20220762-T-469", PLAN_ARTICLE), ("w20222365", PLAN_ARTICLE),
-    ("cn115595458", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),
-    ("CN117446850A", "一种从稀土废水中高效回收稀土氧化物的方法"),
-    ("工信部联原[2022]90号", "工业和信息化部、自然资源部下达2022年第二批稀土开采、冶炼分离总量控制指标"),
-    ("XB/T 403", "工信部：5项稀土行业标准报批公示"),
-])
+@pytest.mark.parametrize(
+    "typed, title",
+    [
+        ("20220762-T-469", PLAN_ARTICLE),
+        ("w20222365", PLAN_ARTICLE),
+        ("cn115595458", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),
+        ("CN117446850A", "一种从稀土废水中高效回收稀土氧化物的方法"),
+        ("工信部联原[2022]90号", "工业和信息化部、自然资源部下达2022年第二批稀土开采、冶炼分离总量控制指标"),
+        ("XB/T 403", "工信部：5项稀土行业标准报批公示"),
+    ],
+)
 def test_plan_patent_and_document_numbers(searcher, typed, title):
     assert titles(searcher, typed)[0] == title
 
@@ -137,16 +152,21 @@ def test_a_number_prefix_lists_the_numbers_under_it(searcher):
     assert card["how"] == "prefix" and card["under"] == ["XB/T 617.8-2023"]
 
 
-@pytest.mark.parametrize("typed, title", [
-    ("115595458", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # bare digits
-    ("CN-115595458-B", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # hyphens
-    ("CN115595458A", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # another kind code
-    ("117446850", "一种从稀土废水中高效回收稀土氧化物的方法"),
-    ("20220762T469", PLAN_ARTICLE), ("20220762 T 469", PLAN_ARTICLE),  # plan without hyphens
-    ("XB 403", "工信部：5项稀土行业标准报批公示"), ("XBT403", "工信部：5项稀土行业标准报批公示"),
-    ("工信部联原2022年90号", "工业和信息化部、自然资源部下达2022年第二批稀土开采、冶炼分离总量控制指标"),
-    ("国标委发 2022 22号", PLAN_ARTICLE),  # document numbers without brackets
-])
+@pytest.mark.parametrize(
+    "typed, title",
+    [
+        ("115595458", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # bare digits
+        ("CN-115595458-B", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # hyphens
+        ("CN115595458A", "一种通过稀土配合物构型转化自沉淀从生物浸出液中回收稀土的方法"),  # another kind code
+        ("117446850", "一种从稀土废水中高效回收稀土氧化物的方法"),
+        ("20220762T469", PLAN_ARTICLE),
+        ("20220762 T 469", PLAN_ARTICLE),  # plan without hyphens
+        ("XB 403", "工信部：5项稀土行业标准报批公示"),
+        ("XBT403", "工信部：5项稀土行业标准报批公示"),
+        ("工信部联原2022年90号", "工业和信息化部、自然资源部下达2022年第二批稀土开采、冶炼分离总量控制指标"),
+        ("国标委发 2022 22号", PLAN_ARTICLE),  # document numbers without brackets
+    ],
+)
 def test_loosely_typed_numbers(searcher, typed, title):
     assert titles(searcher, typed)[0] == title
 
@@ -165,6 +185,7 @@ def test_lookup_falls_back_and_says_how(searcher):
 
 
 # ------------------------------------------------------------------ strict first, then relaxed
+
 
 def test_strict_answer_is_not_relaxed(searcher):
     page = searcher.search(SearchRequest(q="钕铁硼 永磁"))
@@ -193,11 +214,18 @@ def test_question_words_are_not_required(searcher):
     assert titles(searcher, "稀土抑癌作用是什么")[0] == "稀土抑癌作用的探索"
 
 
-@pytest.mark.parametrize("typed, meant, title", [
-    ("钕铁朋 热变形", "钕铁硼 热变形", "宁波材料所在热变形钕铁硼磁体无取向粗晶形成机制及其织构优化研究方面取得进展"),
-    ("稀土永瓷材料 腐蚀", "稀土永磁材料 腐蚀", "稀土永磁材料的氧化和腐蚀防护研究进展"),
-    ("江西 绿色矿删", "江西 绿色矿山", "江西省已建成200座绿色矿山"),
-])
+@pytest.mark.parametrize(
+    "typed, meant, title",
+    [
+        (
+            "钕铁朋 热变形",
+            "钕铁硼 热变形",
+            "宁波材料所在热变形钕铁硼磁体无取向粗晶形成机制及其织构优化研究方面取得进展",
+        ),
+        ("稀土永瓷材料 腐蚀", "稀土永磁材料 腐蚀", "稀土永磁材料的氧化和腐蚀防护研究进展"),
+        ("江西 绿色矿删", "江西 绿色矿山", "江西省已建成200座绿色矿山"),
+    ],
+)
 def test_one_wrong_character_finds_the_article_and_suggests_the_word(searcher, typed, meant, title):
     page = searcher.search(SearchRequest(q=typed))
     assert page.suggestion == meant
@@ -209,6 +237,7 @@ def test_a_word_cut_differently_matches_through_its_pieces(searcher):
     # the query cuts 稀土永磁 whole; the article has 稀土 / 永磁材料
     parsed = parse_query("稀土永磁")
     from kb.query import clause_units
+
     assert clause_units(parsed.must[0][0])[0].pieces == ("稀土", "永磁")
     assert "稀土永磁材料的氧化和腐蚀防护研究进展" in titles(searcher, "稀土永磁 腐蚀 防护")
 
@@ -219,11 +248,14 @@ def test_the_bigram_field_holds_character_pairs(searcher):
     assert reader.doc_frequency("grams", "钕铁") >= reader.doc_frequency("body", "钕铁硼")
 
 
-@pytest.mark.parametrize("typed, title", [
-    ("離子型稀土 持水特性", "不同溶浸作用对离子型稀土持水特性的影响研究"),
-    ("綠色礦山 江西", "江西省已建成200座绿色矿山"),
-    ("深海稀土資源勘查 標準", "国内外首个深海稀土资源勘查领域的标准发布"),
-])
+@pytest.mark.parametrize(
+    "typed, title",
+    [
+        ("離子型稀土 持水特性", "不同溶浸作用对离子型稀土持水特性的影响研究"),
+        ("綠色礦山 江西", "江西省已建成200座绿色矿山"),
+        ("深海稀土資源勘查 標準", "国内外首个深海稀土资源勘查领域的标准发布"),
+    ],
+)
 def test_traditional_characters_are_read_as_simplified(searcher, typed, title):
     assert titles(searcher, typed)[0] == title
 
@@ -245,7 +277,8 @@ def test_an_article_writing_only_the_full_name_is_found_by_the_short_one(searche
     # the plan article writes 国家标准化管理委员会 and 国家标准委, never 国标委
     assert titles(searcher, "国标委 外文版计划")[0] == PLAN_ARTICLE
     assert "中科院地理资源所在 Science Advances 发表我国在深海稀土研究领域取得进展的论文" in titles(
-        searcher, "中国科学院 深海稀土")
+        searcher, "中国科学院 深海稀土"
+    )
 
 
 def test_names_typed_with_a_slash_and_space(searcher):
@@ -254,7 +287,9 @@ def test_names_typed_with_a_slash_and_space(searcher):
 
 
 def test_compounds_join_as_the_index_joins_them(searcher):
-    assert searcher.search(SearchRequest(q="Nd-Fe-B")).total == searcher.search(SearchRequest(q="NdFeB")).total
+    assert (
+        searcher.search(SearchRequest(q="Nd-Fe-B")).total == searcher.search(SearchRequest(q="NdFeB")).total
+    )
     assert "ndfeb" in str(parse_query("Nd-Fe-B").must)
     assert "ndcefeb" in str(parse_query("Nd-Ce-Fe-B").must)
     assert "ndfeb" not in str(parse_query("Nd-Ce-Fe-B").must)
@@ -272,6 +307,7 @@ def test_a_title_copied_as_the_query_ranks_that_article_first(searcher):
 
 def test_proximity_rewards_neighbouring_words():
     from kb.relax import proximity_factor
+
     runs = [["稀土", "永磁"]]
     assert proximity_factor("稀土永磁材料", "", runs) > proximity_factor("稀土与永磁", "稀土……永磁", runs)
     assert proximity_factor("x", "稀土永磁", runs) > proximity_factor("x", "稀土 和 永磁", runs)
@@ -291,8 +327,10 @@ def test_relaxed_bigrams_are_highlighted(searcher):
     assert "<mark>钕铁硼</mark>" in page.hits[0].snippet
 
 
-@pytest.mark.parametrize("q, code", [("type:政策 知识产权", "policy"), ("type:专利 稀土", "patent"),
-                                     ("type:市场行情 氧化镨钕", "market")])
+@pytest.mark.parametrize(
+    "q, code",
+    [("type:政策 知识产权", "policy"), ("type:专利 稀土", "patent"), ("type:市场行情 氧化镨钕", "market")],
+)
 def test_type_filters_accept_the_chinese_labels(searcher, q, code):
     page = searcher.search(SearchRequest(q=q))
     assert page.total > 0 and {h.type for h in page.hits} == {code}
@@ -303,10 +341,13 @@ def test_section_filter_with_chinese_value(searcher):
     assert page.hits[0].title == "坦桑尼亚批准本国第一个稀土矿的开采许可证"
 
 
-@pytest.mark.parametrize("request_kw", [{"q": "type:nonsense 稀土"}, {"q": "稀土", "types": ["政第"]},
-                                        {"q": "section:不存在的栏目 稀土"}])
+@pytest.mark.parametrize(
+    "request_kw",
+    [{"q": "type:nonsense 稀土"}, {"q": "稀土", "types": ["政第"]}, {"q": "section:不存在的栏目 稀土"}],
+)
 def test_unknown_filter_values_raise_a_clear_error(searcher, request_kw):
     from kb.search import UnknownFilterError
+
     with pytest.raises(UnknownFilterError) as caught:
         searcher.search(SearchRequest(**request_kw))
     assert "可用的值" in caught.value.message

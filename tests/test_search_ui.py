@@ -9,7 +9,9 @@ from kb.cli import cli
 
 
 def run(config, *args):
-    return CliRunner().invoke(cli, ["--content", str(config.content_dir), "--index", str(config.index_dir), *args])
+    return CliRunner().invoke(
+        cli, ["--content", str(config.content_dir), "--index", str(config.index_dir), *args]
+    )
 
 
 def test_page_says_a_relaxed_answer_and_the_dropped_words(client):

@@ -35,11 +35,21 @@ def _postings(folder):
                 weights.append(float(matcher.weight()))
                 values.append(matcher.value() or None)
                 matcher.next()
-            out[field, tbytes] = (ids, weights, values, info.doc_frequency(), round(info.weight(), 3),
-                                  info.max_weight(), info.min_length(), info.max_length())
+            out[field, tbytes] = (
+                ids,
+                weights,
+                values,
+                info.doc_frequency(),
+                round(info.weight(), 3),
+                info.max_weight(),
+                info.min_length(),
+                info.max_length(),
+            )
         stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
-        lengths = {name: [reader.doc_field_length(n, name) for n in range(reader.doc_count_all())]
-                   for name in ("title", "body", "grams")}
+        lengths = {
+            name: [reader.doc_field_length(n, name) for n in range(reader.doc_count_all())]
+            for name in ("title", "body", "grams")
+        }
     return out, stored, lengths
 
 
@@ -80,7 +90,7 @@ def test_inlined_postings_answer_term_and_phrase_queries_and_survive_a_merge(tmp
     texts = ["稀土永磁材料的出口管理", "钕铁硼永磁体生产企业", "稀土 永磁", "离子型稀土矿开采总量控制"]
     for start in (0, 2):  # two segments, then a merge through Whoosh's writer
         writer = segwriter.FastSegmentWriter(ix)
-        for n, text in enumerate(texts[start:start + 2], start=start):
+        for n, text in enumerate(texts[start : start + 2], start=start):
             writer.add_document(id=f"d{n}", body=text)
         writer.commit(merge=False)
     with ix.searcher() as searcher:

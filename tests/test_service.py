@@ -85,9 +85,20 @@ def test_an_import_failing_half_way_leaves_content_and_the_live_index_as_they_we
     k = next(i for i in range(1, len(sizes)) if sizes[i] > max(sizes[:i]))
     assert k >= 2, sizes
     failed = subprocess.run(
-        [sys.executable, "-c", FAILING_IMPORT, str(config.content_dir), str(config.index_dir),
-         str(max(sizes[:k]) + 1), str(BULLETIN), str(BULLETIN_TABS)],
-        check=False, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            FAILING_IMPORT,
+            str(config.content_dir),
+            str(config.index_dir),
+            str(max(sizes[:k]) + 1),
+            str(BULLETIN),
+            str(BULLETIN_TABS),
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"},
     )
     assert failed.returncode == 1, failed.stderr
@@ -141,8 +152,9 @@ def test_a_staged_upload_is_pinned_and_removed_after_confirmation(tmp_path):
     written = service.confirm_upload(ticket, digest)
     assert written.written_message().startswith("已写入 content/2024-01/")
     assert not staged.exists() and len(list((config.content_dir / "2024-01").glob("*.md"))) == 8
-    again, ticket, digest = service.stage_upload(BULLETIN.read_bytes().replace("稀土".encode(), b"XX", 1),
-                                                 "2024-01.txt")
+    again, ticket, digest = service.stage_upload(
+        BULLETIN.read_bytes().replace("稀土".encode(), b"XX", 1), "2024-01.txt"
+    )
     if again.replaces:  # a changed article needs the staff member's tick
         with pytest.raises(ImportRefusedError, match="我已核对"):
             service.confirm_upload(ticket, digest)

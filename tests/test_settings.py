@@ -12,8 +12,12 @@ from kb.cli import cli
 from kb.config import Config, load_config
 from kb.settings import SETTINGS, SettingError, resolve
 
-SAMPLES = {"path": ("/srv/kb-x", Path("/srv/kb-x")), "str": ("v@lue", "v@lue"), "int": ("7", 7),
-           "bool": ("yes", True)}
+SAMPLES = {
+    "path": ("/srv/kb-x", Path("/srv/kb-x")),
+    "str": ("v@lue", "v@lue"),
+    "int": ("7", 7),
+    "bool": ("yes", True),
+}
 CLEAN = {setting.env: None for setting in SETTINGS}  # CliRunner: these variables unset
 
 
@@ -60,8 +64,9 @@ def test_an_option_overrides_the_variable(tmp_path):
 
 
 def test_kb_settings_masks_secrets():
-    result = CliRunner().invoke(cli, ["settings"], env={**CLEAN, "KB_ADMIN_TOKEN": "tok-123456",
-                                                        "KB_SECRET_KEY": "key-654321"})
+    result = CliRunner().invoke(
+        cli, ["settings"], env={**CLEAN, "KB_ADMIN_TOKEN": "tok-123456", "KB_SECRET_KEY": "key-654321"}
+    )
     assert result.exit_code == 0, result.output
     assert "tok-123456" not in result.output and "key-654321" not in result.output
     line = next(line for line in result.output.splitlines() if line.startswith("admin_token"))
@@ -76,14 +81,17 @@ def test_kb_help_lists_every_variable_and_default():
         assert f"（{setting.name}，默认 {setting.shown_default}）" in result.output
 
 
-@pytest.mark.parametrize("env, args, named", [
-    ({"KB_PAGE_SIZE": "abc"}, [], "KB_PAGE_SIZE"),
-    ({"KB_PAGE_SIZE": "0"}, [], "KB_PAGE_SIZE"),
-    ({"KB_SECURE_COOKIES": "maybe"}, [], "KB_SECURE_COOKIES"),
-    ({"KB_DEBUG": "perhaps"}, [], "KB_DEBUG"),
-    ({}, ["--setting", "proxy_hops", "-1"], "--setting proxy_hops"),
-    ({}, ["--setting", "page_sise", "5"], "page_sise"),
-])
+@pytest.mark.parametrize(
+    "env, args, named",
+    [
+        ({"KB_PAGE_SIZE": "abc"}, [], "KB_PAGE_SIZE"),
+        ({"KB_PAGE_SIZE": "0"}, [], "KB_PAGE_SIZE"),
+        ({"KB_SECURE_COOKIES": "maybe"}, [], "KB_SECURE_COOKIES"),
+        ({"KB_DEBUG": "perhaps"}, [], "KB_DEBUG"),
+        ({}, ["--setting", "proxy_hops", "-1"], "--setting proxy_hops"),
+        ({}, ["--setting", "page_sise", "5"], "page_sise"),
+    ],
+)
 def test_a_bad_value_is_one_chinese_message_naming_it(env, args, named, tmp_path):
     result = CliRunner().invoke(cli, [*args, "--home", str(tmp_path), "check"], env={**CLEAN, **env})
     assert result.exit_code == 2, result.output

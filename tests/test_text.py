@@ -4,12 +4,15 @@ from kb.errors import BulletinError
 from kb.importer.text import clean_line, decode, despace, latex_to_text
 
 
-@pytest.mark.parametrize("raw, clean", [
-    (r"$\geq 99\%$", "≥99%"),
-    ("$P_2O_5$", "P2O5"),
-    (r"$\geq 99\% \text{Nd}_2\text{O}_3 75\%$", "≥99% Nd2O3 75%"),
-    (r"$\text{HNO}_3$", "HNO3"),
-])
+@pytest.mark.parametrize(
+    "raw, clean",
+    [
+        (r"$\geq 99\%$", "≥99%"),
+        ("$P_2O_5$", "P2O5"),
+        (r"$\geq 99\% \text{Nd}_2\text{O}_3 75\%$", "≥99% Nd2O3 75%"),
+        (r"$\text{HNO}_3$", "HNO3"),
+    ],
+)
 def test_latex_fragments(raw, clean):
     assert clean_line(raw) == clean
 
@@ -35,9 +38,14 @@ def test_decode_gbk_and_gb18030():
     assert decode(("\ufeff" + text).encode("utf-8")) == text
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "empty"), (b"   \n\n", "empty"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR" * 20, "binary"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"   \n\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00IHDR" * 20, "binary"),
+    ],
+)
 def test_decode_refuses_bad_input(data, message):
     with pytest.raises(BulletinError, match=message):
         decode(data, "bad.txt")

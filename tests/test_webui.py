@@ -2,7 +2,6 @@ import io
 import re
 
 import pytest
-
 from conftest import BULLETIN
 
 ADMIN = {"Authorization": "Bearer s3cret-token"}
@@ -43,8 +42,15 @@ def test_json_api_shape(client):
     assert "type" in client.get("/api/facets?q=稀土").get_json()["facets"]
 
 
-@pytest.mark.parametrize("url, field", [("/api/search?page=abc", "page"), ("/api/search?limit=0", "page"),
-                                        ("/api/search?sort=random", "sort"), ("/api/lookup/hello", "number")])
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/search?page=abc", "page"),
+        ("/api/search?limit=0", "page"),
+        ("/api/search?sort=random", "sort"),
+        ("/api/lookup/hello", "number"),
+    ],
+)
 def test_json_errors_have_one_shape(client, url, field):
     response = client.get(url)
     assert response.status_code == 400
@@ -59,7 +65,9 @@ def test_bad_inputs_on_pages_are_4xx_not_500(client):
     assert client.get("/api/doc/nope").get_json()["error"]["status"] == 404
 
 
-@pytest.mark.parametrize("path", ["/doc/..%2F..%2Fetc%2Fpasswd", "/doc/../README", "/doc/.hidden", "/api/doc/%2e%2e"])
+@pytest.mark.parametrize(
+    "path", ["/doc/..%2F..%2Fetc%2Fpasswd", "/doc/../README", "/doc/.hidden", "/api/doc/%2e%2e"]
+)
 def test_paths_never_leave_content(client, path):
     assert client.get(path).status_code == 404
 
@@ -76,8 +84,11 @@ def test_scripts_in_content_and_queries_never_run(client, app):
     config = app.config["KB"]
     folder = config.content_dir / "evil"
     folder.mkdir(exist_ok=True)
-    (folder / "evil-1.md").write_text("---\nid: evil-1\ntitle: 恶意\ntype: news\n---\n\n<script>alert(1)</script>"
-                                      "<img src=x onerror=alert(2)>[x](javascript:alert(3))\n", encoding="utf-8")
+    (folder / "evil-1.md").write_text(
+        "---\nid: evil-1\ntitle: 恶意\ntype: news\n---\n\n<script>alert(1)</script>"
+        "<img src=x onerror=alert(2)>[x](javascript:alert(3))\n",
+        encoding="utf-8",
+    )
     html = client.get("/doc/evil-1").get_data(as_text=True)
     assert "<script>alert" not in html and "onerror" not in html and "javascript:" not in html
     page = client.get("/?q=<script>alert(1)</script>").get_data(as_text=True)
@@ -102,8 +113,11 @@ def test_registers(client):
 def test_admin_is_off_without_a_token(built):
     from webui import create_app
 
-    app = create_app(built.with_overrides(admin_token=None) if False else type(built)(
-        content_dir=built.content_dir, index_dir=built.index_dir))
+    app = create_app(
+        built.with_overrides(admin_token=None)
+        if False
+        else type(built)(content_dir=built.content_dir, index_dir=built.index_dir)
+    )
     assert app.test_client().get("/admin/").status_code == 404
 
 
@@ -120,8 +134,11 @@ def test_admin_upload_review_confirm_and_update(client, app, tmp_path):
     page = client.get("/admin/").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     raw = BULLETIN.read_bytes()
-    review = client.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(raw), "2024-01.txt")},
-                         content_type="multipart/form-data").get_data(as_text=True)
+    review = client.post(
+        "/admin/upload",
+        data={"csrf_token": csrf, "issue": (io.BytesIO(raw), "2024-01.txt")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     assert "预览结果" in review and "专利简介" in review
     ticket = re.search(r'name="ticket" value="([^"]+)"', review).group(1)
     done = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket})
@@ -129,19 +146,28 @@ def test_admin_upload_review_confirm_and_update(client, app, tmp_path):
         assert 'name="confirmed"' in review and "我已核对" in done.get_data(as_text=True)
         done = client.post("/admin/confirm", data={"csrf_token": csrf, "ticket": ticket, "confirmed": "1"})
     assert "已写入 content/2024-01/" in done.get_data(as_text=True)
-    bad = client.post("/admin/upload", data={"csrf_token": csrf, "issue": (io.BytesIO(b"\x00\x01" * 100), "x.pdf")},
-                      content_type="multipart/form-data")
+    bad = client.post(
+        "/admin/upload",
+        data={"csrf_token": csrf, "issue": (io.BytesIO(b"\x00\x01" * 100), "x.pdf")},
+        content_type="multipart/form-data",
+    )
     assert bad.status_code == 400 and "binary" in bad.get_data(as_text=True)
 
 
 def test_upload_size_limit(built):
     from webui import create_app
 
-    app = create_app(type(built)(content_dir=built.content_dir, index_dir=built.index_dir,
-                                 admin_token="t", max_upload_bytes=1000))
-    response = app.test_client().post("/admin/upload", headers={"Authorization": "Bearer t"},
-                                      data={"issue": (io.BytesIO(b"a" * 5000), "big.txt")},
-                                      content_type="multipart/form-data")
+    app = create_app(
+        type(built)(
+            content_dir=built.content_dir, index_dir=built.index_dir, admin_token="t", max_upload_bytes=1000
+        )
+    )
+    response = app.test_client().post(
+        "/admin/upload",
+        headers={"Authorization": "Bearer t"},
+        data={"issue": (io.BytesIO(b"a" * 5000), "big.txt")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 413
 
 
@@ -149,6 +175,7 @@ def test_admin_review_names_the_issue_flags_articles_and_reports_the_update_read
     import time
 
     from conftest import DATA, make_config
+
     from webui import create_app
 
     config = make_config(tmp_path, admin_token="t0ken")
@@ -160,9 +187,11 @@ def test_admin_review_names_the_issue_flags_articles_and_reports_the_update_read
     text = "\n".join(line for line in lines if "2021年" not in line).encode("gb18030")
 
     def upload(issue_no=""):
-        return client.post("/admin/upload", data={"csrf_token": csrf, "issue_no": issue_no,
-                                                  "issue": (io.BytesIO(text), "scan-0042.txt")},
-                           content_type="multipart/form-data")
+        return client.post(
+            "/admin/upload",
+            data={"csrf_token": csrf, "issue_no": issue_no, "issue": (io.BytesIO(text), "scan-0042.txt")},
+            content_type="multipart/form-data",
+        )
 
     refused = upload()
     assert refused.status_code == 400

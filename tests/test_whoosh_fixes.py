@@ -1,7 +1,7 @@
 from whoosh.filedb.structfile import BufferFile
 
 import kb.engine  # noqa: F401  (applies kb.engine.fixes, as every index user does)
-from kb.search import SearchRequest, Searcher
+from kb.search import Searcher, SearchRequest
 
 
 def test_buffer_file_reads_by_slice_without_copying_then_sequentially_on_demand():

@@ -49,8 +49,9 @@ def _config():
 
 def _same(sent, token):
     """Constant-time comparison of any two strings (non-ASCII included)."""
-    return bool(sent) and hmac.compare_digest(sent.encode("utf-8", "surrogateescape"),
-                                              token.encode("utf-8", "surrogateescape"))
+    return bool(sent) and hmac.compare_digest(
+        sent.encode("utf-8", "surrogateescape"), token.encode("utf-8", "surrogateescape")
+    )
 
 
 @bp.before_request
@@ -137,8 +138,13 @@ def home():
 def _page(status=200, **values):
     values.setdefault("report", None)
     plan = values.get("plan")
-    values.update(now=time.time(), drop_label=drop_label, issue_label=issue_label, reader_label=reader_label,
-                  plan_summary=action_summary(plan) if plan else "")
+    values.update(
+        now=time.time(),
+        drop_label=drop_label,
+        issue_label=issue_label,
+        reader_label=reader_label,
+        plan_summary=action_summary(plan) if plan else "",
+    )
     return render_template("admin.html", job=_job(), **values), status
 
 
@@ -154,24 +160,42 @@ def upload():
     issue_no = request.form.get("issue_no", "").strip()
     if uploaded is None or not uploaded.filename:
         return _page(400, error="请选择一个 PDF 或文本文件")
-    review, ticket, digest = _service().stage_upload(uploaded.read(), Path(uploaded.filename).name,
-                                                     issue=issue_no or None)
+    review, ticket, digest = _service().stage_upload(
+        uploaded.read(), Path(uploaded.filename).name, issue=issue_no or None
+    )
     result, plan = review.result, review.plan
     if review.errors:
-        return _page(400, error="；".join(result.errors), issue_no=issue_no, report=result,
-                     rows=review_rows(result, None), sections=counts_by_section(result))
+        return _page(
+            400,
+            error="；".join(result.errors),
+            issue_no=issue_no,
+            report=result,
+            rows=review_rows(result, None),
+            sections=counts_by_section(result),
+        )
     _pin(ticket, digest)
-    return _page(report=result, plan=plan, rows=review_rows(result, plan), sections=counts_by_section(result),
-                 ticket=ticket, issue_no=issue_no, must_confirm=review.must_confirm)
+    return _page(
+        report=result,
+        plan=plan,
+        rows=review_rows(result, plan),
+        sections=counts_by_section(result),
+        ticket=ticket,
+        issue_no=issue_no,
+        must_confirm=review.must_confirm,
+    )
 
 
 @bp.route("/confirm", methods=["POST"])
 def confirm():
     ticket = request.form.get("ticket", "")
     review = _service().confirm_upload(
-        ticket, (session.get("uploads") or {}).get(ticket), issue=request.form.get("issue_no", "").strip(),
-        replace=request.form.get("replace") == "1", force=request.form.get("force") == "1",
-        confirmed=request.form.get("confirmed") == "1")
+        ticket,
+        (session.get("uploads") or {}).get(ticket),
+        issue=request.form.get("issue_no", "").strip(),
+        replace=request.form.get("replace") == "1",
+        force=request.form.get("force") == "1",
+        confirmed=request.form.get("confirmed") == "1",
+    )
     _unpin(ticket)
     return _page(message=review.written_message())
 
@@ -181,8 +205,11 @@ def _job():
     job = app.extensions.get("kb_job")
     if job is None:
         job = app.extensions.setdefault(
-            "kb_job", IndexJob(ImportService(_config()), log=lambda exc: app.logger.error(
-                "index job failed", exc_info=exc)))
+            "kb_job",
+            IndexJob(
+                ImportService(_config()), log=lambda exc: app.logger.error("index job failed", exc_info=exc)
+            ),
+        )
     return job
 
 

@@ -81,22 +81,26 @@ def _run_children(ix, shares, produce, compression, replace):
     try:
         for share in shares:
             receive, send = context.Pipe(duplex=False)
-            child = context.Process(target=_child, args=(folder, indexname, share, produce, compression,
-                                                         replace, send, os.getpid()), daemon=True)
+            child = context.Process(
+                target=_child,
+                args=(folder, indexname, share, produce, compression, replace, send, os.getpid()),
+                daemon=True,
+            )
             child.start()
             send.close()
             children.append(child)
             pipes.append(receive)
         results = [None] * len(shares)
-        waiting = dict(zip(pipes, range(len(shares))))
+        waiting = dict(zip(pipes, range(len(shares)), strict=False))
         while waiting:
             for pipe in wait(list(waiting)):
                 index = waiting.pop(pipe)
                 try:
                     kind, value = pickle.loads(pipe.recv_bytes())
                 except EOFError:
-                    raise RuntimeError(f"writer process {children[index].pid} died "
-                                       f"(exit code {children[index].exitcode})") from None
+                    raise RuntimeError(
+                        f"writer process {children[index].pid} died (exit code {children[index].exitcode})"
+                    ) from None
                 if kind == "error":
                     raise value
                 results[index] = value

@@ -118,8 +118,15 @@ class FastSegmentWriter(SegmentWriter):
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
-            write_postings(self.fieldwriter, self.schema, self.pool.groups, lengths, self.docnum,
-                           self.compression, self.inline_below)
+            write_postings(
+                self.fieldwriter,
+                self.schema,
+                self.pool.groups,
+                lengths,
+                self.docnum,
+                self.compression,
+                self.inline_below,
+            )
         finally:
             lengths.close()
         self.fieldwriter.close()
@@ -127,8 +134,13 @@ class FastSegmentWriter(SegmentWriter):
 
 def _indexes_whole_value(field):
     """True for Whoosh's plain ID field, which indexes its whole value as one term, once."""
-    return (type(field) is ID and type(field.analyzer) is IDTokenizer and type(field.format) is Existence
-            and not field.vector and not field.separate_spelling())
+    return (
+        type(field) is ID
+        and type(field.analyzer) is IDTokenizer
+        and type(field.format) is Existence
+        and not field.vector
+        and not field.separate_spelling()
+    )
 
 
 class _GroupingPool:
@@ -173,9 +185,16 @@ def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compr
         fixed = field.format.fixed_value_size()
         lengths = _decoded_lengths(lengths_reader, name, doc_count)
         terms = groups[name]
-        _add_entries(fieldwriter._tindex, [
-            (prefix + tbytes, encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below))
-            for tbytes in sorted(terms)])
+        _add_entries(
+            fieldwriter._tindex,
+            [
+                (
+                    prefix + tbytes,
+                    encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below),
+                )
+                for tbytes in sorted(terms)
+            ],
+        )
         fieldwriter.finish_field()
 
 
@@ -232,8 +251,9 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
         if block_min_len is not None:
             minlength = block_min_len if minlength is None else min(minlength, block_min_len)
         maxlength = max(maxlength, block_max_len)
-        data = pickle.dumps((_deltas(block_ids), _mini_weights(block_weights),
-                             _mini_values(values[start:end], fixed)), PICKLE)
+        data = pickle.dumps(
+            (_deltas(block_ids), _mini_weights(block_weights), _mini_values(values[start:end], fixed)), PICKLE
+        )
         level = compression
         if level:
             packed = zlib.compress(data, level)
@@ -241,8 +261,17 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
                 data = packed
             else:
                 level = 0
-        head = pickle.dumps((end - start, block_ids[-1], block_max, level, length_to_byte(block_min_len),
-                             length_to_byte(block_max_len)), PICKLE)
+        head = pickle.dumps(
+            (
+                end - start,
+                block_ids[-1],
+                block_max,
+                level,
+                length_to_byte(block_min_len),
+                length_to_byte(block_max_len),
+            ),
+            PICKLE,
+        )
         size = len(head) + len(data)
         out += (pack_int(-size if end == count else size), head, data)
     offset = postfile.tell()
@@ -261,14 +290,30 @@ def _single(postings, lengths):
     weight32 = array("f", (weight,))[0]
     length = lengths[docnum] if lengths is not None else 0
     inlined = ((docnum,), (int(weight32) if weight32.is_integer() else weight32,), (value or None,))
-    return _ENTRY(True, weight32, 1, length_to_byte(length or None), length_to_byte(length), max(0, weight),
-                  docnum, docnum) + pickle.dumps(inlined, PICKLE)
+    return _ENTRY(
+        True,
+        weight32,
+        1,
+        length_to_byte(length or None),
+        length_to_byte(length),
+        max(0, weight),
+        docnum,
+        docnum,
+    ) + pickle.dumps(inlined, PICKLE)
 
 
 def _entry(info, tail, inlined):
     """W3TermInfo.to_bytes, with inlined postings pickled by PICKLE rather than protocol 2."""
-    head = W3TermInfo._struct.pack(inlined, info._weight, info._df, length_to_byte(info._minlength),
-                                   length_to_byte(info._maxlength), info._maxweight, info._minid, info._maxid)
+    head = W3TermInfo._struct.pack(
+        inlined,
+        info._weight,
+        info._df,
+        length_to_byte(info._minlength),
+        length_to_byte(info._maxlength),
+        info._maxweight,
+        info._minid,
+        info._maxid,
+    )
     return head + tail
 
 
@@ -285,7 +330,7 @@ def _block_stats(ids, weights, lengths):
 
 
 def _deltas(ids):
-    return tuple(b - a for a, b in zip([0] + ids[:-1], ids))
+    return tuple(b - a for a, b in zip([0] + ids[:-1], ids, strict=False))
 
 
 def _mini_weights(weights):

@@ -36,8 +36,9 @@ def writer(ix, procs=1, documents=0, compress=True):
     options = {} if compress else {"codec": W3Codec(compression=0)}
     if procs > 1:
         batch = max(1, min(100, documents // (procs * 4)))
-        return ix.writer(procs=procs, multisegment=True, batchsize=batch, limitmb=WRITER_MB // procs,
-                         **options)
+        return ix.writer(
+            procs=procs, multisegment=True, batchsize=batch, limitmb=WRITER_MB // procs, **options
+        )
     if supports(ix.schema):
         return FastSegmentWriter(ix, compression=3 if compress else 0)
     return ix.writer(limitmb=WRITER_MB, **options)
@@ -49,8 +50,15 @@ def write_shares(ix, shares, produce, compress=True, update=False, replace=None,
     existing segment (only emptied ones are dropped; tidy() merges later); `replace`: fields whose
     value in a new document deletes the live documents that have it; `deletes`: (field, value)
     terms whose documents are deleted first."""
-    return _write_shares(ix, shares, produce, compression=3 if compress else 0,
-                         mergetype=_drop_emptied if update else None, replace=replace, deletes=deletes)
+    return _write_shares(
+        ix,
+        shares,
+        produce,
+        compression=3 if compress else 0,
+        mergetype=_drop_emptied if update else None,
+        replace=replace,
+        deletes=deletes,
+    )
 
 
 def stop(writer):
