@@ -208,10 +208,14 @@ def test_admin_upload_review_confirm_and_update(server, browser):
     assert "已写入 content/2021-05/" in result and "修改 5" in result
 
     submit(browser, browser.find_element(By.CSS_SELECTOR, "button[value=update]"))
-    WebDriverWait(
+
+    def finished_status(b):  # the status element is replaced as the page polls: read it in one go
+        element = b.find_element(By.ID, "index-status")
+        return element.text if element.get_attribute("data-state") in ("done", "failed") else None
+
+    status = WebDriverWait(
         browser, 120, poll_frequency=0.5, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(lambda b: b.find_element(By.ID, "index-status").get_attribute("data-state") in ("done", "failed"))
-    status = browser.find_element(By.ID, "index-status").text
+    ).until(finished_status)
     assert status.startswith("索引更新完成：新增 5 篇，更新 0 篇，删除 0 篇，用时"), status
     assert "{" not in status
     browser.save_screenshot(str(SHOTS / "8-admin-index.png"))
