@@ -4,7 +4,6 @@ import re
 from collections import Counter
 
 from kb.content import ACTIONS, STALE_ACTIONS, article_path
-from kb.importer.review import flag_labels
 from kb.models import TYPE_LABELS
 
 # Why a line was dropped, as the importer says it (importer/split.py) and as staff read it.
@@ -71,6 +70,8 @@ def issue_label(issue):
 
 def review_rows(result, write_report):
     """One dict per article: what the review table shows (CLI and /admin)."""
+    from kb.importer.review import flag_labels  # here: a server loads the importer on its first review
+
     rows = []
     for article in result.articles:
         action = write_report.actions.get(article.id, "new") if write_report else "new"
