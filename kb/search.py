@@ -21,6 +21,7 @@ import html
 import re
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 
 from whoosh import sorting
@@ -63,12 +64,13 @@ from kb.relax import (
     sequences,
     suggest,
 )
-from kb.snippets import SNIPPET_CHARS, highlight_html, make_snippet  # noqa: F401
+from kb.snippets import SNIPPET_CHARS, highlight_html, make_snippet, plain_text, snippet_of_plain  # noqa: F401
 from kb.storage import current_target, open_live
 
 FACET_FIELDS = ("type", "section", "year", "source")
 CHECKED_FILTERS = ("type", "section", "year", "issue")  # filters whose values are checked
 FACET_SAMPLE = 1000
+HIT_TEXT_CHARS = 4_000_000  # text (stored + plain) of recent hits kept per generation (~16 MB at most)
 REOPEN_TRIES = 5  # reads of the `current` link when the index it names vanished under the open
 
 
@@ -146,6 +148,11 @@ class SearchPage:
 # ------------------------------------------------------------------ the searcher (adapter)
 
 
+def _chars(stored):
+    fields, plain = stored
+    return len(fields.get("body", "")) + len(plain) + len(fields.get("title", ""))
+
+
 class Searcher:
     """A long-lived handle on the live index; reopens by itself after a rebuild swaps it."""
 
@@ -156,6 +163,7 @@ class Searcher:
         self._ix = None
         self._searcher = None
         self._bulk = None
+        self._hit_texts = (None, OrderedDict(), 0)  # (searcher, docnum -> (fields, plain), characters)
         segmenter(config.userdict)
 
     @classmethod
@@ -270,17 +278,14 @@ class Searcher:
                 highlight += relaxed.grams + extra
             else:
                 relaxed = None
-        stored = {}
 
-        def fields_of(docnum):  # each document's stored fields read once per search
-            if docnum not in stored:
-                stored[docnum] = searcher.stored_fields(docnum)
-            return stored[docnum]
+        def fields_of(docnum):
+            return self._stored(searcher, docnum)[0]
 
         if request.sort != "date":
             ranked = rerank(ranked, fields_of, sequences(parsed))
         hits = [
-            self._hit(fields_of(docnum), score, highlight)
+            self._hit(*self._stored(searcher, docnum), score, highlight)
             for docnum, score in ranked[(page - 1) * limit : page * limit]
         ]
         for note in fallbacks:
@@ -304,7 +309,32 @@ class Searcher:
             ignored=parsed.dropped,
         )
 
-    def _hit(self, fields, score, highlight):
+    def _stored(self, searcher, docnum):
+        """(stored fields, plain text) of a document, kept for recent hits of this index generation:
+        decoding stored fields (zlib + pickle) and making the text plain are most of a hit's cost,
+        and the same articles come back query after query.  At most HIT_TEXT_CHARS characters."""
+        with self._lock:
+            owner, cache, size = self._hit_texts
+            if owner is not searcher:
+                owner, cache, size = searcher, OrderedDict(), 0
+                self._hit_texts = (owner, cache, size)
+            found = cache.get(docnum)
+            if found is not None:
+                cache.move_to_end(docnum)
+                return found
+        fields = searcher.stored_fields(docnum)
+        found = (fields, plain_text(fields.get("body", "")))
+        with self._lock:
+            owner, cache, size = self._hit_texts
+            if owner is searcher and docnum not in cache:
+                cache[docnum] = found
+                size += _chars(found)
+                while size > HIT_TEXT_CHARS and len(cache) > 1:
+                    size -= _chars(cache.popitem(last=False)[1])
+                self._hit_texts = (owner, cache, size)
+        return found
+
+    def _hit(self, fields, plain, score, highlight):
         return Hit(
             id=fields["id"],
             title=fields["title"],
@@ -313,7 +343,7 @@ class Searcher:
             issue=fields.get("issue", ""),
             date=fields.get("date", ""),
             score=round(float(score or 0), 3),
-            snippet=make_snippet(fields.get("body", ""), highlight),
+            snippet=snippet_of_plain(plain, highlight),
             path=fields.get("path", ""),
         )
 

@@ -57,9 +57,19 @@ def _spans(pattern, text):
 _MARKUP_RUN = re.compile(r"[#*|>\-]{2,}")
 
 
+def plain_text(text):
+    """An article's text as snippets read it: Markdown runs gone, white space collapsed (in C)."""
+    return " ".join(_MARKUP_RUN.sub(" ", text).split())
+
+
 def make_snippet(text, terms, size=SNIPPET_CHARS):
     """The passage of `text` with the most matches, HTML-escaped, matches in <mark>."""
-    plain = " ".join(_MARKUP_RUN.sub(" ", text).split())  # split/join: white space collapsed in C
+    return snippet_of_plain(plain_text(text), terms, size)
+
+
+def snippet_of_plain(plain, terms, size=SNIPPET_CHARS):
+    """make_snippet() of a text already made plain by plain_text() (a searcher keeps those of
+    recent hits)."""
     pattern = _pattern(terms)
     # split on the pattern (one capturing group): text, match, text, match ... cut in C, and each
     # match's start is the sum of the lengths before it, no Python call per match

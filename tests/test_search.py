@@ -359,3 +359,22 @@ def test_an_oxide_formula_finds_the_articles_that_name_the_oxide(searcher):
     assert all("氧化镝" in hit.title + hit.snippet for hit in by_formula.hits)
     by_name = {hit.id for hit in searcher.search(SearchRequest(q="氧化镝", limit=100)).hits}
     assert {hit.id for hit in by_formula.hits} <= by_name
+
+
+def test_recent_hits_texts_are_kept_within_their_bound_and_answer_the_same(built, monkeypatch):
+    import kb.search
+    from kb.search import Searcher
+
+    fresh = Searcher(built)
+    first = [fresh.search(SearchRequest(q=q)) for q in ("稀土", "钕铁硼 永磁", "价格")]
+    again = [fresh.search(SearchRequest(q=q)) for q in ("稀土", "钕铁硼 永磁", "价格")]
+    assert [[(h.id, h.snippet) for h in p.hits] for p in first] == [
+        [(h.id, h.snippet) for h in p.hits] for p in again
+    ]
+    monkeypatch.setattr(kb.search, "HIT_TEXT_CHARS", 20_000)
+    small = Searcher(built)
+    for q in ("稀土", "钕铁硼 永磁", "价格", "专利", "标准"):
+        small.search(SearchRequest(q=q))
+    _, cache, size = small._hit_texts
+    assert 1 <= len(cache) and (size <= 20_000 or len(cache) == 1)
+    assert size == sum(kb.search._chars(stored) for stored in cache.values())
