@@ -416,7 +416,7 @@ class Searcher:
         """Canonical numbers, as the hits store them, whose keys are among `keys`."""
         wanted, out = set(keys), []
         for docnum, _ in ranked:
-            fields = searcher.stored_fields(docnum)
+            fields = self._stored(searcher, docnum)[0]  # the hits just shown: kept
             meta = fields.get("meta") or {}
             numbers = [
                 n

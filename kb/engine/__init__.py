@@ -7,10 +7,8 @@ What the rest of kb may rely on (and a second engine, tantivy or OpenSearch, wou
 - writing: `write_shares(ix, shares, produce, compress, update, replace, deletes)` writes the
   documents `produce(share, log)` yields, one forked process and one new segment per share, and
   commits them at once (kb/engine/parallel.py, kb/engine/segwriter.py: postings grouped per term,
-  written a whole list at a time, short lists inlined); `writer(ix, procs, documents, compress)`
-  with `add_document(**fields)`, `update_document`, `delete_by_term`, `commit()`; `stop(writer)`;
-  `commit_update(writer)` commits a small segment as it is, and `tidy(ix)` merges small segments
-  later (off the search path); `toc_segments(folder)` names what a TOC holds, for cleaning leftovers;
+  written a whole list at a time, short lists inlined); `tidy(ix)` merges small segments later
+  (off the search path); `toc_segments(folder)` names what a TOC holds, for cleaning leftovers;
 - searching: `BulkSearcher(searcher).scores(query)` -> `Hits` (sorted docnums and their BM25F
   scores as numpy arrays) over whole postings lists (`term_postings`), `top()`, `facets()` over
   dictionary-coded columns (`codes(field)`), lengths and columns read once per segment;
@@ -26,17 +24,13 @@ from kb.engine.bulk import BulkSearcher, Hits, Unsupported
 from kb.engine.columns import column_bytes, column_codes, column_texts
 from kb.engine.postings import term_postings
 from kb.engine.store import (
-    commit_update,
     create,
     exists,
     open_index,
     segments,
-    stop,
     tidy,
-    tiers_due,
     toc_segments,
     write_shares,
-    writer,
 )
 
 fixes.apply()
@@ -48,16 +42,12 @@ __all__ = [
     "column_bytes",
     "column_codes",
     "column_texts",
-    "commit_update",
     "create",
     "exists",
     "open_index",
     "segments",
-    "stop",
     "term_postings",
     "tidy",
-    "tiers_due",
     "toc_segments",
     "write_shares",
-    "writer",
 ]

@@ -6,13 +6,11 @@ sees the old generation or the new one, never half of one.
 """
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import W3Codec
 from whoosh.reading import SegmentReader
 
 from kb.engine.parallel import write_shares as _write_shares
 from kb.engine.segwriter import FastSegmentWriter, supports
 
-WRITER_MB = 1024  # posting buffer per writer before it spills sorted runs to disk
 MERGE_FANOUT = 10  # segments of one size tier that tidy() merges into one (Lucene: 10 per tier)
 
 
@@ -27,21 +25,6 @@ def create(folder, schema):
 
 def open_index(folder):
     return whoosh_index.open_dir(str(folder))
-
-
-def writer(ix, procs=1, documents=0, compress=True):
-    """A writer for `documents` new documents.  With procs > 1 each process analyses its share into
-    its own segment (no single-core merge at the end).  `compress=False` writes an update's few
-    documents uncompressed, which is faster; merges compress them later."""
-    options = {} if compress else {"codec": W3Codec(compression=0)}
-    if procs > 1:
-        batch = max(1, min(100, documents // (procs * 4)))
-        return ix.writer(
-            procs=procs, multisegment=True, batchsize=batch, limitmb=WRITER_MB // procs, **options
-        )
-    if supports(ix.schema):
-        return FastSegmentWriter(ix, compression=3 if compress else 0)
-    return ix.writer(limitmb=WRITER_MB, **options)
 
 
 def write_shares(ix, shares, produce, compress=True, update=False, replace=None, deletes=()):
@@ -59,19 +42,6 @@ def write_shares(ix, shares, produce, compress=True, update=False, replace=None,
         replace=replace,
         deletes=deletes,
     )
-
-
-def stop(writer):
-    """Cancel a writer and the processes it started (Whoosh's cancel does not reach them)."""
-    writer.cancel()
-    for task in getattr(writer, "tasks", ()):
-        task.terminate()
-        task.join()
-
-
-def commit_update(writer):
-    """Commit an update's new segment as it is: only segments left empty are dropped."""
-    writer.commit(mergetype=_drop_emptied)
 
 
 def _drop_emptied(writer, segments):
