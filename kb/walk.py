@@ -45,10 +45,10 @@ def _listing(folder):
 
 
 def full_walk(content_dir):
-    """(path -> stamp of every article file, folder -> [modification time in ns, articles in it]).  Each folder's time
-    is read before it is listed, so a change made while it is listed moves it past the recorded time
-    (or, within the same tick, is left to the next full walk).  A file or folder that vanishes
-    meanwhile is left out."""
+    """(path -> stamp of every article file, folder -> [modification time in ns, articles in it]).
+    Each folder's time is read before it is listed, so a change made while it is listed moves it
+    past the recorded time (or, within the same tick, is left to the next full walk).  A file or
+    folder that vanishes meanwhile is left out."""
     stamps, folders = {}, {}
     pending = [str(content_dir)]
     while pending:

@@ -54,6 +54,7 @@ def __getattr__(name):
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 __all__ = [
     "BulkSearcher",
     "Hits",
