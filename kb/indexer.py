@@ -100,6 +100,8 @@ def build_lock(config, command="build", say=None):
 PARALLEL_FROM = 1000  # documents in a build; below this, forking writers costs more than it saves
 BACKGROUND_WALK_FROM = 20_000  # indexed documents; from here update walks content/ in a second process
 UPDATE_PARALLEL_FROM = 200  # changed documents in an update; fewer are written faster by one process than two
+QUICK_PARALLEL_FROM = 16  # new articles in the quick phase; from here two writers (0.6 s CPU each for 60
+# at 145k passages, against 0.9 s in one: half the tokenising, the dictionary loads side by side)
 WALK_NICENESS = 19  # of the background walk of a large archive
 
 
@@ -328,11 +330,20 @@ def update(config, progress=None):
         raise storage.disk_error(exc, config.index_dir) from None
 
 
-def _write(config, ix, changed, removed):
+def _idle_core():
+    """True when this machine has a core to spare: two or more, and fewer running than cores."""
+    cores = os.cpu_count() or 1
+    try:
+        return cores >= 2 and os.getloadavg()[0] < cores - 0.5
+    except OSError:
+        return False
+
+
+def _write(config, ix, changed, removed, parallel_from=UPDATE_PARALLEL_FROM):
     """Write `changed` (paths) and delete `removed` in one commit; returns (count, problems).  With
     several writer processes each loads the dictionary itself, the loads running side by side."""
     # an update's few documents are written uncompressed (faster); merges compress them later
-    shares = _shares(changed, build_procs(config, len(changed), UPDATE_PARALLEL_FROM))
+    shares = _shares(changed, build_procs(config, len(changed), parallel_from))
     if len(shares) == 1:
         segmenter(config.userdict)
     # a new version replaces the document of its path and any of its id (ids are unique)
@@ -365,7 +376,10 @@ def _quick_phase(config, ix, cache):
     new, removed = walk.new_and_removed(listed, gone, recorded, lambda: _indexed_paths(ix, cache))
     if not new and not removed:
         return 0, 0, []
-    count, problems = _write(config, ix, new, removed)
+    # the dictionary is not loaded yet: two writers load it side by side and write half each, when a
+    # core is idle (on a busy machine the second one only waits for the first)
+    parallel_from = QUICK_PARALLEL_FROM if _idle_core() else UPDATE_PARALLEL_FROM
+    count, problems = _write(config, ix, new, removed, parallel_from)
     return count, len(removed), problems
 
 

@@ -10,6 +10,7 @@ import sys
 import pytest
 from conftest import CONTENT, ROOT
 
+import kb.engine.parallel
 import kb.indexer
 from kb import walk
 from kb.engine import columns
@@ -258,3 +259,27 @@ def test_the_update_command_imports_no_numpy_before_its_first_commit(tmp_path):
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert out.stdout.strip() == "False", out.stderr
+
+
+def test_two_writers_of_the_quick_phase_load_the_user_dictionary(small, monkeypatch, tmp_path):
+    """With a core to spare the quick phase writes in two processes that load the dictionary
+    themselves: a word of the user dictionary is indexed whole by both."""
+    userdict = tmp_path / "userdict.txt"
+    userdict.write_text("钕镨铽镝合金 100 n\n", encoding="utf-8")
+    custom = small.with_overrides(userdict=userdict)
+    monkeypatch.setattr(kb.indexer, "_idle_core", lambda: True)
+    monkeypatch.setattr(kb.indexer, "QUICK_PARALLEL_FROM", 2)
+    writers = []
+    run_children = kb.engine.parallel._run_children
+
+    def counting(ix, shares, *args):
+        writers.append(len(shares))
+        return run_children(ix, shares, *args)
+
+    monkeypatch.setattr(kb.engine.parallel, "_run_children", counting)
+    for i in range(4):
+        _article(small, f"dict{i}", small.content_dir / "2099-04", word="钕镨铽镝合金")
+    stats = update(custom)
+    assert stats["found_by_folders"] == 4 and writers == [2]
+    with open_live(custom).searcher() as searcher:
+        assert searcher.doc_frequency("body", "钕镨铽镝合金") == 4
