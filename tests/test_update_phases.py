@@ -283,3 +283,20 @@ def test_two_writers_of_the_quick_phase_load_the_user_dictionary(small, monkeypa
     assert stats["found_by_folders"] == 4 and writers == [2]
     with open_live(custom).searcher() as searcher:
         assert searcher.doc_frequency("body", "钕镨铽镝合金") == 4
+
+
+def test_the_segmenter_loads_one_dictionary_not_rjiebas_default_too():
+    """rjieba's package builds a default instance at import; kb loads the compiled module alone."""
+    pytest.importorskip("rjieba")
+    code = (
+        "import sys; from kb.analysis import segmenter; s = segmenter(); "
+        "print(type(s).__name__, 'rjieba' in sys.modules, [w for w, *_ in s.tokenize('稀土永磁材料')])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert out.stdout.split(" ", 2)[:2] == ["RustSegmenter", "False"], out.stderr
+    assert "稀土" in out.stdout
