@@ -34,9 +34,10 @@ def _listing(folder):
             name = entry.name
             if name.startswith("."):
                 continue
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    subfolders.append(name)
+            try:  # as os.walk (kb.content.iter_paths): a link to a folder is not followed
+                if entry.is_dir():
+                    if not entry.is_symlink():
+                        subfolders.append(name)
                 elif name.endswith(".md"):
                     articles.append(name)
             except OSError:

@@ -300,3 +300,23 @@ def test_the_segmenter_loads_one_dictionary_not_rjiebas_default_too():
     )
     assert out.stdout.split(" ", 2)[:2] == ["RustSegmenter", "False"], out.stderr
     assert "稀土" in out.stdout
+
+
+def test_the_full_walk_finds_what_the_build_lists(tmp_path):
+    """walk.full_walk and kb.content (what a build indexes) agree on hidden files and folders,
+    other suffixes and links."""
+    from kb.content import iter_paths, stamps
+
+    root = tmp_path / "c"
+    (root / "a" / "b").mkdir(parents=True)
+    (root / ".hidden").mkdir()
+    (root / ".hidden" / "x.md").write_text("x")
+    (root / "a" / "one.md").write_text("1")
+    (root / "a" / "b" / "two.md").write_text("2")
+    (root / "a" / "three.txt").write_text("3")
+    (root / "a" / ".four.md").write_text("4")
+    (root / "linked").symlink_to(root / "a")
+    (root / "a" / "five.md").symlink_to(root / "a" / "one.md")
+    walked, folders = walk.full_walk(root)
+    assert sorted(walked) == iter_paths(root) and walked == stamps(root)
+    assert sorted(folders) == sorted(str(p) for p in (root, root / "a", root / "a" / "b"))
