@@ -82,7 +82,11 @@ def column_codes(reader, field, doc_count=None):
     import numpy as np
 
     doc_count = reader.doc_count_all() if doc_count is None else doc_count
-    coded = _codes_in_bulk(reader.column_reader(field, translate=False), doc_count)
+    whole = _varbytes(reader, field)
+    if whole is None:
+        column = reader.column_reader(field, translate=False)
+        whole = _whole_of(column)
+    coded = _codes_in_bulk(*whole, doc_count) if whole is not None else None
     if coded is not None:
         return coded
     texts = column_texts(reader, field, doc_count)
@@ -92,19 +96,27 @@ def column_codes(reader, field, doc_count=None):
     return codes, values
 
 
-def _codes_in_bulk(column, doc_count):
-    """column_codes without a Python step per document: the values are cut into a fixed-width byte
-    matrix and numpy sorts out the distinct ones (UTF-8 bytes sort as their text does).  None when
-    the column is not a plain variable-bytes one, or a value holds a NUL (numpy would drop it)."""
+def _whole_of(column):
+    """(data bytes, lengths) of a variable-bytes column through Whoosh's reader, or None."""
     import numpy as np
 
     lengths = getattr(column, "_lengths", None)
     if lengths is None or not hasattr(column, "_dbfile") or not hasattr(column, "_basepos"):
         return None
-    lengths = np.asarray(lengths, dtype=np.int64)[:doc_count]
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return bytes(column._dbfile.get(column._basepos, int(lengths.sum()))), lengths
+
+
+def _codes_in_bulk(data, lengths, doc_count):
+    """column_codes without a Python step per document: the values are cut into a fixed-width byte
+    matrix and numpy sorts out the distinct ones (UTF-8 bytes sort as their text does).  None when
+    a value holds a NUL (numpy would drop it)."""
+    import numpy as np
+
+    lengths = lengths[:doc_count]
     ends = np.cumsum(lengths)
     total = int(ends[-1]) if len(ends) else 0
-    raw = np.frombuffer(bytes(column._dbfile.get(column._basepos, total)), dtype=np.uint8)
+    raw = np.frombuffer(data[:total], dtype=np.uint8)
     if total and not raw.all():
         return None
     width = max(1, int(lengths.max()) if len(lengths) else 1)
