@@ -159,7 +159,9 @@ def test_old_and_new_segments_live_side_by_side_and_merge_into_a_new_codec_segme
     assert CompactCodec in codecs and W3Codec in codecs
     query = Term("grams", "稀土")
     with ix.searcher() as searcher:
-        before = sorted(searcher.stored_fields(hit.docnum)["id"] for hit in searcher.search(query, limit=None))
+        before = sorted(
+            searcher.stored_fields(hit.docnum)["id"] for hit in searcher.search(query, limit=None)
+        )
     merging = segwriter.FastSegmentWriter(ix)
     merging.commit(optimize=True)
     ix = whoosh_index.open_dir(str(folder))
