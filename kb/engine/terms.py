@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 MAGIC = b"KBT1"
-BLOCK = 32  # terms a block
+BLOCK = 16  # terms a block: a lookup scans half of one on average
 
 _W3HEAD = struct.Struct("!BfIBBfII")  # W3TermInfo._struct
 _W3EXTENT = struct.Struct("!qi")  # whoosh3's pack_long + pack_int of a postings pointer
@@ -190,7 +190,11 @@ class CompactTermsWriter:
         self._flush()
         self._starts.append(self._position)
         fieldmap = json.dumps(self.fieldmap, ensure_ascii=False).encode("utf-8")
-        keys = b"".join(_varint(len(k)) + k for k in self._firsts)
+        ends, end = [], 0
+        for first in self._firsts:
+            end += len(first)
+            ends.append(end)
+        keys = b"".join(self._firsts) + struct.pack(f"<{len(ends)}Q", *ends)
         offsets = struct.pack(f"<{len(self._starts)}Q", *self._starts)
         at = self._position
         self.dbfile.write(fieldmap + keys + offsets)
@@ -280,7 +284,11 @@ def _encode_info(info, base):
 def _decode_info(buf, i, base):
     """W3TermInfo from the info at buf[i]."""
     flags = buf[i]
-    df, i = _read_varint(buf, i + 1)
+    df = buf[i + 1]
+    if df < 128:
+        i += 2
+    else:
+        df, i = _read_varint(buf, i + 1)
     info = W3TermInfo.__new__(W3TermInfo)
     info._df = df
     minlb = buf[i]
@@ -292,7 +300,11 @@ def _decode_info(buf, i, base):
         info._maxlength = byte_to_length(buf[i + 1])
         i += 2
     if flags & _WEIGHT_WHOLE:
-        weight, i = _read_varint(buf, i)
+        weight = buf[i]
+        if weight < 128:
+            i += 1
+        else:
+            weight, i = _read_varint(buf, i)
         weight = float(weight)
     else:
         weight = _F32.unpack_from(buf, i)[0]
@@ -317,12 +329,16 @@ def _decode_info(buf, i, base):
             maxid = minid + span
     info._minid, info._maxid = minid, maxid
     if flags & _INLINED:
-        ids = []
-        previous = minid or 0
-        for _ in range(df):
-            delta, i = _read_varint(buf, i)
-            previous += delta
-            ids.append(previous)
+        if df == 1 and buf[i] == 0:  # one posting: its id is the first id
+            ids = (minid,)
+            i += 1
+        else:
+            ids = []
+            previous = minid or 0
+            for _ in range(df):
+                delta, i = _read_varint(buf, i)
+                previous += delta
+                ids.append(previous)
         if flags & _IMPLIED:
             weights = (int(weight) if flags & _WEIGHT_WHOLE else weight,)
         else:
@@ -371,13 +387,12 @@ class CompactTermsReader:
         self._fieldmap = json.loads(dbfile.get(fields_at, keys_at - fields_at).decode("utf-8"))
         self._fieldunmap = {num: name for name, num in self._fieldmap.items()}
         keys = dbfile.get(keys_at, offsets_at - keys_at)
-        firsts, i = [], 0
-        for _ in range(blocks):
-            n, i = _read_varint(keys, i)
-            firsts.append(keys[i : i + n])
-            i += n
-        self._firsts = firsts
-        self._starts = list(struct.unpack(f"<{blocks + 1}Q", dbfile.get(offsets_at, 8 * (blocks + 1))))
+        ends = struct.unpack_from(f"<{blocks}Q", keys, len(keys) - 8 * blocks)
+        self._firsts = [keys[a:b] for a, b in zip((0, *ends), ends, strict=False)]  # each block's first key
+        self._starts = struct.unpack(f"<{blocks + 1}Q", dbfile.get(offsets_at, 8 * (blocks + 1)))
+        # a mapped file (a compound segment's sub-file) is sliced directly, without a call to get()
+        buf = getattr(dbfile, "_buf", None)
+        self._buf = buf if isinstance(buf, memoryview | bytes) else None
         self._count = count
 
     def __len__(self):
@@ -392,15 +407,18 @@ class CompactTermsReader:
         return self._fieldunmap.get(int.from_bytes(key[:2], "big")), key[2:]
 
     def _block(self, j):
-        start = self._starts[j]
-        return self._dbfile.get(start, self._starts[j + 1] - start)
+        start, end = self._starts[j], self._starts[j + 1]
+        if self._buf is not None:
+            return bytes(self._buf[start:end])
+        return self._dbfile.get(start, end - start)
 
     def _find(self, key):
         """(block bytes, info position, base offset) of `key`, or None."""
         j = bisect_right(self._firsts, key) - 1
         if j < 0:
             return None
-        buf = self._block(j)
+        start, stop = self._starts[j], self._starts[j + 1]
+        buf = bytes(self._buf[start:stop]) if self._buf is not None else self._dbfile.get(start, stop - start)
         base, i = _read_varint(buf, 0)
         end = len(buf)
         current = b""
