@@ -17,8 +17,8 @@ which looks up the document's field length in the column it has just written
   most terms occur in one or two documents, and a list of its own costs them
   about 60 bytes of block headers plus a 12-byte pointer.
 
-Segments written here are ordinary whoosh3 segments; merges (store.tidy) use
-Whoosh's own writer.
+Segments written here are whoosh3 segments with kb's compact terms file
+(kb.engine.terms.CompactCodec); merges (store.tidy) go through this writer too.
 """
 
 import pickle
@@ -30,7 +30,6 @@ from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
-    W3Codec,
     W3TermInfo,
     _lenfield,
 )
@@ -41,6 +40,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from kb.engine.columns import column_bytes
+from kb.engine.terms import CompactCodec
 
 BLOCK = 128  # postings a block, as whoosh3 writes them
 INLINE_BELOW = 6  # postings lists shorter than this live in the term's entry
@@ -48,6 +48,7 @@ INLINE_BELOW = 6  # postings lists shorter than this live in the term's entry
 # posting's positions) becomes a call to _codecs.encode, about 40 bytes; 3 stores bytes as they are
 # (4 and 5 add a 9-byte frame header).  Readers unpickle any protocol.
 PICKLE = 3
+CODEC = CompactCodec  # codec of new segments (whoosh.codec.whoosh3.W3Codec: whoosh3's own terms file)
 
 
 def supports(schema):
@@ -60,7 +61,7 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, compression=3, inline_below=None, **kwargs):
         inline_below = INLINE_BELOW if inline_below is None else inline_below
-        codec = W3Codec(compression=compression, inlinelimit=inline_below)
+        codec = CODEC(compression=compression, inlinelimit=inline_below)
         super().__init__(ix, codec=codec, **kwargs)
         self.pool = _GroupingPool()
         self.inline_below = inline_below
@@ -185,16 +186,15 @@ def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compr
         fixed = field.format.fixed_value_size()
         lengths = _decoded_lengths(lengths_reader, name, doc_count)
         terms = groups[name]
-        _add_entries(
-            fieldwriter._tindex,
-            [
-                (
-                    prefix + tbytes,
-                    encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below),
-                )
-                for tbytes in sorted(terms)
-            ],
-        )
+        entries = [
+            (prefix + tbytes, encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below))
+            for tbytes in sorted(terms)
+        ]
+        add = getattr(fieldwriter, "add_entries", None)  # kb.engine.terms' compact table
+        if add is not None:
+            add(entries)
+        else:
+            _add_entries(fieldwriter._tindex, entries)
         fieldwriter.finish_field()
 
 
