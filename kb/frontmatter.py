@@ -105,7 +105,7 @@ def dump_frontmatter(meta, body):
 
 _KEY_LINE = re.compile(r"( *)([A-Za-z_][A-Za-z0-9_]*):(?: (.*))?")
 _DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]*)")
-_INDICATORS = frozenset("-?:,[]{}#&*!|>\"%@`")
+_INDICATORS = frozenset('-?:,[]{}#&*!|>"%@`')
 _RESOLVER = yaml.resolver.Resolver()
 _FIRST_CHARS = _RESOLVER.yaml_implicit_resolvers  # first character -> PyYAML's implicit resolvers
 _STR, _NULL, _BOOL, _INT = (f"tag:yaml.org,2002:{name}" for name in ("str", "null", "bool", "int"))

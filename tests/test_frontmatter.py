@@ -46,7 +46,10 @@ READ = [
     ("n: 0", {"n": 0}),
     ("n: '0012'", {"n": "0012"}),
     ("f: 1e3", {"f": "1e3"}),  # YAML 1.1 floats need a dot: a string
-    ("a: yes\nb: no\nc: on\nd: Off\ne: true\nf: FALSE", dict(a=True, b=False, c=True, d=False, e=True, f=False)),
+    (
+        "a: yes\nb: no\nc: on\nd: Off\ne: true\nf: FALSE",
+        dict(a=True, b=False, c=True, d=False, e=True, f=False),
+    ),
     ("a: 'yes'\nb: y\nc: n", {"a": "yes", "b": "y", "c": "n"}),
     ("a: null\nb: ~\nc: Null\nd:", {"a": None, "b": None, "c": None, "d": None}),
     ("a: 'null'\nb: nullify", {"a": "null", "b": "nullify"}),
@@ -57,7 +60,10 @@ READ = [
     ("s: O'Neil", {"s": "O'Neil"}),
     ("a: []\nb: {}", {"a": [], "b": {}}),
     ("l:\n- GB/T 1-2020\n- '2024'\n- 7", {"l": ["GB/T 1-2020", "2024", 7]}),
-    ("o:\n  file: a.md\n  lines:\n  - 3\n  - 117\nnext: x", {"o": {"file": "a.md", "lines": [3, 117]}, "next": "x"}),
+    (
+        "o:\n  file: a.md\n  lines:\n  - 3\n  - 117\nnext: x",
+        {"o": {"file": "a.md", "lines": [3, 117]}, "next": "x"},
+    ),
     ("o:\n    deep:\n      deeper: 1\n    back: 2\nz: 3", {"o": {"deep": {"deeper": 1}, "back": 2}, "z": 3}),
     ("l:\n  - a\n  - b\nm: c", {"l": ["a", "b"], "m": "c"}),
     ("b: 1\na: 2", {"b": 1, "a": 2}),  # key order kept
