@@ -25,6 +25,7 @@ import pickle
 import struct
 import zlib
 from array import array
+from operator import sub
 
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import (
@@ -242,35 +243,35 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
         return _entry(info, pickle.dumps(inlined, PICKLE), inlined=True)
     out = [WHOOSH3_HEADER_MAGIC]
     total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    compress, dumps = zlib.compress, pickle.dumps
     for start in range(0, count, BLOCK):
         end = min(start + BLOCK, count)
         block_ids, block_weights = ids[start:end], weights[start:end]
         weight, block_max, block_min_len, block_max_len = _block_stats(block_ids, block_weights, lengths)
         total += weight
-        maxweight = max(maxweight, block_max)
+        if block_max > maxweight:
+            maxweight = block_max
         if block_min_len is not None:
             minlength = block_min_len if minlength is None else min(minlength, block_min_len)
-        maxlength = max(maxlength, block_max_len)
-        data = pickle.dumps(
-            (_deltas(block_ids), _mini_weights(block_weights), _mini_values(values[start:end], fixed)), PICKLE
+        if block_max_len > maxlength:
+            maxlength = block_max_len
+        data = dumps(
+            (
+                tuple(map(sub, block_ids, [0, *block_ids[:-1]])),  # id deltas
+                _mini_weights(block_weights),
+                _mini_values(values[start:end], fixed),
+            ),
+            PICKLE,
         )
         level = compression
         if level:
-            packed = zlib.compress(data, level)
+            packed = compress(data, level)
             if len(packed) < len(data):
                 data = packed
             else:
                 level = 0
-        head = pickle.dumps(
-            (
-                end - start,
-                block_ids[-1],
-                block_max,
-                level,
-                length_to_byte(block_min_len),
-                length_to_byte(block_max_len),
-            ),
-            PICKLE,
+        head = dumps(
+            (end - start, block_ids[-1], block_max, level, _byte(block_min_len), _byte(block_max_len)), PICKLE
         )
         size = len(head) + len(data)
         out += (pack_int(-size if end == count else size), head, data)
@@ -282,24 +283,34 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
 
 
 _ENTRY = W3TermInfo._struct.pack
+_FLOAT32 = {}  # weight -> (its float32 value, as a reader gets it back, as pickled)
+_BYTES = {}  # field length -> length_to_byte (lengths here are decoded ones: at most 256 of them)
+
+
+def _float32(weight):
+    pair = _FLOAT32.get(weight)
+    if pair is None:
+        weight32 = array("f", (weight,))[0]
+        pair = _FLOAT32[weight] = (weight32, int(weight32) if weight32.is_integer() else weight32)
+    return pair
+
+
+def _byte(length):
+    code = _BYTES.get(length)
+    if code is None:
+        code = _BYTES[length] = length_to_byte(length)
+    return code
 
 
 def _single(postings, lengths):
     """encode_term for a list of one posting, inlined."""
     docnum, weight, value = postings
-    weight32 = array("f", (weight,))[0]
-    length = lengths[docnum] if lengths is not None else 0
-    inlined = ((docnum,), (int(weight32) if weight32.is_integer() else weight32,), (value or None,))
-    return _ENTRY(
-        True,
-        weight32,
-        1,
-        length_to_byte(length or None),
-        length_to_byte(length),
-        max(0, weight),
-        docnum,
-        docnum,
-    ) + pickle.dumps(inlined, PICKLE)
+    weight32, pickled = _FLOAT32.get(weight) or _float32(weight)
+    code = _byte(lengths[docnum]) if lengths is not None else 0
+    inlined = ((docnum,), (pickled,), (value or None,))
+    return _ENTRY(True, weight32, 1, code, code, max(0, weight), docnum, docnum) + pickle.dumps(
+        inlined, PICKLE
+    )
 
 
 def _entry(info, tail, inlined):
@@ -323,22 +334,19 @@ def _block_stats(ids, weights, lengths):
     maxweight = max(0, max(weights))
     if lengths is None:
         return total, maxweight, None, 0
-    present = [n for n in map(lengths.__getitem__, ids) if n]
+    present = list(filter(None, map(lengths.__getitem__, ids)))
     if not present:
         return total, maxweight, None, 0
     return total, maxweight, min(present), max(present)
 
 
-def _deltas(ids):
-    return tuple(b - a for a, b in zip([0] + ids[:-1], ids, strict=False))
-
-
 def _mini_weights(weights):
     weights = array("f", weights)
-    first = weights[0]
-    if all(w == 1.0 for w in weights):
+    count = len(weights)
+    if weights.count(1.0) == count:
         return None
-    if all(w == first for w in weights):
+    first = weights[0]
+    if weights.count(first) == count:
         return first
     return _exact(weights)
 
@@ -346,13 +354,13 @@ def _mini_weights(weights):
 def _exact(weights):
     """Weights as a tuple, whole numbers as ints: a pickled int under 256 takes 2 bytes, a float 9, and
     every reader turns them into the same float (term counts are whole numbers)."""
-    if all(w.is_integer() for w in weights):
+    if all(map(float.is_integer, weights)):
         return tuple(map(int, weights))
     return tuple(weights)
 
 
 def _mini_values(values, fixed):
-    values = [v for v in values if v]
+    values = list(filter(None, values))
     if fixed is None or fixed < 0:
         return tuple(values)
     if fixed == 0:
