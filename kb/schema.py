@@ -3,7 +3,7 @@
 from collections import Counter
 from pickle import dumps
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.system import pack_uint
 
@@ -36,6 +36,17 @@ class ChineseField(TEXT):
             yield term.encode("utf-8"), len(positions), len(positions) * boost, _encode_positions(positions)
 
 
+class TextColumn(COLUMN):
+    """A text kept only as a per-document column: read back whole (kb.engine.column_texts), never
+    searched, so it costs no term in the term table.  Stable import path (pickled)."""
+
+    def to_column_value(self, value):
+        return value.encode("utf-8") if isinstance(value, str) else value
+
+    def from_column_value(self, value):
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def _encode_positions(positions):
     """whoosh.formats.Positions.encode: the count, then the pickled deltas."""
     if len(positions) == 1:  # most terms of a passage occur once
@@ -64,8 +75,8 @@ def make_schema():
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
         "path": ID(stored=True, sortable=True),
-        "hash": ID(sortable=True),
-        "stamp": ID(sortable=True),  # mtime_ns:size, so unchanged files are not even hashed
+        "hash": TextColumn(),
+        "stamp": TextColumn(),  # mtime_ns:size, so unchanged files are not even hashed
     }
     fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})
