@@ -67,6 +67,17 @@ class FastSegmentWriter(SegmentWriter):
         self.inline_below = inline_below
         self.compression = compression
         self._whole_values = {name for name, field in self.schema.items() if _indexes_whole_value(field)}
+        # fields that group their own postings (kb.schema's word and bigram fields: no tuple a term)
+        self._grouping = {
+            name: field.add_postings for name, field in self.schema.items() if hasattr(field, "add_postings")
+        }
+        # fields whose analyzer makes no term of "" (KEYWORD, TEXT): an empty value is skipped at once
+        self._empty_is_nothing = {
+            name
+            for name, field in self.schema.items()
+            if field.indexed and name not in self._whole_values and not list(field.index(""))
+        }
+        self._names = {}  # the document's keys -> (its field names sorted, whether any starts with _)
 
     def add_document(self, **fields):
         self._check_state()
@@ -75,8 +86,14 @@ class FastSegmentWriter(SegmentWriter):
         docnum = self.docnum
         groups = self.pool.groups
         docboost = float(fields.get("_boost", 1.0))
-        names = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, names)
+        keys = tuple(fields)
+        known = self._names.get(keys)
+        if known is None:
+            names = sorted(name for name in fields if not name.startswith("_"))
+            self._check_fields(schema, names)
+            known = self._names[keys] = (names, len(names) != len(keys))
+        names, extras = known
+        whole_values, grouping, empty_is_nothing = self._whole_values, self._grouping, self._empty_is_nothing
         perdoc.start_doc(docnum)
         try:
             for name in names:
@@ -87,24 +104,30 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     terms = groups.get(name)
-                    if terms is None:
+                    if terms is None:  # (an empty one too: the field still gets its number in the table)
                         terms = groups[name] = {}
-                    boost = float(fields.get(f"_{name}_boost", docboost))
-                    if name in self._whole_values and isinstance(value, str):  # ID: one term, the value
-                        items = ((value.encode("utf-8"), 1, field.format.field_boost, b""),)
-                    else:
-                        items = field.index(value)
-                    scorable = field.scorable
-                    get = terms.get
-                    for tbytes, freq, weight, vbytes in items:
-                        if scorable:
-                            length += freq
-                        postings = get(tbytes)
+                if field.indexed and not (value == "" and name in empty_is_nothing):
+                    boost = float(fields.get(f"_{name}_boost", docboost)) if extras else docboost
+                    if name in whole_values and isinstance(value, str):  # ID: one term, the value
+                        tbytes = value.encode("utf-8")
+                        postings = terms.get(tbytes)
+                        weight = field.format.field_boost * boost
                         if postings is None:
-                            terms[tbytes] = [docnum, weight * boost, vbytes]
+                            terms[tbytes] = [docnum, weight, b""]
                         else:
-                            postings += (docnum, weight * boost, vbytes)
-                stored = fields.get(f"_stored_{name}", value)
+                            postings += (docnum, weight, b"")
+                        if field.scorable:
+                            length = 1
+                    else:
+                        grouped = grouping.get(name)
+                        counted = None if grouped is None else grouped(value, docnum, boost, terms)
+                        if counted is None:
+                            length = _group(field.index(value), docnum, boost, terms)
+                        else:
+                            length = counted
+                        if not field.scorable:
+                            length = 0
+                stored = fields.get(f"_stored_{name}", value) if extras else value
                 perdoc.add_field(name, field, stored if field.stored else None, length)
                 if field.column_type and stored is not None:
                     perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
@@ -131,6 +154,21 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+def _group(items, docnum, boost, terms):
+    """Whoosh's index() items (term bytes, freq, weight, value bytes) into `terms`; returns the sum of
+    the freqs (the field length when the field is scorable)."""
+    length = 0
+    get = terms.get
+    for tbytes, freq, weight, vbytes in items:
+        length += freq
+        postings = get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight * boost, vbytes]
+        else:
+            postings += (docnum, weight * boost, vbytes)
+    return length
 
 
 def _indexes_whole_value(field):
