@@ -59,7 +59,7 @@ class ChineseField(TEXT):
         if not isinstance(value, str) or type(self.format) is not Positions:
             return None
         field_boost = self.format.field_boost
-        encode = _encode_positions
+        encode, one = _encode_positions, _ONE_POSITION.get
         get = terms.get
         length = 0
         for term, positions in term_positions(value).items():
@@ -67,11 +67,12 @@ class ChineseField(TEXT):
             length += count
             tbytes = term.encode("utf-8")
             weight = count * field_boost * boost
+            vbytes = (count == 1 and one(positions[0])) or encode(positions)
             postings = get(tbytes)
             if postings is None:
-                terms[tbytes] = [docnum, weight, encode(positions)]
+                terms[tbytes] = [docnum, weight, vbytes]
             else:
-                postings += (docnum, weight, encode(positions))
+                postings += (docnum, weight, vbytes)
         return length
 
 
