@@ -78,6 +78,9 @@ class FastSegmentWriter(SegmentWriter):
             if field.indexed and name not in self._whole_values and not list(field.index(""))
         }
         self._names = {}  # the document's keys -> (its field names sorted, whether any starts with _)
+        # per-document column values (field lengths, sortable values), written a column at a time
+        # when the segment is flushed: {column name: (column type, docnums, values)}
+        self._columns = {}
 
     def add_document(self, **fields):
         self._check_state()
@@ -95,6 +98,7 @@ class FastSegmentWriter(SegmentWriter):
         names, extras = known
         whole_values, grouping, empty_is_nothing = self._whole_values, self._grouping, self._empty_is_nothing
         perdoc.start_doc(docnum)
+        stored_fields, field_lengths, columns = perdoc._storedfields, perdoc._fieldlengths, self._columns
         try:
             for name in names:
                 value = fields[name]
@@ -128,17 +132,49 @@ class FastSegmentWriter(SegmentWriter):
                         if not field.scorable:
                             length = 0
                 stored = fields.get(f"_stored_{name}", value) if extras else value
-                perdoc.add_field(name, field, stored if field.stored else None, length)
+                if stored is not None and field.stored:  # (W3PerDocWriter.add_field, lengths deferred)
+                    stored_fields[name] = stored
+                if length:
+                    lengths = columns.get(_lenfield(name)) or self._column(_lenfield(name), LENGTHS_COLUMN)
+                    lengths[1].append(docnum)
+                    lengths[2].append(_byte(length))
+                    field_lengths[name] += length
                 if field.column_type and stored is not None:
-                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+                    values = columns.get(name) or self._column(name, field.column_type)
+                    values[1].append(docnum)
+                    values[2].append(field.to_column_value(stored))
         except Exception:
+            for _, docnums, values in columns.values():  # this document's column values go too
+                while docnums and docnums[-1] == docnum:
+                    docnums.pop()
+                    values.pop()
             perdoc.cancel_doc()
             raise
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
 
+    def _column(self, name, column):
+        entry = self._columns[name] = (column, [], [])
+        return entry
+
+    def _write_columns(self):
+        """The column values added so far, each column in one go, in document order."""
+        perdoc = self.perdocwriter
+        for name, (column, docnums, values) in self._columns.items():
+            if not perdoc._has_column(name):
+                perdoc._create_column(name, column)
+            add = perdoc._get_column(name).add
+            for docnum, value in zip(docnums, values, strict=True):
+                add(docnum, value)
+        self._columns = {}
+
+    def add_reader(self, reader):
+        self._write_columns()  # a merged reader's documents come after those added here
+        super().add_reader(reader)
+
     def _flush_segment(self):
+        self._write_columns()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
@@ -322,7 +358,7 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
 
 _ENTRY = W3TermInfo._struct.pack
 _FLOAT32 = {}  # weight -> (its float32 value, as a reader gets it back, as pickled)
-_BYTES = {}  # field length -> length_to_byte (lengths here are decoded ones: at most 256 of them)
+_BYTES = {}  # field length -> length_to_byte (a few thousand distinct lengths at most)
 
 
 def _float32(weight):
