@@ -75,7 +75,7 @@ class FastSegmentWriter(SegmentWriter):
         self._empty_is_nothing = {
             name
             for name, field in self.schema.items()
-            if field.indexed and name not in self._whole_values and not list(field.index(""))
+            if field.indexed and name not in self._whole_values and _indexes_nothing(field, "")
         }
         self._names = {}  # the document's keys -> (its field names sorted, whether any starts with _)
         # per-document column values (field lengths, sortable values), written a column at a time
@@ -205,6 +205,14 @@ def _group(items, docnum, boost, terms):
         else:
             postings += (docnum, weight * boost, vbytes)
     return length
+
+
+def _indexes_nothing(field, value):
+    """True when `field` makes no term of `value` (False also when it cannot index it at all)."""
+    try:
+        return not any(True for _ in field.index(value))
+    except Exception:  # noqa: BLE001 - e.g. NUMERIC refuses "": the document's own call will say why
+        return False
 
 
 def _indexes_whole_value(field):
