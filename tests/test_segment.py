@@ -110,5 +110,11 @@ def test_words_are_the_words_of_tokenize_on_real_text(engines):
 
 def test_words_splits_joined_latin_runs_as_tokenize_does(engines):
     for engine in engines:
-        for text in ("20220747-t-469 与 nd-fe-b", "含量3.5%的钕铁硼", "钕铁硼永磁体", "GB/T 1234-2020", "a-1"):
+        for text in (
+            "20220747-t-469 与 nd-fe-b",
+            "含量3.5%的钕铁硼",
+            "钕铁硼永磁体",
+            "GB/T 1234-2020",
+            "a-1",
+        ):
             assert engine.words(text) == [w for w, _, _ in engine.tokenize(text)]
