@@ -93,9 +93,17 @@ class RustSegmenter:
     def words(self, text):
         """The words of tokenize(text), without offsets: rjieba's list as it is unless the text has
         a place where the finalseg rule could split a word."""
+        words = self._jieba.cut(text, True)
         if _JOINED.search(text) is None:
-            return self._jieba.cut(text, True)
-        return [word for word, _, _ in self.tokenize(text)]
+            return words
+        has_word = self._jieba.has_word
+        out = []
+        for word in words:
+            if len(word) > 1 and not word.isalnum() and not _HAN.search(word) and not has_word(word):
+                out.extend(piece for piece in _FINALSEG_SKIP.split(word) if piece)
+            else:
+                out.append(word)
+        return out
 
     def has_word(self, word):
         return self._jieba.has_word(word)
