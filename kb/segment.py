@@ -71,9 +71,7 @@ class RustSegmenter:
     name = "rjieba"
 
     def __init__(self):
-        import rjieba
-
-        self._jieba = rjieba.Jieba()
+        self._jieba = _rjieba_class()()
 
     def add_dict(self, path):
         for word, freq, tag in read_userdict(path):
@@ -109,10 +107,40 @@ class RustSegmenter:
         return self._jieba.has_word(word)
 
 
+def _rjieba_class():
+    """rjieba's Jieba class.  Its package's __init__ builds a default instance at import (a whole
+    dictionary load, 0.2 s) that kb never uses: the compiled module is loaded without it when it is
+    where rjieba keeps it (and registered, so a later `import rjieba` finds it)."""
+    import importlib.machinery
+    import importlib.util
+    import sys
+
+    module = sys.modules.get("rjieba.rjieba")
+    if module is None:
+        spec = importlib.util.find_spec("rjieba")
+        if spec is None:
+            raise ImportError("rjieba is not installed")
+        for folder in spec.submodule_search_locations or ():
+            for path in sorted(Path(folder).glob("rjieba*.so")):
+                loader = importlib.machinery.ExtensionFileLoader("rjieba.rjieba", str(path))
+                compiled = importlib.util.spec_from_file_location("rjieba.rjieba", path, loader=loader)
+                module = importlib.util.module_from_spec(compiled)
+                loader.exec_module(module)
+                sys.modules["rjieba.rjieba"] = module
+                break
+            if module is not None:
+                break
+    if module is None:  # laid out otherwise: the ordinary import
+        import rjieba
+
+        return rjieba.Jieba
+    return module.Jieba
+
+
 def best_engine():
     """rjieba when it imports, else jieba."""
     try:
-        import rjieba  # noqa: F401
+        _rjieba_class()
     except ImportError:
         return JiebaSegmenter
     return RustSegmenter

@@ -20,9 +20,7 @@ applied here, explicitly, once.
 """
 
 from kb.engine import fixes
-from kb.engine.bulk import BulkSearcher, Hits, Unsupported
-from kb.engine.columns import column_bytes, column_codes, column_texts
-from kb.engine.postings import term_postings
+from kb.engine.columns import column_texts
 from kb.engine.store import (
     create,
     exists,
@@ -34,6 +32,28 @@ from kb.engine.store import (
 )
 
 fixes.apply()
+
+# The searching side (numpy and the bulk scorer, 0.1-0.2 s to import) is loaded on first use, so
+# `kb index update` makes new articles searchable without paying for it.
+_LAZY = {
+    "BulkSearcher": "kb.engine.bulk",
+    "Hits": "kb.engine.bulk",
+    "Unsupported": "kb.engine.bulk",
+    "column_bytes": "kb.engine.columns",
+    "column_codes": "kb.engine.columns",
+    "term_postings": "kb.engine.postings",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BulkSearcher",
