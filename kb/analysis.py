@@ -272,7 +272,7 @@ def term_positions(value):
     out = {}
     cache = _terms
     pos = 0
-    for word, _, _ in segmenter().tokenize(text):
+    for word in segmenter().words(text):
         terms = cache.get(word)
         if terms is None:
             terms = stacked_terms(word)

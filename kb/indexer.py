@@ -195,6 +195,16 @@ def rebuild(config, progress=None, fail_after=None):
         }
         if notes:
             stats["truncated"] = notes
+        if log.get("writers"):  # forked writers: seconds after the build started, and CPU, of each
+            stats["writers"] = [
+                {
+                    "documents": w["documents"],
+                    "from_s": round(w["started"] - started, 2),
+                    "to_s": round(w["finished"] - started, 2),
+                    "cpu_s": w["cpu_s"],
+                }
+                for w in log["writers"]
+            ]
         storage.write_state(
             root,
             {"built": time.strftime("%Y-%m-%d %H:%M:%S"), "documents": count, "seconds": stats["seconds"]},

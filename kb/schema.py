@@ -21,6 +21,24 @@ class BigramField(TEXT):
         for gram, count in Counter(pair_list(value)).items():
             yield gram.encode("utf-8"), count, float(count), pack_uint(count)
 
+    def add_postings(self, value, docnum, boost, terms):
+        """index() grouped straight into kb.engine.segwriter's {term: [docnum, weight, value, …]}
+        (same postings, no tuple a term); returns the field length, or None when not handled here."""
+        if not isinstance(value, str):
+            return None
+        pairs = pair_list(value)
+        get = terms.get
+        for gram, count in Counter(pairs).items():
+            tbytes = gram.encode("utf-8")
+            weight = float(count) * boost
+            vbytes = _COUNTS[count] if count < 256 else pack_uint(count)
+            postings = get(tbytes)
+            if postings is None:
+                terms[tbytes] = [docnum, weight, vbytes]
+            else:
+                postings += (docnum, weight, vbytes)
+        return len(pairs)
+
 
 class ChineseField(TEXT):
     """jieba words with positions (title, body): the postings Whoosh's TEXT field makes from
@@ -35,6 +53,28 @@ class ChineseField(TEXT):
         for term, positions in term_positions(value).items():
             yield term.encode("utf-8"), len(positions), len(positions) * boost, _encode_positions(positions)
 
+    def add_postings(self, value, docnum, boost, terms):
+        """index() grouped straight into kb.engine.segwriter's {term: [docnum, weight, value, …]}
+        (same postings, no tuple a term); returns the field length, or None when not handled here."""
+        if not isinstance(value, str) or type(self.format) is not Positions:
+            return None
+        field_boost = self.format.field_boost
+        encode, one = _encode_positions, _ONE_POSITION.get
+        get = terms.get
+        length = 0
+        for term, positions in term_positions(value).items():
+            count = len(positions)
+            length += count
+            tbytes = term.encode("utf-8")
+            weight = count * field_boost * boost
+            vbytes = (count == 1 and one(positions[0])) or encode(positions)
+            postings = get(tbytes)
+            if postings is None:
+                terms[tbytes] = [docnum, weight, vbytes]
+            else:
+                postings += (docnum, weight, vbytes)
+        return length
+
 
 class TextColumn(COLUMN):
     """A text kept only as a per-document column: read back whole (kb.engine.column_texts), never
@@ -45,6 +85,9 @@ class TextColumn(COLUMN):
 
     def from_column_value(self, value):
         return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+_COUNTS = [pack_uint(count) for count in range(256)]
 
 
 def _encode_positions(positions):

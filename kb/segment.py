@@ -20,6 +20,9 @@ _USERDICT_LINE = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$")
 # jieba's finalseg split of a non-Han run: Latin/digit words, a decimal part, a percent sign
 _FINALSEG_SKIP = re.compile(r"([a-zA-Z0-9]+(?:\.\d+)?%?)")
 _HAN = re.compile(r"[\u4E00-\u9FD5]")
+# A Latin letter or digit beside a character that is neither one nor Han: where a word the finalseg
+# rule splits can be (a word holding Han is never split); text without one needs no per-word check.
+_JOINED = re.compile(r"[a-zA-Z0-9][^a-zA-Z0-9\u4E00-\u9FD5]|[^a-zA-Z0-9\u4E00-\u9FD5][a-zA-Z0-9]")
 
 
 def read_userdict(path):
@@ -54,6 +57,10 @@ class JiebaSegmenter:
         """(word, start, end) in character offsets, jieba's default mode with HMM."""
         return self._jieba.tokenize(text, mode="default", HMM=True)
 
+    def words(self, text):
+        """The words of tokenize(text), without offsets."""
+        return [word for word, _, _ in self.tokenize(text)]
+
     def has_word(self, word):
         return bool(self._jieba.FREQ.get(word))
 
@@ -80,6 +87,21 @@ class RustSegmenter:
                         start += len(piece)
             else:
                 yield word, start, end
+
+    def words(self, text):
+        """The words of tokenize(text), without offsets: rjieba's list as it is unless the text has
+        a place where the finalseg rule could split a word."""
+        words = self._jieba.cut(text, True)
+        if _JOINED.search(text) is None:
+            return words
+        has_word = self._jieba.has_word
+        out = []
+        for word in words:
+            if len(word) > 1 and not word.isalnum() and not _HAN.search(word) and not has_word(word):
+                out.extend(piece for piece in _FINALSEG_SKIP.split(word) if piece)
+            else:
+                out.append(word)
+        return out
 
     def has_word(self, word):
         return self._jieba.has_word(word)

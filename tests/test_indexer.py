@@ -102,9 +102,12 @@ def whole(config):
 def test_parallel_build_finds_what_a_serial_build_finds(whole, tmp_path):
     serial = whole.with_overrides(index_dir=tmp_path / "serial", index_procs=1)
     parallel = whole.with_overrides(index_dir=tmp_path / "parallel", index_procs=2)
-    assert rebuild(serial)["processes"] == 1
+    assert "writers" not in rebuild(serial)  # one process: nothing forked
     stats = rebuild(parallel)
     assert stats["processes"] == 2 and stats["documents"] == len(iter_paths(CONTENT))
+    writers = stats["writers"]  # when each forked writer ran: shows whether they overlapped
+    assert sum(w["documents"] for w in writers) == stats["documents"] and len(writers) == 2
+    assert all(0 <= w["from_s"] <= w["to_s"] <= stats["seconds"] + 0.01 and w["cpu_s"] > 0 for w in writers)
     searchers = Searcher.open(serial), Searcher.open(parallel)
     assert (
         len(searchers[1].current().reader().leaf_readers()) == 2

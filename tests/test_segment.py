@@ -94,3 +94,27 @@ def test_user_dictionary_lines_are_read_like_jieba(tmp_path):
     ]
     rust = segment.load(segment.best_engine(), [USERDICT, path])
     assert "磁材回收" in [w for w, _, _ in rust.tokenize("推进磁材回收利用")]
+
+
+def test_words_are_the_words_of_tokenize_on_real_text(engines):
+    """words() (rjieba's cut, unless the text has a place the finalseg rule could split) gives
+    exactly tokenize()'s words; both engines."""
+    fast = 0
+    for engine in engines:
+        for name, text in real_texts():
+            for part in [fold(text)] + fold(text).split("\n\n")[:40]:  # whole texts and paragraphs
+                assert engine.words(part) == [w for w, _, _ in engine.tokenize(part)], name
+                fast += segment._JOINED.search(part) is None
+    assert fast > 100  # many paragraphs take the fast path
+
+
+def test_words_splits_joined_latin_runs_as_tokenize_does(engines):
+    for engine in engines:
+        for text in (
+            "20220747-t-469 与 nd-fe-b",
+            "含量3.5%的钕铁硼",
+            "钕铁硼永磁体",
+            "GB/T 1234-2020",
+            "a-1",
+        ):
+            assert engine.words(text) == [w for w, _, _ in engine.tokenize(text)]

@@ -3,7 +3,7 @@
 import pytest
 from conftest import CONTENT
 from whoosh import index as whoosh_index
-from whoosh.fields import TEXT, Schema
+from whoosh.fields import ID, NUMERIC, TEXT, Schema
 from whoosh.query import Phrase, Term
 
 import kb.engine  # noqa: F401  (applies kb.engine.fixes)
@@ -11,7 +11,7 @@ from kb.analysis import ChineseAnalyzer
 from kb.content import iter_paths, read_article
 from kb.engine import segwriter
 from kb.indexer import to_document
-from kb.schema import ChineseField, make_schema
+from kb.schema import BigramField, ChineseField, make_schema
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +126,84 @@ def test_blocks_keep_positions_as_bytes_not_protocol_2_calls(tmp_path):
         reader.close()
     whoosh_raw, fast_raw = raws
     assert len(fast_raw) < len(whoosh_raw)
+
+
+def _columns(folder, names):
+    with whoosh_index.open_dir(str(folder)).reader() as reader:
+        return {name: list(reader.column_reader(name)) for name in names if reader.has_column(name)}
+
+
+SORTABLE = ("path", "hash", "stamp", "type", "section", "source", "issue", "year", "date")
+
+
+def test_fast_writer_writes_the_columns_whooshs_writer_writes(documents, tmp_path):
+    """Sortable values and field lengths are kept per column and written at flush: same columns."""
+    whoosh_dir, fast_dir = tmp_path / "whoosh", tmp_path / "fast"
+    for folder in (whoosh_dir, fast_dir):
+        folder.mkdir()
+        whoosh_index.create_in(str(folder), make_schema())
+    writer = whoosh_index.open_dir(str(whoosh_dir)).writer()
+    fast = segwriter.FastSegmentWriter(whoosh_index.open_dir(str(fast_dir)))
+    for document in documents:
+        writer.add_document(**document)
+        fast.add_document(**document)
+    writer.commit()
+    fast.commit()
+    expected, written = _columns(whoosh_dir, SORTABLE), _columns(fast_dir, SORTABLE)
+    assert len(expected) == len(SORTABLE) and written == expected
+    assert written["path"] == [d["path"] for d in documents]
+
+
+@pytest.mark.parametrize("field", [ChineseField(analyzer=ChineseAnalyzer(), field_boost=3.0), BigramField()])
+def test_add_postings_groups_what_index_yields(field, documents):
+    """The word and bigram fields' grouped postings equal index()'s items, weights times the boost."""
+    grouped, plain = {}, {}
+    for docnum, document in enumerate(documents[:30]):
+        text = document["title"] + "\n" + document["body"] + " Nd-Fe-B 鏑鐵 ＡＢＣ"
+        length = field.add_postings(text, docnum, 2.0, grouped)
+        expected = 0
+        for tbytes, freq, weight, vbytes in field.index(text):
+            plain.setdefault(tbytes, []).extend((docnum, weight * 2.0, vbytes))
+            expected += freq
+        assert length == expected
+    assert grouped == plain
+    assert field.add_postings(["not", "text"], 0, 1.0, {}) is None  # other values: Whoosh's path
+
+
+def test_a_failed_document_leaves_no_column_value(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    schema = Schema(id=ID(stored=True, sortable=True), body=TEXT(), n=NUMERIC(sortable=True))
+    ix = whoosh_index.create_in(str(folder), schema)
+    fast = segwriter.FastSegmentWriter(ix)
+    fast.add_document(id="a", body="one two", n=1)
+    with pytest.raises(ValueError):
+        fast.add_document(id="b", body="three", n="not a number")  # fails after id's column value
+    fast.add_document(id="c", body="four five six", n=3)
+    fast.commit()
+    with ix.reader() as reader:
+        assert [reader.stored_fields(n)["id"] for n in range(reader.doc_count_all())] == ["a", "c"]
+        assert list(reader.column_reader("id")) == ["a", "c"]
+        assert list(reader.column_reader("n")) == [1, 3]
+        assert [reader.doc_field_length(n, "body") for n in range(2)] == [2, 3]
+
+
+def test_documents_and_a_merged_reader_in_one_writer_keep_columns_in_order(tmp_path):
+    folder = tmp_path / "ix"
+    folder.mkdir()
+    schema = Schema(id=ID(stored=True, sortable=True), body=TEXT())
+    ix = whoosh_index.create_in(str(folder), schema)
+    first = segwriter.FastSegmentWriter(ix)
+    for name in ("a", "b"):
+        first.add_document(id=name, body=f"old text{name}")
+    first.commit()
+    both = segwriter.FastSegmentWriter(ix)
+    both.add_document(id="c", body="new words here")
+    both.commit(merge=False, optimize=True)  # merges the old segment's documents after "c"
+    with ix.reader() as reader:
+        ids = list(reader.column_reader("id"))
+        assert sorted(ids) == ["a", "b", "c"] and len(reader.leaf_readers()) == 1
+        assert [reader.stored_fields(n)["id"] for n in range(3)] == ids
+        assert [reader.doc_field_length(n, "body") for n in range(3)] == [
+            3 if name == "c" else 2 for name in ids
+        ]

@@ -14,6 +14,7 @@ contiguous, so document numbers follow the input's order as in a serial build.
 import multiprocessing
 import os
 import pickle
+import time
 import traceback
 from multiprocessing.connection import wait
 
@@ -117,6 +118,7 @@ def _run_children(ix, shares, produce, compression, replace):
 
 
 def _child(folder, indexname, share, produce, compression, replace, send, parent):
+    started, cpu = time.time(), time.process_time()
     try:
         writer = FastSegmentWriter(open_dir(folder, indexname), compression=compression, _lk=False)
         log, replaced = {}, []
@@ -135,6 +137,15 @@ def _child(folder, indexname, share, produce, compression, replace, send, parent
         segment = writer._finalize_segment() if count else None
         if not count:
             writer._close_segment()
+        # when this writer ran (wall clock) and its CPU: the parent's stats show whether writers overlap
+        log["writers"] = [
+            {
+                "documents": count,
+                "started": round(started, 2),
+                "finished": round(time.time(), 2),
+                "cpu_s": round(time.process_time() - cpu, 2),
+            }
+        ]
         message = ("ok", (segment, count, log, replaced))
     except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
         try:

@@ -25,6 +25,7 @@ import pickle
 import struct
 import zlib
 from array import array
+from operator import sub
 
 from whoosh.analysis import IDTokenizer
 from whoosh.codec.whoosh3 import (
@@ -67,6 +68,20 @@ class FastSegmentWriter(SegmentWriter):
         self.inline_below = inline_below
         self.compression = compression
         self._whole_values = {name for name, field in self.schema.items() if _indexes_whole_value(field)}
+        # fields that group their own postings (kb.schema's word and bigram fields: no tuple a term)
+        self._grouping = {
+            name: field.add_postings for name, field in self.schema.items() if hasattr(field, "add_postings")
+        }
+        # fields whose analyzer makes no term of "" (KEYWORD, TEXT): an empty value is skipped at once
+        self._empty_is_nothing = {
+            name
+            for name, field in self.schema.items()
+            if field.indexed and name not in self._whole_values and _indexes_nothing(field, "")
+        }
+        self._names = {}  # the document's keys -> (its field names sorted, whether any starts with _)
+        # per-document column values (field lengths, sortable values), written a column at a time
+        # when the segment is flushed: {column name: (column type, docnums, values)}
+        self._columns = {}
 
     def add_document(self, **fields):
         self._check_state()
@@ -75,9 +90,16 @@ class FastSegmentWriter(SegmentWriter):
         docnum = self.docnum
         groups = self.pool.groups
         docboost = float(fields.get("_boost", 1.0))
-        names = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, names)
+        keys = tuple(fields)
+        known = self._names.get(keys)
+        if known is None:
+            names = sorted(name for name in fields if not name.startswith("_"))
+            self._check_fields(schema, names)
+            known = self._names[keys] = (names, len(names) != len(keys))
+        names, extras = known
+        whole_values, grouping, empty_is_nothing = self._whole_values, self._grouping, self._empty_is_nothing
         perdoc.start_doc(docnum)
+        stored_fields, field_lengths, columns = perdoc._storedfields, perdoc._fieldlengths, self._columns
         try:
             for name in names:
                 value = fields[name]
@@ -87,35 +109,73 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     terms = groups.get(name)
-                    if terms is None:
+                    if terms is None:  # (an empty one too: the field still gets its number in the table)
                         terms = groups[name] = {}
-                    boost = float(fields.get(f"_{name}_boost", docboost))
-                    if name in self._whole_values and isinstance(value, str):  # ID: one term, the value
-                        items = ((value.encode("utf-8"), 1, field.format.field_boost, b""),)
-                    else:
-                        items = field.index(value)
-                    scorable = field.scorable
-                    get = terms.get
-                    for tbytes, freq, weight, vbytes in items:
-                        if scorable:
-                            length += freq
-                        postings = get(tbytes)
+                if field.indexed and not (value == "" and name in empty_is_nothing):
+                    boost = float(fields.get(f"_{name}_boost", docboost)) if extras else docboost
+                    if name in whole_values and isinstance(value, str):  # ID: one term, the value
+                        tbytes = value.encode("utf-8")
+                        postings = terms.get(tbytes)
+                        weight = field.format.field_boost * boost
                         if postings is None:
-                            terms[tbytes] = [docnum, weight * boost, vbytes]
+                            terms[tbytes] = [docnum, weight, b""]
                         else:
-                            postings += (docnum, weight * boost, vbytes)
-                stored = fields.get(f"_stored_{name}", value)
-                perdoc.add_field(name, field, stored if field.stored else None, length)
+                            postings += (docnum, weight, b"")
+                        if field.scorable:
+                            length = 1
+                    else:
+                        grouped = grouping.get(name)
+                        counted = None if grouped is None else grouped(value, docnum, boost, terms)
+                        if counted is None:
+                            length = _group(field.index(value), docnum, boost, terms)
+                        else:
+                            length = counted
+                        if not field.scorable:
+                            length = 0
+                stored = fields.get(f"_stored_{name}", value) if extras else value
+                if stored is not None and field.stored:  # (W3PerDocWriter.add_field, lengths deferred)
+                    stored_fields[name] = stored
+                if length:
+                    lengths = columns.get(_lenfield(name)) or self._column(_lenfield(name), LENGTHS_COLUMN)
+                    lengths[1].append(docnum)
+                    lengths[2].append(_byte(length))
+                    field_lengths[name] += length
                 if field.column_type and stored is not None:
-                    perdoc.add_column_value(name, field.column_type, field.to_column_value(stored))
+                    values = columns.get(name) or self._column(name, field.column_type)
+                    values[1].append(docnum)
+                    values[2].append(field.to_column_value(stored))
         except Exception:
+            for _, docnums, values in columns.values():  # this document's column values go too
+                while docnums and docnums[-1] == docnum:
+                    docnums.pop()
+                    values.pop()
             perdoc.cancel_doc()
             raise
         perdoc.finish_doc()
         self._added = True
         self.docnum += 1
 
+    def _column(self, name, column):
+        entry = self._columns[name] = (column, [], [])
+        return entry
+
+    def _write_columns(self):
+        """The column values added so far, each column in one go, in document order."""
+        perdoc = self.perdocwriter
+        for name, (column, docnums, values) in self._columns.items():
+            if not perdoc._has_column(name):
+                perdoc._create_column(name, column)
+            add = perdoc._get_column(name).add
+            for docnum, value in zip(docnums, values, strict=True):
+                add(docnum, value)
+        self._columns = {}
+
+    def add_reader(self, reader):
+        self._write_columns()  # a merged reader's documents come after those added here
+        super().add_reader(reader)
+
     def _flush_segment(self):
+        self._write_columns()
         self.perdocwriter.close()
         lengths = self.per_document_reader()
         try:
@@ -131,6 +191,29 @@ class FastSegmentWriter(SegmentWriter):
         finally:
             lengths.close()
         self.fieldwriter.close()
+
+
+def _group(items, docnum, boost, terms):
+    """Whoosh's index() items (term bytes, freq, weight, value bytes) into `terms`; returns the sum of
+    the freqs (the field length when the field is scorable)."""
+    length = 0
+    get = terms.get
+    for tbytes, freq, weight, vbytes in items:
+        length += freq
+        postings = get(tbytes)
+        if postings is None:
+            terms[tbytes] = [docnum, weight * boost, vbytes]
+        else:
+            postings += (docnum, weight * boost, vbytes)
+    return length
+
+
+def _indexes_nothing(field, value):
+    """True when `field` makes no term of `value` (False also when it cannot index it at all)."""
+    try:
+        return not any(True for _ in field.index(value))
+    except Exception:  # noqa: BLE001 - e.g. NUMERIC refuses "": the document's own call will say why
+        return False
 
 
 def _indexes_whole_value(field):
@@ -242,35 +325,35 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
         return _entry(info, pickle.dumps(inlined, PICKLE), inlined=True)
     out = [WHOOSH3_HEADER_MAGIC]
     total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    compress, dumps = zlib.compress, pickle.dumps
     for start in range(0, count, BLOCK):
         end = min(start + BLOCK, count)
         block_ids, block_weights = ids[start:end], weights[start:end]
         weight, block_max, block_min_len, block_max_len = _block_stats(block_ids, block_weights, lengths)
         total += weight
-        maxweight = max(maxweight, block_max)
+        if block_max > maxweight:
+            maxweight = block_max
         if block_min_len is not None:
             minlength = block_min_len if minlength is None else min(minlength, block_min_len)
-        maxlength = max(maxlength, block_max_len)
-        data = pickle.dumps(
-            (_deltas(block_ids), _mini_weights(block_weights), _mini_values(values[start:end], fixed)), PICKLE
+        if block_max_len > maxlength:
+            maxlength = block_max_len
+        data = dumps(
+            (
+                tuple(map(sub, block_ids, [0, *block_ids[:-1]])),  # id deltas
+                _mini_weights(block_weights),
+                _mini_values(values[start:end], fixed),
+            ),
+            PICKLE,
         )
         level = compression
         if level:
-            packed = zlib.compress(data, level)
+            packed = compress(data, level)
             if len(packed) < len(data):
                 data = packed
             else:
                 level = 0
-        head = pickle.dumps(
-            (
-                end - start,
-                block_ids[-1],
-                block_max,
-                level,
-                length_to_byte(block_min_len),
-                length_to_byte(block_max_len),
-            ),
-            PICKLE,
+        head = dumps(
+            (end - start, block_ids[-1], block_max, level, _byte(block_min_len), _byte(block_max_len)), PICKLE
         )
         size = len(head) + len(data)
         out += (pack_int(-size if end == count else size), head, data)
@@ -282,24 +365,34 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
 
 
 _ENTRY = W3TermInfo._struct.pack
+_FLOAT32 = {}  # weight -> (its float32 value, as a reader gets it back, as pickled)
+_BYTES = {}  # field length -> length_to_byte (a few thousand distinct lengths at most)
+
+
+def _float32(weight):
+    pair = _FLOAT32.get(weight)
+    if pair is None:
+        weight32 = array("f", (weight,))[0]
+        pair = _FLOAT32[weight] = (weight32, int(weight32) if weight32.is_integer() else weight32)
+    return pair
+
+
+def _byte(length):
+    code = _BYTES.get(length)
+    if code is None:
+        code = _BYTES[length] = length_to_byte(length)
+    return code
 
 
 def _single(postings, lengths):
     """encode_term for a list of one posting, inlined."""
     docnum, weight, value = postings
-    weight32 = array("f", (weight,))[0]
-    length = lengths[docnum] if lengths is not None else 0
-    inlined = ((docnum,), (int(weight32) if weight32.is_integer() else weight32,), (value or None,))
-    return _ENTRY(
-        True,
-        weight32,
-        1,
-        length_to_byte(length or None),
-        length_to_byte(length),
-        max(0, weight),
-        docnum,
-        docnum,
-    ) + pickle.dumps(inlined, PICKLE)
+    weight32, pickled = _FLOAT32.get(weight) or _float32(weight)
+    code = _byte(lengths[docnum]) if lengths is not None else 0
+    inlined = ((docnum,), (pickled,), (value or None,))
+    return _ENTRY(True, weight32, 1, code, code, max(0, weight), docnum, docnum) + pickle.dumps(
+        inlined, PICKLE
+    )
 
 
 def _entry(info, tail, inlined):
@@ -323,22 +416,19 @@ def _block_stats(ids, weights, lengths):
     maxweight = max(0, max(weights))
     if lengths is None:
         return total, maxweight, None, 0
-    present = [n for n in map(lengths.__getitem__, ids) if n]
+    present = list(filter(None, map(lengths.__getitem__, ids)))
     if not present:
         return total, maxweight, None, 0
     return total, maxweight, min(present), max(present)
 
 
-def _deltas(ids):
-    return tuple(b - a for a, b in zip([0] + ids[:-1], ids, strict=False))
-
-
 def _mini_weights(weights):
     weights = array("f", weights)
-    first = weights[0]
-    if all(w == 1.0 for w in weights):
+    count = len(weights)
+    if weights.count(1.0) == count:
         return None
-    if all(w == first for w in weights):
+    first = weights[0]
+    if weights.count(first) == count:
         return first
     return _exact(weights)
 
@@ -346,13 +436,13 @@ def _mini_weights(weights):
 def _exact(weights):
     """Weights as a tuple, whole numbers as ints: a pickled int under 256 takes 2 bytes, a float 9, and
     every reader turns them into the same float (term counts are whole numbers)."""
-    if all(w.is_integer() for w in weights):
+    if all(map(float.is_integer, weights)):
         return tuple(map(int, weights))
     return tuple(weights)
 
 
 def _mini_values(values, fixed):
-    values = [v for v in values if v]
+    values = list(filter(None, values))
     if fixed is None or fixed < 0:
         return tuple(values)
     if fixed == 0:
