@@ -56,7 +56,8 @@ def make_schema():
     fields = {
         "id": ID(stored=True, unique=True),
         "title": ChineseField(analyzer=analyzer, stored=True, field_boost=3.0),
-        "body": ChineseField(analyzer=analyzer, stored=True),
+        # not stored: content/ holds the text; a hit's body is read from its file (kb/hittext.py)
+        "body": ChineseField(analyzer=analyzer),
         # character bigrams of title and body, for words cut differently and one-character typos;
         # no positions (only the fallback passes read it, as bags of pairs)
         "grams": BigramField(analyzer=BigramAnalyzer(), phrase=False),

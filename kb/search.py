@@ -31,6 +31,7 @@ from whoosh.query import And, Every
 from kb.analysis import segmenter
 from kb.engine import BulkSearcher, Hits, Unsupported
 from kb.errors import IndexMissingError
+from kb.hittext import hit_text
 from kb.models import TYPE_LABELS
 from kb.numbers import (
     doc_keys_like,
@@ -310,8 +311,9 @@ class Searcher:
         )
 
     def _stored(self, searcher, docnum):
-        """(stored fields, plain text) of a document, kept for recent hits of this index generation:
-        decoding stored fields (zlib + pickle) and making the text plain are most of a hit's cost,
+        """(stored fields, plain text) of a document, kept for recent hits of this index generation;
+        the body is read from its file in content/ (kb/hittext.py).  Decoding stored fields (zlib +
+        pickle), reading the file and making the text plain are most of a hit's cost,
         and the same articles come back query after query.  At most HIT_TEXT_CHARS characters."""
         with self._lock:
             owner, cache, size = self._hit_texts
@@ -322,8 +324,8 @@ class Searcher:
             if found is not None:
                 cache.move_to_end(docnum)
                 return found
-        fields = searcher.stored_fields(docnum)
-        found = (fields, plain_text(fields.get("body", "")))
+        fields, text = hit_text(self.config.content_dir, searcher.stored_fields(docnum))
+        found = (fields, plain_text(text))
         with self._lock:
             owner, cache, size = self._hit_texts
             if owner is searcher and docnum not in cache:

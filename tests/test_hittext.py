@@ -1,0 +1,114 @@
+"""A hit's body comes from its file in content/ (the index no longer stores it): the same results and
+snippets as from a stored body, sensible hits for files changed after indexing, no path outside
+content/."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import CONTENT, make_config
+
+from kb import indexer
+from kb.content import iter_articles
+from kb.hittext import MAX_INDEXED_CHARS, article_file, document_body, read_body
+from kb.schema import make_schema
+from kb.search import Searcher, SearchRequest
+
+QUERIES = [q["q"] for q in yaml.safe_load((CONTENT.parent / "tests/data/dev-queries-content.yaml").read_text())]
+QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部"]
+
+
+def _stored_body_schema():
+    schema = make_schema()
+    schema["body"].stored = True
+    return schema
+
+
+def _page(searcher, q):
+    page = searcher.search(SearchRequest(q=q, limit=20))
+    return [(h.id, h.score, h.snippet, h.title, h.path) for h in page.hits], page.total, page.facets
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory):
+    """The shipped content indexed twice: bodies read from content/ (now) and stored (before)."""
+    root = tmp_path_factory.mktemp("hittext")
+    shutil.copytree(CONTENT, root / "content")
+    new = make_config(root, index_dir=root / "index-new")
+    old = make_config(root, index_dir=root / "index-old")
+    indexer.rebuild(new)
+    patch = pytest.MonkeyPatch()
+    patch.setattr(indexer, "make_schema", _stored_body_schema)
+    try:
+        indexer.rebuild(old)
+    finally:
+        patch.undo()
+    return Searcher.open(new), Searcher.open(old)
+
+
+def test_the_index_does_not_store_bodies_and_answers_as_if_it_did(both):
+    new, old = both
+    assert not new.current().schema["body"].stored and old.current().schema["body"].stored
+    first = new.current().stored_fields(0)
+    assert "body" not in first and "body" in old.current().stored_fields(0)
+    for q in QUERIES:
+        assert _page(new, q) == _page(old, q), q
+
+
+def test_the_body_read_is_the_body_indexed(both):
+    new, old = both
+    reader = old.current()
+    for docnum in range(reader.doc_count_all()):
+        stored = reader.stored_fields(docnum)
+        assert read_body(new.config.content_dir, {k: v for k, v in stored.items() if k != "body"}) == (
+            stored["body"]
+        ), stored["id"]
+
+
+def test_document_body_is_the_indexers_rule(tmp_path):
+    assert MAX_INDEXED_CHARS == indexer.MAX_INDEXED_CHARS
+    for article in iter_articles(CONTENT):
+        document = indexer.to_document(article)
+        assert document_body(article.body, article.patents) == document["body"]
+    long = ("第一段。" * 1000 + "\n") * 400
+    assert document_body(long, []) == indexer.indexed_body(long) and len(long) > MAX_INDEXED_CHARS
+
+
+def test_a_file_deleted_or_edited_after_indexing_still_gives_a_hit(tmp_path):
+    config = make_config(tmp_path)
+    shutil.copytree(CONTENT, config.content_dir)
+    indexer.rebuild(config)
+    searcher = Searcher.open(config)
+    hits = searcher.search(SearchRequest(q="钕铁硼", limit=3)).hits
+    gone, edited, broken = (Path(h.path) for h in hits)
+    assert all(path.is_relative_to(config.content_dir) for path in (gone, edited, broken))
+    gone.unlink()
+    head = edited.read_text(encoding="utf-8").split("\n---\n")[0]
+    edited.write_text(head + "\n---\n\n今天改过的钕铁硼正文", encoding="utf-8")
+    broken.write_text("---\nid: x\n", encoding="utf-8")  # the front matter never closes
+    fresh = Searcher.open(config)  # nothing kept from before the changes
+    page = fresh.search(SearchRequest(q="钕铁硼", limit=3))
+    by_id = {h.id: h for h in page.hits}
+    assert set(by_id) == {h.id for h in hits}  # the index still answers as built
+    assert by_id[hits[0].id].snippet_text == hits[0].title  # gone: the title stands in
+    assert by_id[hits[1].id].snippet_text == "今天改过的钕铁硼正文"  # edited: today's text
+    assert by_id[hits[2].id].snippet_text == hits[2].title
+
+
+def test_paths_outside_content_are_never_read(tmp_path):
+    content = tmp_path / "content"
+    (content / "2024-01").mkdir(parents=True)
+    inside = content / "2024-01" / "a.md"
+    inside.write_text("---\nid: a\ntitle: 甲\ntype: news\n---\n\n正文", encoding="utf-8")
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\nid: s\n---\n\n机密", encoding="utf-8")
+    (content / "2024-01" / "link.md").symlink_to(secret)
+    assert article_file(content, str(inside)) == os.path.realpath(inside)
+    assert article_file(content, "2024-01/a.md") == os.path.realpath(inside)  # relative to content/
+    assert article_file(content, "/elsewhere/content/2024-01/a.md") == os.path.realpath(inside)  # moved
+    for path in (str(secret), "../secret.md", "2024-01/../../secret.md", "2024-01/link.md", "/etc/passwd", ""):
+        assert article_file(content, path) is None, path
+    assert read_body(content, {"path": str(secret)}) is None
+    assert read_body(content, {"path": str(inside)}) == "正文"
