@@ -1,6 +1,7 @@
 """The Whoosh schema, defined once."""
 
 from collections import Counter
+from itertools import accumulate
 from pickle import dumps
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
@@ -22,22 +23,89 @@ class BigramField(TEXT):
             yield gram.encode("utf-8"), count, float(count), pack_uint(count)
 
 
+class VarintPositions(Positions):
+    """Positions as varint gaps (7 bits a byte, the high bit set on all but a gap's last byte): one
+    position below 128 is one byte, where Positions writes a 4-byte count and a pickled list (about
+    13).  The frequency is the number of gaps.  Whoosh's matchers (phrases, spans) decode values
+    through the format, so they read these as they read Positions.  Stable import path (pickled)."""
+
+    def encode(self, poslist):
+        gaps = [b - a for a, b in zip([0, *poslist[:-1]], poslist, strict=False)]
+        if max(gaps) < 128:
+            return bytes(gaps)
+        out = bytearray()
+        for gap in gaps:
+            while gap >= 128:
+                out.append(gap & 127 | 128)
+                gap >>= 7
+            out.append(gap)
+        return bytes(out)
+
+    def decode_positions(self, valuestring):
+        if valuestring.isascii():  # every gap below 128: one byte each
+            return list(accumulate(valuestring))
+        positions, position, gap, shift = [], 0, 0, 0
+        for byte in valuestring:
+            gap |= (byte & 127) << shift
+            if byte & 128:
+                shift += 7
+            else:
+                position += gap
+                positions.append(position)
+                gap = shift = 0
+        return positions
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring.translate(None, _HIGH))  # bytes without the high bit end a gap
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+_HIGH = bytes(range(128, 256))
+
+
 class ChineseField(TEXT):
     """jieba words with positions (title, body): the postings Whoosh's TEXT field makes from
-    ChineseTokenizer, built from kb.analysis.term_positions instead of one Token per term.
-    Stable import path (pickled)."""
+    ChineseTokenizer, built from kb.analysis.term_positions instead of one Token per term; positions
+    in VarintPositions (an index written before keeps its pickled Positions: the schema is stored
+    with the index).  Stable import path (pickled)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Positions:
+            self.format = VarintPositions(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
-        if not isinstance(value, str) or kwargs or type(self.format) is not Positions:
+        kind = type(self.format)
+        if not isinstance(value, str) or kwargs or kind not in (Positions, VarintPositions):
             yield from super().index(value, **kwargs)
             return
         boost = self.format.field_boost
+        encode = _encode_positions if kind is Positions else _encode_varint
         for term, positions in term_positions(value).items():
-            yield term.encode("utf-8"), len(positions), len(positions) * boost, _encode_positions(positions)
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
+
+
+_VARINT = VarintPositions()
+
+
+def _encode_varint(positions):
+    if len(positions) == 1:  # most terms of a passage occur once: one object per position
+        position = positions[0]
+        value = _ONE_VARINT.get(position)
+        if value is None:
+            value = _ONE_VARINT[position] = _VARINT.encode(positions)
+        return value
+    return _VARINT.encode(positions)
+
+
+_ONE_VARINT = {}
 
 
 def _encode_positions(positions):
-    """whoosh.formats.Positions.encode: the count, then the pickled deltas."""
+    """whoosh.formats.Positions.encode (indexes written before VarintPositions): the count, then the
+    pickled deltas."""
     if len(positions) == 1:  # most terms of a passage occur once
         position = positions[0]
         value = _ONE_POSITION.get(position)

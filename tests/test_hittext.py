@@ -8,21 +8,25 @@ from pathlib import Path
 
 import pytest
 import yaml
+from whoosh.formats import Positions
 from conftest import CONTENT, make_config
 
 from kb import indexer
 from kb.content import iter_articles
 from kb.hittext import MAX_INDEXED_CHARS, article_file, document_body, read_body
-from kb.schema import make_schema
+from kb.schema import VarintPositions, make_schema
 from kb.search import Searcher, SearchRequest
 
 QUERIES = [q["q"] for q in yaml.safe_load((CONTENT.parent / "tests/data/dev-queries-content.yaml").read_text())]
-QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部"]
+QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', '"稀土 出口"', '"永磁 材料"', '"冶炼 分离" 指标', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部"]
 
 
-def _stored_body_schema():
+def _previous_schema():
+    """The schema of the kb before: bodies stored, positions pickled by Whoosh's Positions."""
     schema = make_schema()
     schema["body"].stored = True
+    for name in ("title", "body"):
+        schema[name].format = Positions(field_boost=schema[name].format.field_boost)
     return schema
 
 
@@ -33,14 +37,15 @@ def _page(searcher, q):
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory):
-    """The shipped content indexed twice: bodies read from content/ (now) and stored (before)."""
+    """The shipped content indexed twice: as now (bodies read from content/, varint positions) and as
+    the kb before wrote it (bodies stored, pickled positions), which must still answer the same."""
     root = tmp_path_factory.mktemp("hittext")
     shutil.copytree(CONTENT, root / "content")
     new = make_config(root, index_dir=root / "index-new")
     old = make_config(root, index_dir=root / "index-old")
     indexer.rebuild(new)
     patch = pytest.MonkeyPatch()
-    patch.setattr(indexer, "make_schema", _stored_body_schema)
+    patch.setattr(indexer, "make_schema", _previous_schema)
     try:
         indexer.rebuild(old)
     finally:
@@ -51,6 +56,8 @@ def both(tmp_path_factory):
 def test_the_index_does_not_store_bodies_and_answers_as_if_it_did(both):
     new, old = both
     assert not new.current().schema["body"].stored and old.current().schema["body"].stored
+    assert type(new.current().schema["body"].format) is VarintPositions
+    assert type(old.current().schema["body"].format) is Positions
     first = new.current().stored_fields(0)
     assert "body" not in first and "body" in old.current().stored_fields(0)
     for q in QUERIES:
@@ -112,3 +119,22 @@ def test_paths_outside_content_are_never_read(tmp_path):
         assert article_file(content, path) is None, path
     assert read_body(content, {"path": str(secret)}) is None
     assert read_body(content, {"path": str(inside)}) == "正文"
+
+
+@pytest.mark.parametrize("q", ['"冶炼 分离" 指标', '"稀土 出口"', '"永磁 材料"'])
+def test_phrases_match_and_are_marked_with_varint_positions(both, q):
+    new, _ = both
+    page = new.search(SearchRequest(q=q))
+    assert page.hits and page.parsed.count('"') >= 4  # a phrase query on title and body
+    assert all("<mark>" in hit.snippet for hit in page.hits[:3])
+
+
+def test_varint_positions_round_trip():
+    fmt = VarintPositions(field_boost=3.0)
+    for positions in ([0], [5], [127], [128], [3, 4, 200, 16_500, 3_000_000], list(range(0, 5000, 7))):
+        value = fmt.encode(positions)
+        assert fmt.decode_positions(value) == positions
+        assert fmt.decode_frequency(value) == len(positions)
+        assert fmt.decode_weight(value) == 3.0 * len(positions)
+    assert fmt.encode([5]) == b"\x05" and fmt.encode([5, 300]) == b"\x05\xa7\x02"
+    assert fmt.decode_positions(fmt.combine([fmt.encode([1, 9]), fmt.encode([4, 9])])) == [1, 4, 9]
