@@ -5,7 +5,7 @@ from itertools import accumulate
 from pickle import dumps
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list, term_positions
@@ -14,13 +14,37 @@ FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet
 NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
 
 
+class GramCounts(Frequency):
+    """Frequency without a value per posting: a bigram's count is its posting's weight, which every
+    reader (kb's bulk scorer, Whoosh's matchers and scorers) takes from the block's weights; Whoosh's
+    Frequency repeats it as a 4-byte value, about a quarter of the field's postings and inlined term
+    entries.  Stable import path (pickled)."""
+
+    posting_size = 0  # no values: blocks and inlined entries hold None, as for Existence
+
+    def word_values(self, value, analyzer, **kwargs):
+        for word, freq, weight, _ in super().word_values(value, analyzer, **kwargs):
+            yield word, freq, weight, b""
+
+
 class BigramField(TEXT):
     """Character bigrams, counted in C (re + Counter) rather than token by token: the field holds
-    about as many tokens as there are Chinese characters.  Stable import path (pickled)."""
+    about as many tokens as there are Chinese characters.  Counts as weights only (GramCounts; an
+    index written before keeps Frequency's values).  Stable import path (pickled)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Frequency:
+            self.format = GramCounts(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
+        value_of = pack_uint if type(self.format) is Frequency else _NO_VALUE
         for gram, count in Counter(pair_list(value)).items():
-            yield gram.encode("utf-8"), count, float(count), pack_uint(count)
+            yield gram.encode("utf-8"), count, float(count), value_of(count)
+
+
+def _NO_VALUE(count):
+    return b""
 
 
 class VarintPositions(Positions):

@@ -8,25 +8,27 @@ from pathlib import Path
 
 import pytest
 import yaml
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from conftest import CONTENT, make_config
 
 from kb import indexer
 from kb.content import iter_articles
 from kb.hittext import MAX_INDEXED_CHARS, article_file, document_body, read_body
-from kb.schema import VarintPositions, make_schema
+from kb.schema import GramCounts, VarintPositions, make_schema
 from kb.search import Searcher, SearchRequest
 
 QUERIES = [q["q"] for q in yaml.safe_load((CONTENT.parent / "tests/data/dev-queries-content.yaml").read_text())]
-QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', '"稀土 出口"', '"永磁 材料"', '"冶炼 分离" 指标', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部"]
+QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', '"稀土 出口"', '"永磁 材料"', '"冶炼 分离" 指标', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部", "稀土永磁材枓", "冶练分离"]
 
 
 def _previous_schema():
-    """The schema of the kb before: bodies stored, positions pickled by Whoosh's Positions."""
+    """The schema of the kb before: bodies stored, positions pickled by Whoosh's Positions, bigram
+    counts repeated as values."""
     schema = make_schema()
     schema["body"].stored = True
     for name in ("title", "body"):
         schema[name].format = Positions(field_boost=schema[name].format.field_boost)
+    schema["grams"].format = Frequency(field_boost=1.0)
     return schema
 
 
@@ -58,6 +60,8 @@ def test_the_index_does_not_store_bodies_and_answers_as_if_it_did(both):
     assert not new.current().schema["body"].stored and old.current().schema["body"].stored
     assert type(new.current().schema["body"].format) is VarintPositions
     assert type(old.current().schema["body"].format) is Positions
+    assert type(new.current().schema["grams"].format) is GramCounts
+    assert type(old.current().schema["grams"].format) is Frequency
     first = new.current().stored_fields(0)
     assert "body" not in first and "body" in old.current().stored_fields(0)
     for q in QUERIES:
@@ -138,3 +142,22 @@ def test_varint_positions_round_trip():
         assert fmt.decode_weight(value) == 3.0 * len(positions)
     assert fmt.encode([5]) == b"\x05" and fmt.encode([5, 300]) == b"\x05\xa7\x02"
     assert fmt.decode_positions(fmt.combine([fmt.encode([1, 9]), fmt.encode([4, 9])])) == [1, 4, 9]
+
+
+def _weights(reader, term):
+    matcher, out = reader.postings("grams", term), []
+    while matcher.is_active():
+        out.append((matcher.id(), matcher.weight(), matcher.value()))
+        matcher.next()
+    return out
+
+
+def test_bigram_counts_are_weights_without_values(both):
+    new, old = (searcher.current().reader() for searcher in both)
+    grams = [term for field, term in new.all_terms() if field == "grams"]
+    sample = grams[:: max(1, len(grams) // 300)] + ["稀土".encode()]
+    for term in sample:
+        now, before = _weights(new, term), _weights(old, term)
+        assert [row[:2] for row in now] == [row[:2] for row in before]
+        assert all(value is None for _, _, value in now)
+    assert max(weight for _, weight, _ in _weights(new, "稀土".encode())) > 1  # counts, from the weights
