@@ -163,3 +163,23 @@ def make_schema():
     fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})
     return Schema(**fields)
+
+
+REQUIRED = ("id", "title", "type", "path", "hash", "stamp")  # always written, even when empty
+
+
+def compact_document(document):
+    """`document` (kb.indexer.to_document) without its empty values: an empty string indexes nothing,
+    and a field left out reads back as absent (readers take .get(name) or "") and as the column's
+    default, the empty string.  In `meta`, empty lists and mappings and the issue's unset (None)
+    entries are left out too.  Each stored document is pickled and compressed on its own, so every
+    key written costs its name again: at 145,000 passages this is about a third of the stored
+    fields."""
+    out = {name: value for name, value in document.items() if value != "" or name in REQUIRED}
+    meta = out.get("meta")
+    if isinstance(meta, dict):
+        meta = {key: value for key, value in meta.items() if value not in (None, [], {}, "")}
+        if isinstance(meta.get("issue"), dict):
+            meta["issue"] = {key: value for key, value in meta["issue"].items() if value is not None}
+        out["meta"] = meta
+    return out

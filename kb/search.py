@@ -529,9 +529,9 @@ class Searcher:
                 {
                     "id": fields["id"],
                     "title": fields["title"],
-                    "type": fields.get("type"),
-                    "issue": fields.get("issue"),
-                    "date": fields.get("date"),
+                    "type": fields.get("type", ""),
+                    "issue": fields.get("issue", ""),
+                    "date": fields.get("date", ""),
                 }
             )
             for row in (fields.get("meta") or {}).get("plans", []):

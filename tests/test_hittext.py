@@ -14,7 +14,7 @@ from conftest import CONTENT, make_config
 from kb import indexer
 from kb.content import iter_articles
 from kb.hittext import MAX_INDEXED_CHARS, article_file, document_body, read_body
-from kb.schema import GramCounts, VarintPositions, make_schema
+from kb.schema import GramCounts, VarintPositions, compact_document, make_schema
 from kb.search import Searcher, SearchRequest
 
 QUERIES = [q["q"] for q in yaml.safe_load((CONTENT.parent / "tests/data/dev-queries-content.yaml").read_text())]
@@ -82,7 +82,7 @@ def test_document_body_is_the_indexers_rule(tmp_path):
     assert MAX_INDEXED_CHARS == indexer.MAX_INDEXED_CHARS
     for article in iter_articles(CONTENT):
         document = indexer.to_document(article)
-        assert document_body(article.body, article.patents) == document["body"]
+        assert document_body(article.body, article.patents) == document.get("body", "")
     long = ("第一段。" * 1000 + "\n") * 400
     assert document_body(long, []) == indexer.indexed_body(long) and len(long) > MAX_INDEXED_CHARS
 
@@ -161,3 +161,25 @@ def test_bigram_counts_are_weights_without_values(both):
         assert [row[:2] for row in now] == [row[:2] for row in before]
         assert all(value is None for _, _, value in now)
     assert max(weight for _, weight, _ in _weights(new, "稀土".encode())) > 1  # counts, from the weights
+
+
+def test_empty_values_are_not_stored_and_read_back_as_empty(both):
+    new, _ = both
+    reader = new.current()
+    stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+    assert all("" not in fields.values() and [] not in fields["meta"].values() for fields in stored)
+    without = [n for n, fields in enumerate(stored) if "section" not in fields]
+    assert without  # documents without a section: the column answers the empty string
+    column = reader.reader().column_reader("section")
+    assert all(column[n] == "" for n in without)
+    document = {"id": "a", "title": "t", "type": "news", "path": "p", "hash": "h", "stamp": "", "date": ""}
+    document["meta"] = {"issue": {"slug": "documents", "year": None}, "plans": [], "origin": {"lines": [1]}}
+    assert compact_document(document) == {
+        "id": "a",
+        "title": "t",
+        "type": "news",
+        "path": "p",
+        "hash": "h",
+        "stamp": "",
+        "meta": {"issue": {"slug": "documents"}, "origin": {"lines": [1]}},
+    }
