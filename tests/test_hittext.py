@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from whoosh.formats import Frequency, Positions
 from conftest import CONTENT, make_config
+from whoosh.formats import Frequency, Positions
 
 from kb import indexer
 from kb.content import iter_articles
@@ -17,8 +17,11 @@ from kb.hittext import MAX_INDEXED_CHARS, article_file, document_body, read_body
 from kb.schema import GramCounts, VarintPositions, compact_document, make_schema
 from kb.search import Searcher, SearchRequest
 
-QUERIES = [q["q"] for q in yaml.safe_load((CONTENT.parent / "tests/data/dev-queries-content.yaml").read_text())]
-QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', '"稀土 出口"', '"永磁 材料"', '"冶炼 分离" 指标', "专利 稀土", "价格", "稀土 -价格", "钕铁朋 热变形", "工信部", "稀土永磁材枓", "冶练分离"]
+DEV = CONTENT.parent / "tests" / "data" / "dev-queries-content.yaml"
+QUERIES = [q["q"] for q in yaml.safe_load(DEV.read_text(encoding="utf-8"))]
+QUERIES += ["稀土", "钕铁硼 永磁", '"总量控制"', '"稀土 出口"', '"永磁 材料"', '"冶炼 分离" 指标']
+QUERIES += ["专利 稀土"]
+QUERIES += ["价格", "稀土 -价格", "钕铁朋 热变形", "工信部", "稀土永磁材枓", "冶练分离"]
 
 
 def _previous_schema():
@@ -119,7 +122,8 @@ def test_paths_outside_content_are_never_read(tmp_path):
     assert article_file(content, str(inside)) == os.path.realpath(inside)
     assert article_file(content, "2024-01/a.md") == os.path.realpath(inside)  # relative to content/
     assert article_file(content, "/elsewhere/content/2024-01/a.md") == os.path.realpath(inside)  # moved
-    for path in (str(secret), "../secret.md", "2024-01/../../secret.md", "2024-01/link.md", "/etc/passwd", ""):
+    outside = (str(secret), "../secret.md", "2024-01/../../secret.md", "2024-01/link.md", "/etc/passwd", "")
+    for path in outside:
         assert article_file(content, path) is None, path
     assert read_body(content, {"path": str(secret)}) is None
     assert read_body(content, {"path": str(inside)}) == "正文"
