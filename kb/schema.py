@@ -156,7 +156,7 @@ def make_schema():
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
-        "path": ID(stored=True, sortable=True),
+        "path": ID(sortable=True),  # not stored: a hit reads it from the column (kb/search.py)
         "hash": ID(sortable=True),
         "stamp": ID(sortable=True),  # mtime_ns:size, so unchanged files are not even hashed
     }

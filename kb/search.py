@@ -165,6 +165,7 @@ class Searcher:
         self._searcher = None
         self._bulk = None
         self._hit_texts = (None, OrderedDict(), 0)  # (searcher, docnum -> (fields, plain), characters)
+        self._paths = None  # (searcher, its `path` column reader)
         segmenter(config.userdict)
 
     @classmethod
@@ -324,7 +325,10 @@ class Searcher:
             if found is not None:
                 cache.move_to_end(docnum)
                 return found
-        fields, text = hit_text(self.config.content_dir, searcher.stored_fields(docnum))
+        fields = searcher.stored_fields(docnum)
+        if "path" not in fields:  # kept once, in its column (`kb index update` reads it there too)
+            fields = {**fields, "path": self._path_of(searcher, docnum)}
+        fields, text = hit_text(self.config.content_dir, fields)
         found = (fields, plain_text(text))
         with self._lock:
             owner, cache, size = self._hit_texts
@@ -335,6 +339,15 @@ class Searcher:
                     size -= _chars(cache.popitem(last=False)[1])
                 self._hit_texts = (owner, cache, size)
         return found
+
+    def _path_of(self, searcher, docnum):
+        """A document's path from the `path` column (the index does not store it twice)."""
+        paths = self._paths
+        if paths is None or paths[0] is not searcher:
+            reader = searcher.reader()
+            column = reader.column_reader("path", translate=True) if reader.has_column("path") else None
+            paths = self._paths = (searcher, column)
+        return paths[1][docnum] if paths[1] is not None else ""
 
     def _hit(self, fields, plain, score, highlight):
         return Hit(

@@ -25,10 +25,10 @@ QUERIES += ["价格", "稀土 -价格", "钕铁朋 热变形", "工信部", "稀
 
 
 def _previous_schema():
-    """The schema of the kb before: bodies stored, positions pickled by Whoosh's Positions, bigram
-    counts repeated as values."""
+    """The schema of the kb before: bodies and paths stored, positions pickled by Whoosh's Positions,
+    bigram counts repeated as values."""
     schema = make_schema()
-    schema["body"].stored = True
+    schema["body"].stored = schema["path"].stored = True
     for name in ("title", "body"):
         schema[name].format = Positions(field_boost=schema[name].format.field_boost)
     schema["grams"].format = Frequency(field_boost=1.0)
@@ -67,6 +67,7 @@ def test_the_index_does_not_store_bodies_and_answers_as_if_it_did(both):
     assert type(old.current().schema["grams"].format) is Frequency
     first = new.current().stored_fields(0)
     assert "body" not in first and "body" in old.current().stored_fields(0)
+    assert "path" not in first and "path" in old.current().stored_fields(0)
     for q in QUERIES:
         assert _page(new, q) == _page(old, q), q
 
