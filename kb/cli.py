@@ -407,7 +407,7 @@ def serve(ctx, host, port, threads):
     from waitress import create_server
 
     from kb import storage
-    from kb.indexer import live_dir
+    from kb.storage import live_dir
     from webui import create_app
 
     config = _config(ctx)
@@ -429,10 +429,10 @@ def serve(ctx, host, port, threads):
                 storage.clean(config.index_dir, lambda m: click.echo(m, err=True))
         except KbError:
             pass  # a build or update is running: it cleans up itself
-        with app.app_context():  # read columns in the background; the first query need not wait for it
+        with app.app_context():  # read columns in the background; a query arriving meanwhile waits for them
             from webui.services import searcher
 
-            threading.Thread(target=searcher().warm, name="kb-warm", daemon=True).start()
+            searcher().warm_in_background()
     click.echo(
         f"kb serving on http://{host}:{port}/  (内容 {config.content_dir}，索引 {config.index_dir})", err=True
     )

@@ -221,7 +221,7 @@ class Vocabulary:
         found.sort(
             key=lambda f: (
                 f[1],
-                not sounds_alike(word, f[0]),
+                not (sounds_alike(word, f[0]) or looks_alike(word, f[0])),
                 -freq("body", f[0]) - freq("title", f[0]),
                 f[0],
             )
@@ -231,6 +231,48 @@ class Vocabulary:
     def closest(self, word):
         found = self.candidates(word)
         return found[0] if found else None
+
+
+# Characters people (and character recognition) take for one another by their shape: a typo within
+# a group is as likely as a slip of the pinyin input method (稀士 for 稀土, 己经 for 已经).
+LOOK_ALIKE_GROUPS = (
+    "土士",
+    "己已巳",
+    "未末",
+    "日曰",
+    "人入八",
+    "干千于",
+    "刀力",
+    "大太犬",
+    "王玉主",
+    "木本术",
+    "贝见",
+    "折拆",
+    "戊戌戍",
+    "甲申由",
+    "旦且",
+    "候侯",
+    "即既",
+    "辨辩辫",
+    "冶治",
+    "钻钴",
+    "拨拔",
+    "徽微",
+    "幸辛",
+    "衰哀",
+    "师帅",
+    "免兔",
+    "鸟乌",
+    "汩汨",
+)
+_LOOK_ALIKE = {char: group for group in LOOK_ALIKE_GROUPS for char in group}
+
+
+def looks_alike(typed, word):
+    """True when the two differ only in characters of one look-alike group each (稀士 / 稀土)."""
+    if len(typed) != len(word) or typed == word:
+        return False
+    return all(a == b or b in _LOOK_ALIKE.get(a, "") for a, b in zip(typed, word, strict=True))
 
 
 def sounds_alike(typed, word):
@@ -262,6 +304,7 @@ def suggest(vocabulary, parsed, together=None):
         if vocabulary.known(u.label)
     ]
     for group in parsed.must:
+        alternatives = []
         for kind, clause in group:
             units = clause_units((kind, clause))
             fixes, taken = [], set()
@@ -298,10 +341,10 @@ def suggest(vocabulary, parsed, together=None):
                     continue
                 others = [w for w in known_words if w not in {u.label for u in units[i:j]}]
                 scored = [
-                    (sounds_alike(typed, word), together(word, others), word)
+                    (sounds_alike(typed, word) or looks_alike(typed, word), together(word, others), word)
                     for word in vocabulary.candidates(typed, 30)
                 ]
-                # two characters with one changed are a typo only when they sound alike (IME slip)
+                # two characters with one changed are a typo only when they sound or look alike
                 scored = [row for row in scored if row[1] > 0 and (row[0] or len(typed) > 2)]
                 if scored:
                     fixes.append((i, j, max(scored, key=lambda row: row[:2])[2]))
@@ -313,10 +356,21 @@ def suggest(vocabulary, parsed, together=None):
                     labels += [u.label for u in units[i:start]] + [word]
                     i = end
                 labels += [u.label for u in units[i:]]
-                text.append("".join(labels))
+                alternatives.append(_clause_text(kind, "".join(labels)))
             else:
-                text.append(clause)
-    return corrections, (" ".join(text) if corrections else "")
+                alternatives.append(_clause_text(kind, clause))
+        text.append(" OR ".join(alternatives))
+    if not corrections:
+        return corrections, ""
+    # the whole query again, so that following the suggestion keeps its numbers, exclusions and filters
+    text = [n.canonical for n in parsed.numbers] + text
+    text += ["-" + _clause_text(kind, clause) for kind, clause in parsed.must_not]
+    text += [f"{name}:{value}" for name, values in parsed.filters.items() for value in values]
+    return corrections, " ".join(text)
+
+
+def _clause_text(kind, clause):
+    return f'"{clause}"' if kind == "phrase" else clause
 
 
 # ------------------------------------------------------------------ proximity

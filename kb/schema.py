@@ -4,7 +4,7 @@ from collections import Counter
 from itertools import accumulate
 from pickle import dumps
 
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
@@ -127,6 +127,17 @@ def _encode_varint(positions):
 _ONE_VARINT = {}
 
 
+class TextColumn(COLUMN):
+    """A text kept only as a per-document column: read back whole (kb.engine.column_texts), never
+    searched, so it costs no term in the term table.  Stable import path (pickled)."""
+
+    def to_column_value(self, value):
+        return value.encode("utf-8") if isinstance(value, str) else value
+
+    def from_column_value(self, value):
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
 def _encode_positions(positions):
     """whoosh.formats.Positions.encode (indexes written before VarintPositions): the count, then the
     pickled deltas."""
@@ -157,8 +168,8 @@ def make_schema():
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
         "path": ID(sortable=True),  # not stored: a hit reads it from the column (kb/search.py)
-        "hash": ID(sortable=True),
-        "stamp": ID(sortable=True),  # mtime_ns:size, so unchanged files are not even hashed
+        "hash": TextColumn(),
+        "stamp": TextColumn(),  # mtime_ns:size, so unchanged files are not even hashed
     }
     fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})

@@ -72,6 +72,8 @@ FACET_FIELDS = ("type", "section", "year", "source")
 CHECKED_FILTERS = ("type", "section", "year", "issue")  # filters whose values are checked
 FACET_SAMPLE = 1000
 HIT_TEXT_CHARS = 4_000_000  # text (stored + plain) of recent hits kept per generation (~16 MB at most)
+WARM_WAIT_S = 30  # longest a query waits for a background warm-up's columns
+WARM_EXTRAS_AFTER_S = 3  # the suggestion tables load after the first answer, or this long after warming
 REOPEN_TRIES = 5  # reads of the `current` link when the index it names vanished under the open
 
 
@@ -166,6 +168,7 @@ class Searcher:
         self._bulk = None
         self._hit_texts = (None, OrderedDict(), 0)  # (searcher, docnum -> (fields, plain), characters)
         self._paths = None  # (searcher, its `path` column reader)
+        self._essentials = self._answered = None  # threading.Events of warm_in_background()
         segmenter(config.userdict)
 
     @classmethod
@@ -220,6 +223,32 @@ class Searcher:
 
     def warm(self):
         """Read what every query needs (field lengths, facet and date columns) before the first one."""
+        self._warm_essentials()
+        self._warm_extras()
+
+    def warm_in_background(self, first_answer_wait=WARM_EXTRAS_AFTER_S):
+        """warm() in a thread, for a server that starts answering at once: a query arriving meanwhile
+        waits for the part every query needs (rather than reading the same columns beside it), and the
+        suggestion tables load after the first answer (or `first_answer_wait` seconds), not against it."""
+        self._essentials = threading.Event()
+        self._answered = threading.Event()
+
+        def work():
+            try:
+                self._warm_essentials()
+                self._essentials.set()
+                self._answered.wait(first_answer_wait)
+                self._warm_extras()
+            except Exception:  # noqa: BLE001 (an unreadable index: the queries report it themselves)
+                pass
+            finally:
+                self._essentials.set()
+
+        thread = threading.Thread(target=work, name="kb-warm", daemon=True)
+        thread.start()
+        return thread
+
+    def _warm_essentials(self):
         searcher = self.current()
         bulk = self.bulk(searcher)
         bulk.warm(("title", "body"), FACET_FIELDS + ("date",))
@@ -227,15 +256,23 @@ class Searcher:
         # the query reader's and the highlighter's tables (abbreviations, simplified and traditional
         # converters), loaded on first use: about 0.1 s the first query would otherwise pay
         make_snippet("稀土", parse_query("稀土 ndfeb 工信部").highlight)
-        self.vocabulary(searcher)  # what suggestions read, so the first query that needs one is quick
+
+    def _warm_extras(self):
+        self.vocabulary(self.current())  # what suggestions read, so the first query needing one is quick
         # what was just read lives as long as the process: out of the garbage collector's way, or its
         # next full collection walks every word of the vocabulary (45 ms inside some query at 145k)
         gc.collect()
         gc.freeze()
 
     def search(self, request):
+        essentials = self._essentials
+        if essentials is not None:  # a background warm-up is reading what this query needs
+            essentials.wait(WARM_WAIT_S)
         try:
-            return self._search(request)
+            page = self._search(request)
+            if self._answered is not None:
+                self._answered.set()
+            return page
         except (OSError, EmptyIndexError):  # the index was swapped and removed under this query
             with self._lock:
                 self._dir = None

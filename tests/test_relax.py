@@ -51,3 +51,27 @@ def _full_choices(vocabulary, word, limit):
     return [
         w for n in range(len(word) - limit, len(word) + limit + 1) for w in vocabulary.by_length.get(n, ())
     ]
+
+
+def test_following_a_suggestion_keeps_the_numbers_exclusions_and_filters(searcher):
+    from kb.search import SearchRequest
+
+    page = searcher.search(SearchRequest(q="gb/t4137 稀土永瓷 -价格 year:2024"))
+    assert page.suggestion == "GB/T 4137 稀土永磁 -价格 year:2024"
+    again = searcher.search(SearchRequest(q='钕铁朋 OR 矫顽力 "热变形"'))
+    assert again.suggestion == '钕铁硼 OR 矫顽力 "热变形"'
+
+
+def test_a_character_taken_for_its_look_alike_is_corrected_like_a_pinyin_slip(searcher):
+    from kb.relax import LOOK_ALIKE_GROUPS, looks_alike, sounds_alike
+    from kb.search import SearchRequest
+
+    assert looks_alike("稀士", "稀土") and not sounds_alike("稀士", "稀土")
+    assert not looks_alike("稀土", "稀释") and not looks_alike("稀士", "稀士")
+    for group in LOOK_ALIKE_GROUPS:  # every pair of a group, in both directions
+        for a in group:
+            for b in group:
+                assert looks_alike("矿" + a, "矿" + b) == (a != b), group
+    # 稀释 reads like 稀士; 稀土 looks like it and is the word found with the rest of the query
+    assert searcher.search(SearchRequest(q="稀士 永磁")).suggestion == "稀土 永磁"
+    assert searcher.search(SearchRequest(q="治炼分离")).suggestion == "冶炼分离"

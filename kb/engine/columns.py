@@ -30,10 +30,45 @@ def column_texts(reader, field, doc_count=None):
 def column_codes(reader, field, doc_count=None):
     """A text column dictionary-coded: (codes int32 per document, sorted distinct values), so a
     segment keeps 4 bytes a document instead of a Python string, and counts are one bincount."""
+    doc_count = reader.doc_count_all() if doc_count is None else doc_count
+    coded = _codes_in_bulk(reader.column_reader(field, translate=False), doc_count)
+    if coded is not None:
+        return coded
     texts = column_texts(reader, field, doc_count)
     values = sorted(set(texts))
     index = {value: code for code, value in enumerate(values)}
     codes = np.fromiter(map(index.__getitem__, texts), dtype=np.int32, count=len(texts))
+    return codes, values
+
+
+def _codes_in_bulk(column, doc_count):
+    """column_codes without a Python step per document: the values are cut into a fixed-width byte
+    matrix and numpy sorts out the distinct ones (UTF-8 bytes sort as their text does).  None when
+    the column is not a plain variable-bytes one, or a value holds a NUL (numpy would drop it)."""
+    lengths = getattr(column, "_lengths", None)
+    if lengths is None or not hasattr(column, "_dbfile") or not hasattr(column, "_basepos"):
+        return None
+    lengths = np.asarray(lengths, dtype=np.int64)[:doc_count]
+    ends = np.cumsum(lengths)
+    total = int(ends[-1]) if len(ends) else 0
+    raw = np.frombuffer(bytes(column._dbfile.get(column._basepos, total)), dtype=np.uint8)
+    if total and not raw.all():
+        return None
+    width = max(1, int(lengths.max()) if len(lengths) else 1)
+    starts, last = ends - lengths, max(total - 1, 0)
+    matrix = np.zeros((len(lengths), width), dtype=np.uint8)
+    if total:
+        for offset in range(width):  # one byte position of every value at a time
+            present = offset < lengths
+            matrix[:, offset] = np.where(present, raw[np.minimum(starts + offset, last)], 0)
+    distinct, codes = np.unique(matrix.view(f"S{width}").ravel(), return_inverse=True)
+    values = [value.decode("utf-8") for value in distinct.tolist()]
+    codes = codes.astype(np.int32).ravel()
+    if len(codes) < doc_count:  # documents past the column's end hold no value
+        if not values or values[0] != "":
+            values.insert(0, "")
+            codes += 1
+        codes = np.concatenate([codes, np.zeros(doc_count - len(codes), dtype=np.int32)])
     return codes, values
 
 
