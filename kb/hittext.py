@@ -52,8 +52,16 @@ def article_file(content_dir, stored_path):
 
 
 def read_body(content_dir, fields):
-    """The indexed body of a hit (its stored fields) from its file, or None when it cannot be read."""
-    path = article_file(content_dir, fields.get("path"))
+    """The indexed body of a hit (its stored fields) from its file, or None when it cannot be read.
+    Without a path (the index keeps it in a column only: kb/search.py adds it to a hit's fields), the
+    file is looked up by the id (kb.content.safe_article_path)."""
+    if fields.get("path"):
+        path = article_file(content_dir, fields["path"])
+    else:
+        from kb.content import safe_article_path  # (only the registers come here: few documents)
+
+        found = safe_article_path(content_dir, fields.get("id") or "") if content_dir else None
+        path = str(found) if found is not None else None
     if path is None:
         return None
     try:

@@ -188,3 +188,11 @@ def test_empty_values_are_not_stored_and_read_back_as_empty(both):
         "stamp": "",
         "meta": {"issue": {"slug": "documents"}, "origin": {"lines": [1]}},
     }
+
+
+def test_without_a_path_the_file_is_found_by_its_id(tmp_path):
+    content = tmp_path / "content"
+    (content / "2024-01").mkdir(parents=True)
+    (content / "2024-01" / "2024-01-aa.md").write_text("---\nid: 2024-01-aa\n---\n\n正文", encoding="utf-8")
+    assert read_body(content, {"id": "2024-01-aa"}) == "正文"
+    assert read_body(content, {"id": "*"}) is None and read_body(content, {"id": "../x"}) is None
