@@ -21,7 +21,7 @@ from kb.analysis import segmenter
 from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
-from kb.schema import make_schema
+from kb.schema import compact_document, make_schema
 from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
 
 CURRENT = storage.CURRENT
@@ -56,7 +56,7 @@ def to_document(article):
         p.get("abstract", "") + " " + p.get("title", "") for p in article.patents if isinstance(p, dict)
     )
     year = article.year
-    return {
+    return compact_document({
         "id": article.id,
         "title": article.title,
         "body": indexed_body(
@@ -88,7 +88,7 @@ def to_document(article):
         "path": article.path or "",
         "hash": article.sha1,
         "stamp": article.stamp,
-    }
+    })  # empty values left out (kb/schema.py)
 
 
 def build_lock(config, command="build", say=None):

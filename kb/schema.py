@@ -1,10 +1,11 @@
 """The Whoosh schema, defined once."""
 
 from collections import Counter
+from itertools import accumulate
 from pickle import dumps
 
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list, term_positions
@@ -13,25 +14,46 @@ FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet
 NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
 
 
+class GramCounts(Frequency):
+    """Frequency without a value per posting: a bigram's count is its posting's weight, which every
+    reader (kb's bulk scorer, Whoosh's matchers and scorers) takes from the block's weights; Whoosh's
+    Frequency repeats it as a 4-byte value, about a quarter of the field's postings and inlined term
+    entries.  Stable import path (pickled)."""
+
+    posting_size = 0  # no values: blocks and inlined entries hold None, as for Existence
+
+    def word_values(self, value, analyzer, **kwargs):
+        for word, freq, weight, _ in super().word_values(value, analyzer, **kwargs):
+            yield word, freq, weight, b""
+
+
 class BigramField(TEXT):
     """Character bigrams, counted in C (re + Counter) rather than token by token: the field holds
-    about as many tokens as there are Chinese characters.  Stable import path (pickled)."""
+    about as many tokens as there are Chinese characters.  Counts as weights only (GramCounts; an
+    index written before keeps Frequency's values).  Stable import path (pickled)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Frequency:
+            self.format = GramCounts(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
+        value_of = pack_uint if type(self.format) is Frequency else _NO_VALUE
         for gram, count in Counter(pair_list(value)).items():
-            yield gram.encode("utf-8"), count, float(count), pack_uint(count)
+            yield gram.encode("utf-8"), count, float(count), value_of(count)
 
     def add_postings(self, value, docnum, boost, terms):
         """index() grouped straight into kb.engine.segwriter's {term: [docnum, weight, value, …]}
         (same postings, no tuple a term); returns the field length, or None when not handled here."""
         if not isinstance(value, str):
             return None
+        counted = type(self.format) is Frequency  # an index written before GramCounts
         pairs = pair_list(value)
         get = terms.get
         for gram, count in Counter(pairs).items():
             tbytes = gram.encode("utf-8")
             weight = float(count) * boost
-            vbytes = _COUNTS[count] if count < 256 else pack_uint(count)
+            vbytes = (_COUNTS[count] if count < 256 else pack_uint(count)) if counted else b""
             postings = get(tbytes)
             if postings is None:
                 terms[tbytes] = [docnum, weight, vbytes]
@@ -40,26 +62,81 @@ class BigramField(TEXT):
         return len(pairs)
 
 
+def _NO_VALUE(count):
+    return b""
+
+
+class VarintPositions(Positions):
+    """Positions as varint gaps (7 bits a byte, the high bit set on all but a gap's last byte): one
+    position below 128 is one byte, where Positions writes a 4-byte count and a pickled list (about
+    13).  The frequency is the number of gaps.  Whoosh's matchers (phrases, spans) decode values
+    through the format, so they read these as they read Positions.  Stable import path (pickled)."""
+
+    def encode(self, poslist):
+        gaps = [b - a for a, b in zip([0, *poslist[:-1]], poslist, strict=False)]
+        if max(gaps) < 128:
+            return bytes(gaps)
+        out = bytearray()
+        for gap in gaps:
+            while gap >= 128:
+                out.append(gap & 127 | 128)
+                gap >>= 7
+            out.append(gap)
+        return bytes(out)
+
+    def decode_positions(self, valuestring):
+        if valuestring.isascii():  # every gap below 128: one byte each
+            return list(accumulate(valuestring))
+        positions, position, gap, shift = [], 0, 0, 0
+        for byte in valuestring:
+            gap |= (byte & 127) << shift
+            if byte & 128:
+                shift += 7
+            else:
+                position += gap
+                positions.append(position)
+                gap = shift = 0
+        return positions
+
+    def decode_frequency(self, valuestring):
+        return len(valuestring.translate(None, _HIGH))  # bytes without the high bit end a gap
+
+    def decode_weight(self, valuestring):
+        return self.decode_frequency(valuestring) * self.field_boost
+
+
+_HIGH = bytes(range(128, 256))
+
+
 class ChineseField(TEXT):
     """jieba words with positions (title, body): the postings Whoosh's TEXT field makes from
-    ChineseTokenizer, built from kb.analysis.term_positions instead of one Token per term.
-    Stable import path (pickled)."""
+    ChineseTokenizer, built from kb.analysis.term_positions instead of one Token per term; positions
+    in VarintPositions (an index written before keeps its pickled Positions: the schema is stored
+    with the index).  Stable import path (pickled)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if type(self.format) is Positions:
+            self.format = VarintPositions(field_boost=self.format.field_boost)
 
     def index(self, value, **kwargs):
-        if not isinstance(value, str) or kwargs or type(self.format) is not Positions:
+        kind = type(self.format)
+        if not isinstance(value, str) or kwargs or kind not in (Positions, VarintPositions):
             yield from super().index(value, **kwargs)
             return
         boost = self.format.field_boost
+        encode = _encode_positions if kind is Positions else _encode_varint
         for term, positions in term_positions(value).items():
-            yield term.encode("utf-8"), len(positions), len(positions) * boost, _encode_positions(positions)
+            yield term.encode("utf-8"), len(positions), len(positions) * boost, encode(positions)
 
     def add_postings(self, value, docnum, boost, terms):
         """index() grouped straight into kb.engine.segwriter's {term: [docnum, weight, value, …]}
         (same postings, no tuple a term); returns the field length, or None when not handled here."""
-        if not isinstance(value, str) or type(self.format) is not Positions:
+        kind = type(self.format)
+        if not isinstance(value, str) or kind not in (Positions, VarintPositions):
             return None
         field_boost = self.format.field_boost
-        encode, one = _encode_positions, _ONE_POSITION.get
+        encode = _encode_positions if kind is Positions else _encode_varint
         get = terms.get
         length = 0
         for term, positions in term_positions(value).items():
@@ -67,13 +144,29 @@ class ChineseField(TEXT):
             length += count
             tbytes = term.encode("utf-8")
             weight = count * field_boost * boost
-            vbytes = (count == 1 and one(positions[0])) or encode(positions)
+            vbytes = encode(positions)
             postings = get(tbytes)
             if postings is None:
                 terms[tbytes] = [docnum, weight, vbytes]
             else:
                 postings += (docnum, weight, vbytes)
         return length
+
+
+_VARINT = VarintPositions()
+
+
+def _encode_varint(positions):
+    if len(positions) == 1:  # most terms of a passage occur once: one object per position
+        position = positions[0]
+        value = _ONE_VARINT.get(position)
+        if value is None:
+            value = _ONE_VARINT[position] = _VARINT.encode(positions)
+        return value
+    return _VARINT.encode(positions)
+
+
+_ONE_VARINT = {}
 
 
 class TextColumn(COLUMN):
@@ -91,7 +184,8 @@ _COUNTS = [pack_uint(count) for count in range(256)]
 
 
 def _encode_positions(positions):
-    """whoosh.formats.Positions.encode: the count, then the pickled deltas."""
+    """whoosh.formats.Positions.encode (indexes written before VarintPositions): the count, then the
+    pickled deltas."""
     if len(positions) == 1:  # most terms of a passage occur once
         position = positions[0]
         value = _ONE_POSITION.get(position)
@@ -110,17 +204,38 @@ def make_schema():
     fields = {
         "id": ID(stored=True, unique=True),
         "title": ChineseField(analyzer=analyzer, stored=True, field_boost=3.0),
-        "body": ChineseField(analyzer=analyzer, stored=True),
+        # not stored: content/ holds the text; a hit's body is read from its file (kb/hittext.py)
+        "body": ChineseField(analyzer=analyzer),
         # character bigrams of title and body, for words cut differently and one-character typos;
         # no positions (only the fallback passes read it, as bags of pairs)
         "grams": BigramField(analyzer=BigramAnalyzer(), phrase=False),
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
-        "path": ID(stored=True, sortable=True),
+        "path": ID(sortable=True),  # not stored: a hit reads it from the column (kb/search.py)
         "hash": TextColumn(),
         "stamp": TextColumn(),  # mtime_ns:size, so unchanged files are not even hashed
     }
     fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})
     return Schema(**fields)
+
+
+REQUIRED = ("id", "title", "type", "path", "hash", "stamp")  # always written, even when empty
+
+
+def compact_document(document):
+    """`document` (kb.indexer.to_document) without its empty values: an empty string indexes nothing,
+    and a field left out reads back as absent (readers take .get(name) or "") and as the column's
+    default, the empty string.  In `meta`, empty lists and mappings and the issue's unset (None)
+    entries are left out too.  Each stored document is pickled and compressed on its own, so every
+    key written costs its name again: at 145,000 passages this is about a third of the stored
+    fields."""
+    out = {name: value for name, value in document.items() if value != "" or name in REQUIRED}
+    meta = out.get("meta")
+    if isinstance(meta, dict):
+        meta = {key: value for key, value in meta.items() if value not in (None, [], {}, "")}
+        if isinstance(meta.get("issue"), dict):
+            meta["issue"] = {key: value for key, value in meta["issue"].items() if value is not None}
+        out["meta"] = meta
+    return out

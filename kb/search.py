@@ -31,6 +31,7 @@ from whoosh.query import And, Every
 from kb.analysis import segmenter
 from kb.engine import BulkSearcher, Hits, Unsupported
 from kb.errors import IndexMissingError
+from kb.hittext import hit_text
 from kb.models import TYPE_LABELS
 from kb.numbers import (
     doc_keys_like,
@@ -166,6 +167,7 @@ class Searcher:
         self._searcher = None
         self._bulk = None
         self._hit_texts = (None, OrderedDict(), 0)  # (searcher, docnum -> (fields, plain), characters)
+        self._paths = None  # (searcher, its `path` column reader)
         self._essentials = self._answered = None  # threading.Events of warm_in_background()
         segmenter(config.userdict)
 
@@ -347,8 +349,9 @@ class Searcher:
         )
 
     def _stored(self, searcher, docnum):
-        """(stored fields, plain text) of a document, kept for recent hits of this index generation:
-        decoding stored fields (zlib + pickle) and making the text plain are most of a hit's cost,
+        """(stored fields, plain text) of a document, kept for recent hits of this index generation;
+        the body is read from its file in content/ (kb/hittext.py).  Decoding stored fields (zlib +
+        pickle), reading the file and making the text plain are most of a hit's cost,
         and the same articles come back query after query.  At most HIT_TEXT_CHARS characters."""
         with self._lock:
             owner, cache, size = self._hit_texts
@@ -360,7 +363,10 @@ class Searcher:
                 cache.move_to_end(docnum)
                 return found
         fields = searcher.stored_fields(docnum)
-        found = (fields, plain_text(fields.get("body", "")))
+        if "path" not in fields:  # kept once, in its column (`kb index update` reads it there too)
+            fields = {**fields, "path": self._path_of(searcher, docnum)}
+        fields, text = hit_text(self.config.content_dir, fields)
+        found = (fields, plain_text(text))
         with self._lock:
             owner, cache, size = self._hit_texts
             if owner is searcher and docnum not in cache:
@@ -370,6 +376,15 @@ class Searcher:
                     size -= _chars(cache.popitem(last=False)[1])
                 self._hit_texts = (owner, cache, size)
         return found
+
+    def _path_of(self, searcher, docnum):
+        """A document's path from the `path` column (the index does not store it twice)."""
+        paths = self._paths
+        if paths is None or paths[0] is not searcher:
+            reader = searcher.reader()
+            column = reader.column_reader("path", translate=True) if reader.has_column("path") else None
+            paths = self._paths = (searcher, column)
+        return paths[1][docnum] if paths[1] is not None else ""
 
     def _hit(self, fields, plain, score, highlight):
         return Hit(
@@ -564,9 +579,9 @@ class Searcher:
                 {
                     "id": fields["id"],
                     "title": fields["title"],
-                    "type": fields.get("type"),
-                    "issue": fields.get("issue"),
-                    "date": fields.get("date"),
+                    "type": fields.get("type", ""),
+                    "issue": fields.get("issue", ""),
+                    "date": fields.get("date", ""),
                 }
             )
             for row in (fields.get("meta") or {}).get("plans", []):

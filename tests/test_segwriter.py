@@ -11,7 +11,7 @@ from kb.analysis import ChineseAnalyzer
 from kb.content import iter_paths, read_article
 from kb.engine import segwriter
 from kb.indexer import to_document
-from kb.schema import BigramField, ChineseField, make_schema
+from kb.schema import BigramField, ChineseField, VarintPositions, make_schema
 
 
 @pytest.fixture(scope="module")
@@ -79,9 +79,14 @@ def test_chinese_field_gives_the_postings_of_whooshs_text_field(documents):
     for boost in (1.0, 3.0):
         plain = TEXT(analyzer=analyzer, field_boost=boost)
         fast = ChineseField(analyzer=analyzer, field_boost=boost)
+        old = ChineseField(analyzer=analyzer, field_boost=boost)
+        old.format = plain.format  # an index written before VarintPositions: its schema's Positions
+        varint = TEXT(analyzer=analyzer, field_boost=boost)
+        varint.format = VarintPositions(field_boost=boost)
         for document in documents[:40]:
             text = document["title"] + "\n" + document["body"] + " Nd-Fe-B 钕铁硼永磁体"
-            assert sorted(fast.index(text)) == sorted(plain.index(text))
+            assert sorted(fast.index(text)) == sorted(varint.index(text))
+            assert sorted(old.index(text)) == sorted(plain.index(text))
 
 
 def test_inlined_postings_answer_term_and_phrase_queries_and_survive_a_merge(tmp_path):

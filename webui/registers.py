@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, jsonify, render_template, reques
 from kb.content import safe_article_path
 from kb.errors import KbError
 from kb.frontmatter import parse_frontmatter
+from kb.hittext import document_body, read_body
 from kb.prices import build_products, match_products
 from kb.registers import build_patents, build_policies, filter_policies, find_patent, is_policy, policy_row
 from kb.standards import STAGES, build_register, filter_register, find
@@ -85,19 +86,28 @@ SEARCH_COLUMNS = (
 
 
 def _policy_extras(record):
-    """Front-matter keys of a policy file that the index does not store (issuer, dates, validity)."""
+    """Front-matter keys of a policy file that the index does not store (issuer, dates, validity),
+    and its body when the record has none (the index does not store bodies)."""
     path = safe_article_path(searcher().config.content_dir, record["id"])
     if path is None:
         return {}
     try:
-        meta, _body = parse_frontmatter(path.read_text(encoding="utf-8"), path)
+        meta, body = parse_frontmatter(path.read_text(encoding="utf-8"), path)
     except (KbError, OSError, UnicodeDecodeError):
         return {}
-    return {key: meta[key] for key in POLICY_KEYS if meta.get(key)}
+    extras = {key: meta[key] for key in POLICY_KEYS if meta.get(key)}
+    if not record.get("body"):  # the index does not store bodies: the file's, as the index read it
+        extras["body"] = document_body(body, meta.get("patents"))
+    return extras
 
 
 def _record(doc):
     meta = doc.get("meta") or {}
+    body = doc.get("body")
+    if body is None and (meta.get("prices") or meta.get("standards") or meta.get("plans")):
+        # the index does not store bodies: the price and standard registers read them from the file
+        # (policies: _policy_extras reads the file anyway)
+        body = read_body(searcher().config.content_dir, doc)
     return {
         "id": doc["id"],
         "title": doc.get("title", ""),
@@ -105,7 +115,7 @@ def _record(doc):
         "date": doc.get("date", ""),
         "issue": doc.get("issue", ""),
         "source": doc.get("source", ""),
-        "body": doc.get("body", ""),
+        "body": body or "",
         **{k: v for k, v in meta.items() if k != "issue"},
     }
 
