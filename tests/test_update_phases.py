@@ -101,7 +101,11 @@ def test_a_renamed_article_is_moved_in_the_quick_phase(small, before_full_walk):
     stats = update(small)
     assert stats == {**stats, "updated": 1, "removed": 1, "found_by_folders": 2}
     with open_live(small).searcher() as searcher:
-        paths = {fields["path"] for fields in searcher.all_stored_fields()}
+        paths = set()
+        for leaf, _ in searcher.leaf_searchers():
+            reader = leaf.reader()
+            texts = columns.column_texts(reader, "path")
+            paths |= {texts[docnum] for docnum in reader.all_doc_ids()}
     assert str(new) in paths and str(old) not in paths and str(first) in paths
     assert len(_found(small, "改名之前的词语")) == 1
 
