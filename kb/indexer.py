@@ -56,39 +56,43 @@ def to_document(article):
         p.get("abstract", "") + " " + p.get("title", "") for p in article.patents if isinstance(p, dict)
     )
     year = article.year
-    return compact_document({
-        "id": article.id,
-        "title": article.title,
-        "body": indexed_body(
-            article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else "")
-        ),
-        "grams": indexed_body(article.title + "\n" + article.body + "\n" + extra),  # kb/schema.py: bigrams
-        "type": article.type,
-        "section": article.section or "",
-        "source": article.source or "",
-        "issue": article.issue_slug,
-        "year": str(year) if year else "",
-        "date": article.date or "",
-        "numbers": ",".join(sorted(set(keys))),
-        "standards": ",".join(article.standards),
-        "plan_numbers": ",".join(article.plan_numbers),
-        "patents": ",".join(patents),
-        "doc_numbers": ",".join(article.doc_numbers),
-        "inventors": ",".join(inventors),
-        "meta": {
-            "issue": article.issue,
-            "plans": article.plans,
-            "patents": article.patents,
-            "prices": article.prices,
-            "origin": article.origin,
-            "standards": article.standards,
-            "plan_numbers": article.plan_numbers,
-            "doc_numbers": article.doc_numbers,
-        },
-        "path": article.path or "",
-        "hash": article.sha1,
-        "stamp": article.stamp,
-    })  # empty values left out (kb/schema.py)
+    return compact_document(
+        {
+            "id": article.id,
+            "title": article.title,
+            "body": indexed_body(
+                article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else "")
+            ),
+            "grams": indexed_body(
+                article.title + "\n" + article.body + "\n" + extra
+            ),  # kb/schema.py: bigrams
+            "type": article.type,
+            "section": article.section or "",
+            "source": article.source or "",
+            "issue": article.issue_slug,
+            "year": str(year) if year else "",
+            "date": article.date or "",
+            "numbers": ",".join(sorted(set(keys))),
+            "standards": ",".join(article.standards),
+            "plan_numbers": ",".join(article.plan_numbers),
+            "patents": ",".join(patents),
+            "doc_numbers": ",".join(article.doc_numbers),
+            "inventors": ",".join(inventors),
+            "meta": {
+                "issue": article.issue,
+                "plans": article.plans,
+                "patents": article.patents,
+                "prices": article.prices,
+                "origin": article.origin,
+                "standards": article.standards,
+                "plan_numbers": article.plan_numbers,
+                "doc_numbers": article.doc_numbers,
+            },
+            "path": article.path or "",
+            "hash": article.sha1,
+            "stamp": article.stamp,
+        }
+    )  # empty values left out (kb/schema.py)
 
 
 def build_lock(config, command="build", say=None):

@@ -77,8 +77,9 @@ def test_the_body_read_is_the_body_indexed(both):
     reader = old.current()
     for docnum in range(reader.doc_count_all()):
         stored = reader.stored_fields(docnum)
-        assert read_body(new.config.content_dir, {k: v for k, v in stored.items() if k != "body"}) == (
-            stored["body"]
+        assert (
+            read_body(new.config.content_dir, {k: v for k, v in stored.items() if k != "body"})
+            == (stored["body"])
         ), stored["id"]
 
 
