@@ -21,7 +21,7 @@ from kb.analysis import segmenter
 from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
 from kb.numbers import keys_of
-from kb.schema import compact_document, make_schema
+from kb.schema import compact_document, layout, make_schema
 from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
 
 CURRENT = storage.CURRENT
@@ -336,8 +336,12 @@ def update(config, progress=None):
     stamp with the index and commits whatever else changed (edits in place, anything the folders'
     times could not show).  A failure leaves the index as the last commit left it."""
     started = time.time()
-    if live_dir(config) is None or set(open_live(config).schema.names()) != set(make_schema().names()):
-        return rebuild(config, progress)  # none yet, or built by a kb with other fields: build it whole
+    if live_dir(config) is None:
+        return rebuild(config, progress)  # none yet: build it whole
+    if layout(open_live(config).schema) != layout(make_schema()):
+        # written by a kb with other fields or encodings: an update would mix two layouts
+        (progress or (lambda message: None))("索引由旧版 kb 建立（字段或编码不同）：正在完整重建")
+        return rebuild(config, progress)
     try:
         return _update(config, progress, started)
     except OSError as exc:  # Whoosh's commit is atomic: the live index is the one before the update

@@ -239,3 +239,18 @@ def compact_document(document):
             meta["issue"] = {key: value for key, value in meta["issue"].items() if value is not None}
         out["meta"] = meta
     return out
+
+
+def layout(schema):
+    """What decides how an index is written and read back, field by field: the field's kind, how its
+    postings are encoded, whether it is stored, and its column.  Two schemas of one layout make
+    indexes an update can extend; another layout (an index written by an older kb) needs a build."""
+    return {
+        name: (
+            type(field).__name__,
+            type(field.format).__name__ if getattr(field, "format", None) is not None else None,
+            bool(field.stored),
+            type(field.column_type).__name__ if field.column_type else None,
+        )
+        for name, field in schema.items()
+    }

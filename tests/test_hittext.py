@@ -197,3 +197,19 @@ def test_without_a_path_the_file_is_found_by_its_id(tmp_path):
     (content / "2024-01" / "2024-01-aa.md").write_text("---\nid: 2024-01-aa\n---\n\n正文", encoding="utf-8")
     assert read_body(content, {"id": "2024-01-aa"}) == "正文"
     assert read_body(content, {"id": "*"}) is None and read_body(content, {"id": "../x"}) is None
+
+
+def test_update_rebuilds_an_index_of_the_previous_layout_into_the_current_one(tmp_path):
+    from kb.schema import layout
+
+    config = make_config(tmp_path)
+    shutil.copytree(CONTENT, config.content_dir)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(indexer, "make_schema", _previous_schema)
+        indexer.rebuild(config)
+    assert layout(indexer.open_live(config).schema) != layout(make_schema())
+    said = []
+    indexer.update(config, said.append)
+    assert layout(indexer.open_live(config).schema) == layout(make_schema())
+    assert any("旧版" in message for message in said)
+    assert indexer.update(config)["updated"] == 0  # the same layout now: an ordinary update
