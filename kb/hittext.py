@@ -4,8 +4,9 @@ The index does not store bodies (content/ holds them): a hit's text, for its sni
 proximity bonus, is read from the file its stored `path` names, resolved only under content_dir.
 The text is what the indexer indexed: the body after the front matter (split off without parsing
 the YAML), the patents' abstracts and titles the body does not already hold (from the stored
-meta), cut as kb.indexer.indexed_body cuts it.  A file deleted, moved or broken since the last
-update gives None, and the caller shows the title and fields instead: never an exception.
+meta), cut at MAX_INDEXED_CHARS: these rules are the indexer's own (kb.indexer imports them).
+A file deleted, moved or broken since the last update gives None, and the caller shows the
+title and fields instead: never an exception.
 """
 
 import os
@@ -13,11 +14,12 @@ import os
 from kb.errors import KbError
 from kb.frontmatter import split_frontmatter
 
-MAX_INDEXED_CHARS = 1_000_000  # kb.indexer.MAX_INDEXED_CHARS (a test keeps them equal)
+MAX_INDEXED_CHARS = 1_000_000  # of one article's body: bounds a build's memory (a 50 MB text needs GBs)
 
 
 def indexed_body(body):
-    """kb.indexer.indexed_body: the body cut at the last paragraph break before MAX_INDEXED_CHARS."""
+    """The part of a body that is indexed: all of it up to MAX_INDEXED_CHARS, else cut at the last
+    paragraph break before the limit.  The file in content/ keeps every character."""
     if len(body) <= MAX_INDEXED_CHARS:
         return body
     cut = body.rfind("\n", MAX_INDEXED_CHARS // 2, MAX_INDEXED_CHARS)

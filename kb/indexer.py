@@ -16,10 +16,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from kb import engine, storage, walk
+from kb import engine, hittext, storage, walk
 from kb.analysis import segmenter
 from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
+from kb.hittext import document_body, indexed_body
 from kb.numbers import keys_of
 from kb.schema import compact_document, layout, make_schema
 from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
@@ -27,18 +28,6 @@ from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-ex
 CURRENT = storage.CURRENT
 BUILDS = storage.BUILDS
 STATE = storage.STATE
-
-
-MAX_INDEXED_CHARS = 1_000_000  # of one article's body: bounds a build's memory (a 50 MB text needs GBs)
-
-
-def indexed_body(body):
-    """The part of a body that is indexed and stored: all of it up to MAX_INDEXED_CHARS, else cut at
-    the last paragraph break before the limit.  The file in content/ keeps every character."""
-    if len(body) <= MAX_INDEXED_CHARS:
-        return body
-    cut = body.rfind("\n", MAX_INDEXED_CHARS // 2, MAX_INDEXED_CHARS)
-    return body[: cut if cut > 0 else MAX_INDEXED_CHARS]
 
 
 def to_document(article):
@@ -60,9 +49,7 @@ def to_document(article):
         {
             "id": article.id,
             "title": article.title,
-            "body": indexed_body(
-                article.body + ("\n" + extra if extra.strip() and extra.strip() not in article.body else "")
-            ),
+            "body": document_body(article.body, article.patents),  # one rule with kb/hittext.py's read-back
             "grams": indexed_body(
                 article.title + "\n" + article.body + "\n" + extra
             ),  # kb/schema.py: bigrams
@@ -120,10 +107,9 @@ def _read_all(paths, problems, notes=None):
     for path in paths:
         try:
             article = read_article(path)
-            if notes is not None and len(article.body) > MAX_INDEXED_CHARS:
-                notes.append(
-                    f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {MAX_INDEXED_CHARS:,} 个可以搜索"
-                )
+            bound = hittext.MAX_INDEXED_CHARS
+            if notes is not None and len(article.body) > bound:
+                notes.append(f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {bound:,} 个可以搜索")
             yield to_document(article)
         except KbError as exc:
             problems.append(exc.describe())

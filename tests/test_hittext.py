@@ -84,7 +84,6 @@ def test_the_body_read_is_the_body_indexed(both):
 
 
 def test_document_body_is_the_indexers_rule(tmp_path):
-    assert MAX_INDEXED_CHARS == indexer.MAX_INDEXED_CHARS
     for article in iter_articles(CONTENT):
         document = indexer.to_document(article)
         assert document_body(article.body, article.patents) == document.get("body", "")

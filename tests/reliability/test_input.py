@@ -140,11 +140,11 @@ def test_a_different_document_with_an_existing_id_is_refused_and_named(tmp_path)
 
 
 def test_very_long_documents_are_indexed_up_to_a_bound(tmp_path, monkeypatch):
-    from kb import indexer
+    from kb import hittext, indexer
     from kb.config import Config
     from kb.search import Searcher, SearchRequest
 
-    monkeypatch.setattr(indexer, "MAX_INDEXED_CHARS", 2000)
+    monkeypatch.setattr(hittext, "MAX_INDEXED_CHARS", 2000)  # the indexer's bound, one definition
     folder = tmp_path / "content" / "x"
     folder.mkdir(parents=True)
     body = "\n\n".join(f"第{n}段，稀土资源。" for n in range(400)) + "\n\n末尾独有词汇镧铈镨。"
