@@ -45,12 +45,9 @@ def _listing(folder):
     return articles, subfolders
 
 
-def full_walk(content_dir):
-    """(path -> stamp of every article file, folder -> [modification time in ns, articles in it]).
-    Each folder's time is read before it is listed, so a change made while it is listed moves it
-    past the recorded time (or, within the same tick, is left to the next full walk).  A file or
-    folder that vanishes meanwhile is left out."""
-    stamps, folders = {}, {}
+def _folders(content_dir):
+    """(folder, modification time in ns, article names) of every (non-hidden) folder under
+    content_dir, each time read before the folder is listed; a folder that vanishes is left out."""
     pending = [str(content_dir)]
     while pending:
         folder = pending.pop()
@@ -59,6 +56,17 @@ def full_walk(content_dir):
             articles, subfolders = _listing(folder)
         except OSError:
             continue
+        yield folder, time_ns, articles
+        pending.extend(os.path.join(folder, name) for name in sorted(subfolders, reverse=True))
+
+
+def full_walk(content_dir):
+    """(path -> stamp of every article file, folder -> [modification time in ns, articles in it]).
+    Each folder's time is read before it is listed, so a change made while it is listed moves it
+    past the recorded time (or, within the same tick, is left to the next full walk).  A file or
+    folder that vanishes meanwhile is left out."""
+    stamps, folders = {}, {}
+    for folder, time_ns, articles in _folders(content_dir):
         folders[folder] = [time_ns, len(articles)]
         prefix = os.path.join(folder, "")
         for name in articles:
@@ -68,25 +76,13 @@ def full_walk(content_dir):
             except OSError:
                 continue
             stamps[path] = _stamp(st)
-        pending.extend(prefix + name for name in sorted(subfolders, reverse=True))
     return stamps, folders
 
 
 def folder_times(content_dir):
     """folder -> [modification time in ns, articles in it] of every (non-hidden) folder under
-    content_dir, each time read before the folder is listed (what a build records, kb.indexer.rebuild)."""
-    folders = {}
-    pending = [str(content_dir)]
-    while pending:
-        folder = pending.pop()
-        try:
-            time_ns = os.stat(folder).st_mtime_ns
-            articles, subfolders = _listing(folder)
-        except OSError:
-            continue
-        folders[folder] = [time_ns, len(articles)]
-        pending.extend(os.path.join(folder, name) for name in subfolders)
-    return folders
+    content_dir (what a build records, kb.indexer.rebuild)."""
+    return {folder: [time_ns, len(articles)] for folder, time_ns, articles in _folders(content_dir)}
 
 
 def quick_look(content_dir, recorded):
