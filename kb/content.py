@@ -43,33 +43,21 @@ def is_hand_edited(text, path):
 def article_from(meta, body, path):
     """Front matter and body to an Article; raises ContentError naming the field."""
     known = {name: meta.get(name) for name in Article.FRONT_MATTER if name in meta}
-    for name in ("standards", "plan_numbers", "patents", "doc_numbers", "plans", "prices"):
+    for name in Article.LISTS:
         value = known.get(name)
         if value is None:
             known[name] = []
         elif not isinstance(value, list):
             raise ContentError("must be a list", path=path, field=name)
-    for name in ("issue", "origin"):
+    for name in Article.MAPPINGS:
         if known.get(name) is None:
             known[name] = {}
         elif not isinstance(known[name], dict):
             raise ContentError("must be a mapping", path=path, field=name)
-    for name in ("id", "title", "type"):
+    for name in Article.REQUIRED:
         if not known.get(name):
             raise ContentError("is missing", path=path, field=name, hint=f"add `{name}:` to the front matter")
-    for name in (
-        "id",
-        "title",
-        "type",
-        "section",
-        "source",
-        "date",
-        "date_from",
-        "issuer",
-        "published",
-        "effective",
-        "validity",
-    ):
+    for name in Article.TEXTS:
         if known.get(name) is not None:
             known[name] = str(known[name])
     return Article(body=body, path=str(path), **known)
@@ -97,10 +85,11 @@ def file_hash(path):
 
 def file_stamp(path):
     """Modification time and size: equal stamps mean the file need not be hashed again."""
-    return _stamp(os.stat(path))
+    return stat_stamp(os.stat(path))
 
 
-def _stamp(st):
+def stat_stamp(st):
+    """file_stamp() of an os.stat() result already at hand (kb/walk.py stats each file once)."""
     return f"{st.st_mtime_ns}:{st.st_size}"
 
 
@@ -131,7 +120,7 @@ def stamps(content_dir):
                 st = os.stat(path)
             except OSError:
                 continue
-            out[path] = _stamp(st)
+            out[path] = stat_stamp(st)
     return out
 
 

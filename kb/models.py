@@ -142,6 +142,11 @@ class Article:
         "prices",
         "origin",
     )
+    LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "plans", "prices")
+    MAPPINGS = ("issue", "origin")
+    REQUIRED = ("id", "title", "type")
+    # the rest are read as text (a date or a number in YAML becomes its str)
+    TEXTS = tuple(sorted(set(FRONT_MATTER) - set(LISTS) - set(MAPPINGS), key=FRONT_MATTER.index))
     OPTIONAL = ("plans", "prices", "date_from", "issuer", "published", "effective", "validity")
 
     def front_matter(self):

@@ -16,13 +16,9 @@ import bisect
 import json
 import os
 
-from kb.content import _stamp
+from kb.content import stat_stamp
 
 FOLDERS_FILE = "kb-folders.json"  # in the live index folder, written with the index it describes
-
-
-def _is_article(name):
-    return name.endswith(".md") and not name.startswith(".")
 
 
 def _listing(folder):
@@ -75,7 +71,7 @@ def full_walk(content_dir):
                 st = os.stat(path)
             except OSError:
                 continue
-            stamps[path] = _stamp(st)
+            stamps[path] = stat_stamp(st)
     return stamps, folders
 
 
