@@ -270,13 +270,13 @@ class Searcher:
             essentials.wait(WARM_WAIT_S)
         try:
             page = self._search(request)
-            if self._answered is not None:
-                self._answered.set()
-            return page
         except (OSError, EmptyIndexError):  # the index was swapped and removed under this query
             with self._lock:
                 self._dir = None
-            return self._search(request)
+            page = self._search(request)
+        if self._answered is not None:  # a background warm-up may now load the suggestion tables
+            self._answered.set()
+        return page
 
     def _search(self, request):
         started = time.perf_counter()
