@@ -8,7 +8,6 @@ fall back to Whoosh's own reader, so the answer is always the same.
 """
 
 import struct
-from itertools import accumulate
 
 from whoosh.columns import VarBytesColumn
 
@@ -17,18 +16,13 @@ def column_texts(reader, field, doc_count=None):
     """Every document's value of a text column as a list of str ("" where none was stored)."""
     doc_count = reader.doc_count_all() if doc_count is None else doc_count
     whole = _varbytes(reader, field)
-    if whole is not None:
-        values = _split(*whole)
-        if values is not None:
-            return values + [""] * (doc_count - len(values))
-    column = reader.column_reader(field, translate=False)
-    lengths = getattr(column, "_lengths", None)
-    if lengths is not None and hasattr(column, "_dbfile") and hasattr(column, "_basepos"):
-        ends = list(accumulate(lengths))
-        raw = bytes(column._dbfile.get(column._basepos, ends[-1] if ends else 0))
-        cuts = zip([0] + ends, ends, strict=False)  # (one start more than ends)
-        values = list(map(bytes.decode, [raw[start:end] for start, end in cuts]))
-    else:
+    column = None
+    if whole is None:
+        column = reader.column_reader(field, translate=False)
+        whole = _whole_of(column)
+    values = _split(*whole) if whole is not None else None
+    if values is None:  # another kind of column, or a value holding a zero byte: value by value
+        column = column or reader.column_reader(field, translate=False)
         values = list(map(_text, column))
     return values + [""] * (doc_count - len(values))
 
