@@ -5,7 +5,8 @@ reads through the segment file's sequential interface, which copies the whole po
 into memory the first time (fixes.py makes that copy lazy, this reader never triggers it).  Here a
 term's extent is sliced once from the mapped file and each block's pickled arrays become one
 numpy array: docnums by a cumulative sum of the deltas, weights as float64 (the float32 values
-Whoosh stores, exactly).  Another codec falls back to Whoosh's matcher; the answer is the same.
+Whoosh stores, exactly).  kb's own extents (kb.engine.extents, what segments get since) are read
+as numpy arrays directly, without their values.  Another codec falls back to Whoosh's matcher; the answer is the same.
 """
 
 import io
@@ -15,6 +16,8 @@ import zlib
 
 import numpy as np
 from whoosh.reading import TermNotFound
+
+from kb.engine import extents
 
 _MAGIC = b"W3Bl"  # whoosh3's WHOOSH3_HEADER_MAGIC
 _INT = struct.Struct("!i")
@@ -39,7 +42,13 @@ def term_postings(reader, field, tbytes):
         length = length[0]
     if offset is None or not isinstance(length, int) or not hasattr(postfile, "get"):
         return _by_matcher(reader, field, tbytes)
+    buf = getattr(postfile, "_buf", None)  # a mapped segment: numpy reads the view, no copy
+    if isinstance(buf, memoryview) and offset + length <= len(buf):
+        if extents.is_extent(buf[offset : offset + 2]):
+            return extents.ids_and_weights(buf[offset : offset + length])
     extent = postfile.get(offset, length)
+    if extents.is_extent(extent):
+        return extents.ids_and_weights(extent)
     if extent[:4] != _MAGIC:
         return _by_matcher(reader, field, tbytes)
     return _decode_blocks(extent)

@@ -40,6 +40,7 @@ from whoosh.system import pack_int, pack_long, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
+from kb.engine import extents
 from kb.engine.columns import column_bytes
 from kb.engine.terms import CompactCodec
 
@@ -262,6 +263,7 @@ def _decoded_lengths(reader, name, doc_count):
 def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compression, inline_below):
     """Every field's terms, in field then term order, with their postings lists."""
     postfile = fieldwriter._postfile
+    extents = getattr(fieldwriter, "extents", False)  # kb.engine.terms' field writer: kb's extents
     for name in sorted(groups):
         field = schema[name]
         fieldwriter.start_field(name, field)
@@ -270,7 +272,10 @@ def write_postings(fieldwriter, schema, groups, lengths_reader, doc_count, compr
         lengths = _decoded_lengths(lengths_reader, name, doc_count)
         terms = groups[name]
         entries = [
-            (prefix + tbytes, encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below))
+            (
+                prefix + tbytes,
+                encode_term(terms[tbytes], lengths, fixed, postfile, compression, inline_below, extents),
+            )
             for tbytes in sorted(terms)
         ]
         add = getattr(fieldwriter, "add_entries", None)  # kb.engine.terms' compact table
@@ -305,9 +310,10 @@ def _add_entries(table, entries):
     table.lastkey = entries[-1][0]
 
 
-def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=INLINE_BELOW):
-    """Write one term's postings ([docnum, weight, vbytes, …], docnums ascending) to `postfile` in
-    whoosh3's block format, or inline them; returns the term's entry (W3TermInfo bytes)."""
+def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=INLINE_BELOW, extents=False):
+    """Write one term's postings ([docnum, weight, vbytes, …], docnums ascending) to `postfile`, as a
+    kb.engine.extents extent when `extents`, else in whoosh3's block format, or inline them; returns
+    the term's entry (W3TermInfo bytes)."""
     if len(postings) == 3:  # one posting: most terms of a segment
         return _single(postings, lengths)
     ids = postings[0::3]
@@ -323,6 +329,39 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
         # no values (Existence format): Nones, as whoosh3's block reader gives them
         inlined = (tuple(ids), _exact(array("f", weights)), tuple(values) if any(values) else (None,) * count)
         return _entry(info, pickle.dumps(inlined, PICKLE), inlined=True)
+    if extents:
+        blob = _extent(ids, weights, values, lengths, fixed, info)
+    else:
+        blob = _w3_blocks(ids, weights, values, lengths, fixed, compression, info)
+    offset = postfile.tell()
+    postfile.write(blob)
+    return _entry(info, pack_long(offset) + pack_int(len(blob)), inlined=False)
+
+
+def _extent(ids, weights, values, lengths, fixed, info):
+    """kb.engine.extents' form of a postings list; sets `info`'s totals as _w3_blocks does (sums of
+    128-posting blocks, so the term infos are the same whichever form is written)."""
+    count = len(ids)
+    total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    for start in range(0, count, BLOCK):
+        end = min(start + BLOCK, count)
+        weight, block_max, block_min_len, block_max_len = _block_stats(
+            ids[start:end], weights[start:end], lengths
+        )
+        total += weight
+        if block_max > maxweight:
+            maxweight = block_max
+        if block_min_len is not None:
+            minlength = block_min_len if minlength is None else min(minlength, block_min_len)
+        if block_max_len > maxlength:
+            maxlength = block_max_len
+    info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
+    return extents.encode(ids, weights, None if fixed == 0 else values)
+
+
+def _w3_blocks(ids, weights, values, lengths, fixed, compression, info):
+    """whoosh3's block form of a postings list (each block's ids, weights and values pickled)."""
+    count = len(ids)
     out = [WHOOSH3_HEADER_MAGIC]
     total, maxweight, minlength, maxlength = 0.0, 0, None, 0
     compress, dumps = zlib.compress, pickle.dumps
@@ -357,11 +396,8 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
         )
         size = len(head) + len(data)
         out += (pack_int(-size if end == count else size), head, data)
-    offset = postfile.tell()
-    blob = b"".join(out)
-    postfile.write(blob)
     info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
-    return _entry(info, pack_long(offset) + pack_int(len(blob)), inlined=False)
+    return b"".join(out)
 
 
 _ENTRY = W3TermInfo._struct.pack

@@ -29,6 +29,9 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from kb.engine import extents
+from kb.engine.matcher import extent_matcher
+
 MAGIC = b"KBT1"
 BLOCK = 16  # terms a block: a lookup scans half of one on average
 
@@ -89,7 +92,11 @@ class Missing(TermNotFound, KeyError):
 
 
 class CompactCodec(W3Codec):
-    """whoosh3 with kb's compact terms file (postings, columns and stored fields as whoosh3)."""
+    """whoosh3 with kb's compact terms file and, for postings lists kb.engine.segwriter writes,
+    kb.engine.extents' extents (columns and stored fields as whoosh3).  `extents`: whether new
+    segments get them (readers take either form, extent by extent)."""
+
+    extents = True
 
     def __init__(self, blocklimit=128, compression=3, inlinelimit=1, termblock=BLOCK):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
@@ -127,6 +134,7 @@ class CompactFieldWriter(W3FieldWriter):
         self._postwriter = None
         self._infield = False
         self.is_closed = False
+        self.extents = getattr(codec, "extents", False)  # kb.engine.segwriter writes kb's extents
 
     def add_entries(self, entries):
         self._tindex.add_entries(entries)
@@ -513,9 +521,12 @@ class CompactTermsReader:
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         terminfo = self.term_info(fieldname, tbytes)
-        return self._codec.postings_reader(
-            self._postfile, terminfo, format_, term=(fieldname, tbytes), scorer=scorer
-        )
+        term = (fieldname, tbytes)
+        if not terminfo.is_inlined():
+            offset, length = terminfo.extent()
+            if extents.is_extent(self._postfile.get(offset, len(extents.MAGIC))):
+                return extent_matcher(self._postfile, offset, length, format_, scorer, term, terminfo)
+        return self._codec.postings_reader(self._postfile, terminfo, format_, term=term, scorer=scorer)
 
     def close(self):
         self._dbfile.close()

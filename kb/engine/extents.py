@@ -1,0 +1,263 @@
+"""kb's postings extents: one term's postings list as three numpy-readable sections.
+
+whoosh3 stores a postings list as blocks of 128 postings, each a pickled tuple (id deltas, weights,
+values) compressed with zlib, after a pickled block header.  Reading one for scoring means
+unpickling and inflating every block.  An extent here is
+
+    MAGIC  varint count  ids kind  weights kind  values kind  varint ids size  varint weights size
+    ids section  weights section  values section
+
+so the bulk scorer (kb.engine.postings) reads the ids and weights as numpy arrays without touching
+the positions, and Whoosh's matchers (phrases, highlighting, merges) get a ListMatcher over the
+same postings (kb.engine.terms).
+
+- ids: deltas (the first from 0), `_U8` one byte each with 255 marking an exception, `_U16` two
+  bytes with 65535 marking one (the exceptions follow as uint32), or `_U32`; each term takes the
+  smallest.
+- weights: `_ONES` (no data), `_CONST` (one float32), `_U8`/`_U16` when every weight is a whole
+  number (term counts, times the title's boost of 3), else `_F32`: the float32 values Whoosh keeps.
+- values (a posting's positions, VarintPositions bytes): `_NONE` when no posting has one, else
+  the lengths (a `_FIXED` length, or as the ids, without deltas) then the concatenated bytes.
+Any section's kind may carry `_ZLIB`: the section compressed, kept only when it saves enough
+(`ZLIB_KEEP` of ids and weights, which every scoring reads; any saving for the values).
+Little-endian throughout.  Segments written before keep their whoosh3 blocks: readers dispatch
+on the extent's first bytes (whoosh3's begin with b"W3Bl").
+"""
+
+import zlib
+
+import numpy as np
+
+MAGIC = b"KP"  # an extent of this format (whoosh3's extents start with b"W3Bl")
+HEAD_MAX = 2 + 5 + 3 + 5 + 5  # the most bytes before the ids section
+
+# section kinds (low bits), _ZLIB may be added
+_NONE, _ONES, _CONST, _U8, _U16, _U32, _F32, _FIXED = range(8)
+_ZLIB = 0x80
+ZLIB_KEEP = 0.6  # ids and weights compressed only when that leaves at most this share of their bytes
+
+_ESCAPE = {_U8: 0xFF, _U16: 0xFFFF}
+_DTYPE = {_U8: np.dtype("u1"), _U16: np.dtype("<u2"), _U32: np.dtype("<u4"), _F32: np.dtype("<f4")}
+_SMALL = [bytes((i,)) for i in range(128)]
+
+
+def _varint(n):
+    if n < 128:
+        return _SMALL[n]
+    out = bytearray()
+    while n >= 128:
+        out.append((n & 127) | 128)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _read_varint(buf, i):
+    n, shift = 0, 0
+    while True:
+        b = buf[i]
+        i += 1
+        n |= (b & 127) << shift
+        if b < 128:
+            return n, i
+        shift += 7
+
+
+# writing
+
+
+def encode(ids, weights, values):
+    """The extent of one postings list: `ids` ascending docnums, `weights` floats (stored as float32,
+    as whoosh3 does), `values` bytes or None per posting (None or an empty sequence: no values)."""
+    count = len(ids)
+    if count == 0:
+        raise ValueError("an extent holds at least one posting")
+    ids = np.asarray(ids, dtype=np.int64)
+    deltas = np.diff(ids, prepend=0)
+    if deltas[0] < 0 or (deltas[1:] <= 0).any():
+        raise ValueError("postings ids must ascend")
+    idkind, idbytes = _compress(*_unsigned(deltas), ZLIB_KEEP)
+    wkind, wbytes = _compress(*_weights(weights), ZLIB_KEEP)
+    vkind, vbytes = _compress(*_values(values, count), 1.0)
+    head = MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes)) + _varint(len(wbytes))
+    return b"".join((head, idbytes, wbytes, vbytes))
+
+
+def _unsigned(numbers):
+    """(kind, bytes) of non-negative integers: the narrowest of one byte, two bytes (each with an
+    escape value and uint32 exceptions after) and four bytes."""
+    numbers = np.asarray(numbers, dtype=np.int64)
+    if len(numbers) and (numbers.min() < 0 or numbers.max() >= 2**32):
+        raise ValueError("ids and lengths must fit in 32 bits")
+    count = len(numbers)
+    best = (_U32, 4 * count)
+    for kind, size in ((_U8, 1), (_U16, 2)):
+        escaped = int((numbers >= _ESCAPE[kind]).sum())
+        total = size * count + 4 * escaped
+        if total < best[1]:
+            best = (kind, total)
+    kind = best[0]
+    if kind == _U32:
+        return kind, numbers.astype("<u4").tobytes()
+    escape = _ESCAPE[kind]
+    big = numbers >= escape
+    narrow = np.where(big, escape, numbers).astype(_DTYPE[kind])
+    return kind, narrow.tobytes() + numbers[big].astype("<u4").tobytes()
+
+
+def _weights(weights):
+    weights = np.asarray(weights, dtype=np.float32)
+    first = weights[0]
+    if (weights == first).all():
+        return (_ONES, b"") if first == 1.0 else (_CONST, weights[:1].tobytes())
+    if (weights >= 0).all() and (weights == np.floor(weights)).all():
+        top = weights.max()
+        if top < 256:
+            return _U8, weights.astype("u1").tobytes()
+        if top < 65536:
+            return _U16, weights.astype("<u2").tobytes()
+    return _F32, weights.astype("<f4").tobytes()
+
+
+def _values(values, count):
+    if values is None or not any(values):
+        return _NONE, b""
+    if len(values) != count:
+        raise ValueError(f"{len(values)} values for {count} postings")
+    values = [v or b"" for v in values]
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    data = b"".join(values)
+    if (lengths == lengths[0]).all():
+        return _FIXED, _varint(int(lengths[0])) + data
+    kind, packed = _unsigned(lengths)
+    return kind, packed + data
+
+
+def _compress(kind, data, keep):
+    if kind in (_NONE, _ONES, _CONST) or len(data) < 32:
+        return kind, data
+    packed = zlib.compress(data, 6)
+    if len(packed) < len(data) * keep:
+        return kind | _ZLIB, packed
+    return kind, data
+
+
+# reading
+
+
+class Extent:
+    """One extent's head: `count`, each section's kind and (start, end) within the extent."""
+
+    __slots__ = ("count", "kinds", "ids", "weights", "values_at")
+
+    def __init__(self, head):
+        if head[:2] != MAGIC:
+            raise ValueError("not a kb postings extent")
+        count, i = _read_varint(head, 2)
+        kinds = head[i], head[i + 1], head[i + 2]
+        idsize, i = _read_varint(head, i + 3)
+        wsize, i = _read_varint(head, i)
+        self.count = count
+        self.kinds = kinds
+        self.ids = (i, i + idsize)
+        self.weights = (i + idsize, i + idsize + wsize)
+        self.values_at = i + idsize + wsize
+
+
+def is_extent(head):
+    return head[:2] == MAGIC
+
+
+def _section(buf, at, span, kind):
+    start, end = span
+    data = buf[at + start : at + end]
+    if kind & _ZLIB:
+        return zlib.decompress(data)
+    return data
+
+
+def _decode_unsigned(data, kind, count):
+    """(int64 numbers, bytes they took) of _unsigned's bytes."""
+    kind &= ~_ZLIB
+    dtype = _DTYPE[kind]
+    narrow = np.frombuffer(data, dtype=dtype, count=count)
+    numbers = narrow.astype(np.int64)
+    size = count * dtype.itemsize
+    if kind == _U32:
+        return numbers, size
+    escaped = np.flatnonzero(narrow == _ESCAPE[kind])
+    if len(escaped):
+        numbers[escaped] = np.frombuffer(data, dtype="<u4", count=len(escaped), offset=size)
+    return numbers, size + 4 * len(escaped)
+
+
+def _decode_weights(data, kind, count):
+    kind &= ~_ZLIB
+    if kind == _ONES:
+        return np.ones(count)
+    if kind == _CONST:
+        return np.full(count, float(np.frombuffer(data, dtype="<f4", count=1)[0]))
+    return np.frombuffer(data, dtype=_DTYPE[kind], count=count).astype(np.float64)
+
+
+def ids_and_weights(buf, at=0):
+    """(docnums int32, weights float64) of the extent at buf[at:] (bytes or a memoryview)."""
+    return _ids_and_weights(buf, at, Extent(bytes(buf[at : at + HEAD_MAX])))
+
+
+def _ids_and_weights(buf, at, extent):
+    count = extent.count
+    idkind, wkind, _ = extent.kinds
+    deltas = _decode_unsigned(_section(buf, at, extent.ids, idkind), idkind, count)[0]
+    ids = np.cumsum(deltas).astype(np.int32)
+    return ids, _decode_weights(_section(buf, at, extent.weights, wkind), wkind, count)
+
+
+def postings(buf, at=0, length=None):
+    """(ids list, weights list, values) of the extent at buf[at:]: values a sequence of bytes, or None
+    when the postings carry none."""
+    extent = Extent(bytes(buf[at : at + HEAD_MAX]))
+    ids, weights = _ids_and_weights(buf, at, extent)
+    vkind = extent.kinds[2]
+    if vkind & ~_ZLIB == _NONE:
+        values = None
+    else:
+        end = len(buf) if length is None else at + length
+        data = buf[at + extent.values_at : end]
+        values = Values(zlib.decompress(data) if vkind & _ZLIB else bytes(data), vkind & ~_ZLIB, extent.count)
+    return ids.tolist(), weights.tolist(), values
+
+
+class Values:
+    """The postings' values, sliced from the section on demand (ListMatcher reads values[i])."""
+
+    __slots__ = ("_data", "_starts")
+
+    def __init__(self, data, kind, count):
+        if kind == _FIXED:
+            size, i = _read_varint(data, 0)
+            starts = np.arange(count + 1, dtype=np.int64) * size + i
+        else:
+            lengths, skip = _decode_unsigned(data, kind, count)
+            starts = np.empty(count + 1, dtype=np.int64)
+            starts[0] = skip
+            np.cumsum(lengths, out=starts[1:])
+            starts[1:] += skip
+        self._data = data
+        self._starts = starts.tolist()
+
+    def __len__(self):
+        return len(self._starts) - 1
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self._starts) - 1:
+            raise IndexError(i)
+        return self._data[self._starts[i] : self._starts[i + 1]]
+
+    def __iter__(self):
+        data, starts = self._data, self._starts
+        return (data[a:b] for a, b in zip(starts, starts[1:], strict=False))

@@ -1,0 +1,58 @@
+"""Whoosh's matcher interface over a kb.engine.extents extent (phrases, Whoosh's queries, merges).
+
+The extent is decoded once into lists (ids, weights) and a lazily sliced values sequence, then
+walked as whoosh.matching.ListMatcher walks its lists; skip_to bisects instead of stepping, and the
+whole list counts as one block whose quality comes from the term info (whoosh3's matcher keeps
+one a 128-posting block; either way only the skipping differs, never a posting or a score).
+"""
+
+from bisect import bisect_left
+
+from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
+
+from kb.engine import extents
+
+
+def extent_matcher(postfile, offset, length, format_, scorer, term, terminfo):
+    ids, weights, values = extents.postings(postfile.get(offset, length))
+    if format_.fixed_value_size() == 0:
+        values = None  # as whoosh3's blocks: no values
+    return ExtentMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)
+
+
+class ExtentMatcher(ListMatcher):
+    def skip_to(self, id):
+        if not self.is_active():
+            raise ReadTooFar
+        if id <= self._ids[self._i]:
+            return
+        self._i = bisect_left(self._ids, id, self._i)
+
+    def copy(self):
+        return self.__class__(
+            self._ids,
+            self._weights,
+            self._values,
+            self._format,
+            self._scorer,
+            self._i,
+            self._all_weights,
+            self._term,
+            self._terminfo,
+        )
+
+    def replace(self, minquality=0):
+        if not self.is_active():
+            return NullMatcher()
+        if minquality and self.max_quality() < minquality:
+            return NullMatcher()
+        return self
+
+    def block_max_weight(self):
+        return self._terminfo.max_weight()
+
+    def skip_to_quality(self, minquality):
+        if self.block_quality() <= minquality:  # one block: the whole list goes
+            self._i = len(self._ids)
+            return 1
+        return 0
