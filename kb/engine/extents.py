@@ -79,7 +79,9 @@ def encode(ids, weights, values):
     idkind, idbytes = _compress(*_unsigned(deltas), ZLIB_KEEP)
     wkind, wbytes = _compress(*_weights(weights), ZLIB_KEEP)
     vkind, vbytes = _compress(*_values(values, count), 1.0)
-    head = MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes)) + _varint(len(wbytes))
+    head = (
+        MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes)) + _varint(len(wbytes))
+    )
     return b"".join((head, idbytes, wbytes, vbytes))
 
 

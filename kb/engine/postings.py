@@ -5,8 +5,9 @@ reads through the segment file's sequential interface, which copies the whole po
 into memory the first time (fixes.py makes that copy lazy, this reader never triggers it).  Here a
 term's extent is sliced once from the mapped file and each block's pickled arrays become one
 numpy array: docnums by a cumulative sum of the deltas, weights as float64 (the float32 values
-Whoosh stores, exactly).  kb's own extents (kb.engine.extents, what segments get since) are read
-as numpy arrays directly, without their values.  Another codec falls back to Whoosh's matcher; the answer is the same.
+Whoosh stores, exactly).  kb's own extents (kb.engine.extents, which new segments get) are read
+as numpy arrays directly, without their values.  Another codec falls back to Whoosh's matcher; the
+answer is the same.
 """
 
 import io
