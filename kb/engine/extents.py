@@ -24,7 +24,10 @@ Little-endian throughout.  Segments written before keep their whoosh3 blocks: re
 on the extent's first bytes (whoosh3's begin with b"W3Bl").
 """
 
+import sys
 import zlib
+from array import array
+from operator import sub
 
 import numpy as np
 
@@ -35,10 +38,12 @@ HEAD_MAX = 2 + 5 + 3 + 5 + 5  # the most bytes before the ids section
 _NONE, _ONES, _CONST, _U8, _U16, _U32, _F32, _FIXED = range(8)
 _ZLIB = 0x80
 ZLIB_KEEP = 0.6  # ids and weights compressed only when that leaves at most this share of their bytes
+ZLIB_LEVEL = 6
 
 _ESCAPE = {_U8: 0xFF, _U16: 0xFFFF}
 _DTYPE = {_U8: np.dtype("u1"), _U16: np.dtype("<u2"), _U32: np.dtype("<u4"), _F32: np.dtype("<f4")}
 _SMALL = [bytes((i,)) for i in range(128)]
+_BIG_ENDIAN = sys.byteorder == "big"
 
 
 def _varint(n):
@@ -68,57 +73,60 @@ def _read_varint(buf, i):
 
 def encode(ids, weights, values):
     """The extent of one postings list: `ids` ascending docnums, `weights` floats (stored as float32,
-    as whoosh3 does), `values` bytes or None per posting (None or an empty sequence: no values)."""
+    as whoosh3 does), `values` bytes or None per posting (None or an empty sequence: no values).
+    Plain Python and arrays: most lists are short, where numpy's per-call cost would dominate."""
     count = len(ids)
     if count == 0:
         raise ValueError("an extent holds at least one posting")
-    ids = np.asarray(ids, dtype=np.int64)
-    deltas = np.diff(ids, prepend=0)
-    if deltas[0] < 0 or (deltas[1:] <= 0).any():
+    ids = list(ids)
+    deltas = list(map(sub, ids, [0, *ids[:-1]]))
+    if deltas[0] < 0 or min(deltas[1:], default=1) <= 0:
         raise ValueError("postings ids must ascend")
     idkind, idbytes = _compress(*_unsigned(deltas), ZLIB_KEEP)
     wkind, wbytes = _compress(*_weights(weights), ZLIB_KEEP)
     vkind, vbytes = _compress(*_values(values, count), 1.0)
-    head = (
-        MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes)) + _varint(len(wbytes))
-    )
-    return b"".join((head, idbytes, wbytes, vbytes))
+    head = MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes))
+    return b"".join((head, _varint(len(wbytes)), idbytes, wbytes, vbytes))
+
+
+def _packed(typecode, numbers):
+    packed = array(typecode, numbers)
+    if _BIG_ENDIAN:
+        packed.byteswap()
+    return packed.tobytes()
 
 
 def _unsigned(numbers):
     """(kind, bytes) of non-negative integers: the narrowest of one byte, two bytes (each with an
     escape value and uint32 exceptions after) and four bytes."""
-    numbers = np.asarray(numbers, dtype=np.int64)
-    if len(numbers) and (numbers.min() < 0 or numbers.max() >= 2**32):
-        raise ValueError("ids and lengths must fit in 32 bits")
     count = len(numbers)
-    best = (_U32, 4 * count)
-    for kind, size in ((_U8, 1), (_U16, 2)):
-        escaped = int((numbers >= _ESCAPE[kind]).sum())
-        total = size * count + 4 * escaped
-        if total < best[1]:
-            best = (kind, total)
-    kind = best[0]
-    if kind == _U32:
-        return kind, numbers.astype("<u4").tobytes()
-    escape = _ESCAPE[kind]
-    big = numbers >= escape
-    narrow = np.where(big, escape, numbers).astype(_DTYPE[kind])
-    return kind, narrow.tobytes() + numbers[big].astype("<u4").tobytes()
+    if min(numbers) < 0 or max(numbers) >= 2**32:
+        raise ValueError("ids and lengths must fit in 32 bits")
+    big = [n for n in numbers if n >= 0xFF]
+    if not big:
+        return _U8, bytes(numbers)
+    bigger = [n for n in big if n >= 0xFFFF]
+    u8, u16, u32 = count + 4 * len(big), 2 * count + 4 * len(bigger), 4 * count
+    if u8 <= u16 and u8 < u32:
+        return _U8, bytes([n if n < 0xFF else 0xFF for n in numbers]) + _packed("I", big)
+    if u16 < u32:
+        return _U16, _packed("H", [n if n < 0xFFFF else 0xFFFF for n in numbers]) + _packed("I", bigger)
+    return _U32, _packed("I", numbers)
 
 
 def _weights(weights):
-    weights = np.asarray(weights, dtype=np.float32)
+    weights = array("f", weights)  # as whoosh3 keeps them
+    count = len(weights)
     first = weights[0]
-    if (weights == first).all():
-        return (_ONES, b"") if first == 1.0 else (_CONST, weights[:1].tobytes())
-    if (weights >= 0).all() and (weights == np.floor(weights)).all():
-        top = weights.max()
+    if weights.count(first) == count:
+        return (_ONES, b"") if first == 1.0 else (_CONST, _packed("f", weights[:1]))
+    if min(weights) >= 0 and all(map(float.is_integer, weights)):
+        top = max(weights)
         if top < 256:
-            return _U8, weights.astype("u1").tobytes()
+            return _U8, bytes(map(int, weights))
         if top < 65536:
-            return _U16, weights.astype("<u2").tobytes()
-    return _F32, weights.astype("<f4").tobytes()
+            return _U16, _packed("H", map(int, weights))
+    return _F32, _packed("f", weights)
 
 
 def _values(values, count):
@@ -127,10 +135,10 @@ def _values(values, count):
     if len(values) != count:
         raise ValueError(f"{len(values)} values for {count} postings")
     values = [v or b"" for v in values]
-    lengths = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    lengths = list(map(len, values))
     data = b"".join(values)
-    if (lengths == lengths[0]).all():
-        return _FIXED, _varint(int(lengths[0])) + data
+    if lengths.count(lengths[0]) == count:
+        return _FIXED, _varint(lengths[0]) + data
     kind, packed = _unsigned(lengths)
     return kind, packed + data
 
@@ -138,7 +146,7 @@ def _values(values, count):
 def _compress(kind, data, keep):
     if kind in (_NONE, _ONES, _CONST) or len(data) < 32:
         return kind, data
-    packed = zlib.compress(data, 6)
+    packed = zlib.compress(data, ZLIB_LEVEL)
     if len(packed) < len(data) * keep:
         return kind | _ZLIB, packed
     return kind, data

@@ -339,12 +339,23 @@ def encode_term(postings, lengths, fixed, postfile, compression=3, inline_below=
 
 
 def _extent(ids, weights, values, lengths, fixed, info):
-    """kb.engine.extents' form of a postings list; sets `info`'s totals as _w3_blocks does (sums of
-    128-posting blocks, so the term infos are the same whichever form is written)."""
-    count = len(ids)
+    """kb.engine.extents' form of a postings list; sets `info`'s totals as _w3_blocks does."""
+    weights32 = array("f", weights)
+    if all(map(float.is_integer, weights32)):  # whole numbers: every partial sum is exact, in any order
+        total = sum(weights32)
+        maxweight = max(0, max(weights))
+        present = list(filter(None, map(lengths.__getitem__, ids))) if lengths is not None else None
+        minlength, maxlength = (min(present), max(present)) if present else (None, 0)
+    else:  # sums of 128-posting blocks, as whoosh3's blocks add them up
+        total, maxweight, minlength, maxlength = _blockwise_stats(ids, weights, lengths)
+    info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
+    return extents.encode(ids, weights32, None if fixed == 0 else values)
+
+
+def _blockwise_stats(ids, weights, lengths):
     total, maxweight, minlength, maxlength = 0.0, 0, None, 0
-    for start in range(0, count, BLOCK):
-        end = min(start + BLOCK, count)
+    for start in range(0, len(ids), BLOCK):
+        end = min(start + BLOCK, len(ids))
         weight, block_max, block_min_len, block_max_len = _block_stats(
             ids[start:end], weights[start:end], lengths
         )
@@ -355,8 +366,7 @@ def _extent(ids, weights, values, lengths, fixed, info):
             minlength = block_min_len if minlength is None else min(minlength, block_min_len)
         if block_max_len > maxlength:
             maxlength = block_max_len
-    info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
-    return extents.encode(ids, weights, None if fixed == 0 else values)
+    return total, maxweight, minlength, maxlength
 
 
 def _w3_blocks(ids, weights, values, lengths, fixed, compression, info):
