@@ -8,7 +8,7 @@ one a 128-posting block; either way only the skipping differs, never a posting o
 
 from bisect import bisect_left
 
-from whoosh.matching import ListMatcher, NullMatcher, ReadTooFar
+from whoosh.matching import ListMatcher, ReadTooFar
 
 from kb.engine import extents
 
@@ -40,13 +40,6 @@ class ExtentMatcher(ListMatcher):
             self._term,
             self._terminfo,
         )
-
-    def replace(self, minquality=0):
-        if not self.is_active():
-            return NullMatcher()
-        if minquality and self.max_quality() < minquality:
-            return NullMatcher()
-        return self
 
     def block_max_weight(self):
         return self._terminfo.max_weight()

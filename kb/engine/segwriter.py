@@ -8,10 +8,12 @@ which looks up the document's field length in the column it has just written
 - postings are grouped by field and term as documents arrive (a dict of lists:
   no sort of millions of tuples, no pickled runs);
 - field lengths are read back once per field as one block of bytes;
-- each term's whole postings list is encoded at once, in whoosh3's own block
-  format (pickled id deltas, weights and values, 128 postings a block), so
-  every Whoosh reader, kb.engine.bulk included, reads it as before;
-- a block is stored uncompressed when zlib would not make it smaller;
+- each term's whole postings list is encoded at once: with CompactCodec as one
+  kb.engine.extents extent (id gaps, weights and values in sections numpy reads,
+  about half the bytes of whoosh3's blocks; kb.engine.terms gives Whoosh's
+  queries a matcher over it), else in whoosh3's own block format (pickled id
+  deltas, weights and values, 128 postings a block, each stored uncompressed
+  when zlib would not make it smaller);
 - postings lists shorter than INLINE_BELOW are kept inside the term's entry
   (whoosh3's "inlined" postings, which it reads but never writes; see fixes.py):
   most terms occur in one or two documents, and a list of its own costs them

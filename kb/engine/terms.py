@@ -18,6 +18,8 @@ block).  A lookup bisects the first keys and scans one block.  term_info() retur
 objects with the same fields as whoosh3's, so Whoosh's matchers and kb.engine.postings read them
 as before.  The codec is pickled with each segment in the TOC: segments written with W3Codec keep
 opening with it, segments written here name CompactCodec (kb.engine.terms.CompactCodec).
+A postings extent is either whoosh3's blocks (segments written before) or kb.engine.extents' form
+(kb.engine.segwriter writes it since): matcher() looks at its first bytes.
 """
 
 import json
