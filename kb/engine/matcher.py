@@ -21,6 +21,18 @@ def extent_matcher(postfile, offset, length, format_, scorer, term, terminfo):
 
 
 class ExtentMatcher(ListMatcher):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        values = self._values  # an extents.Values, read here without its per-item checks
+        self._data, self._starts = (None, None) if values is None else (values._data, values._starts)
+
+    def value(self):
+        starts = self._starts
+        if starts is None:
+            return None  # as whoosh3's blocks without values
+        i = self._i
+        return self._data[starts[i] : starts[i + 1]]
+
     def skip_to(self, id):
         if not self.is_active():
             raise ReadTooFar
