@@ -87,7 +87,9 @@ def test_both_codecs_hold_the_same_terms_in_the_same_order_with_the_same_infos(b
                     offset, _ = got.extent()
                     assert right._terms._postfile.get(offset, 2) == b"KP"
                     assert _postings(right, field, tbytes) == _postings(left, field, tbytes)
-                    pairs = zip(term_postings(right, field, tbytes), term_postings(left, field, tbytes), strict=True)
+                    pairs = zip(
+                        term_postings(right, field, tbytes), term_postings(left, field, tbytes), strict=True
+                    )
                     assert all(x.dtype == y.dtype and x.tolist() == y.tolist() for x, y in pairs)
                     extents += 1
             assert inlined > extents > 100

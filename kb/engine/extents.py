@@ -20,7 +20,8 @@ same postings (kb.engine.terms).
   the lengths (a `_FIXED` length, or as the ids, without deltas) then the concatenated bytes.
 Any section's kind may carry `_ZLIB`: the section compressed, kept only when it saves enough
 (`ZLIB_KEEP` of ids and weights, which every scoring reads; any saving for the values).
-Little-endian throughout.  Segments written before keep their whoosh3 blocks: readers dispatch
+Little-endian throughout.  Writing needs no numpy (`kb index update`'s quick phase commits before
+numpy is imported); reading imports it.  Segments written before keep their whoosh3 blocks: readers dispatch
 on the extent's first bytes (whoosh3's begin with b"W3Bl").
 """
 
@@ -28,8 +29,6 @@ import sys
 import zlib
 from array import array
 from operator import sub
-
-import numpy as np
 
 MAGIC = b"KP"  # an extent of this format (whoosh3's extents start with b"W3Bl")
 HEAD_MAX = 2 + 5 + 3 + 5 + 5  # the most bytes before the ids section
@@ -41,7 +40,8 @@ ZLIB_KEEP = 0.6  # ids and weights compressed only when that leaves at most this
 ZLIB_LEVEL = 6
 
 _ESCAPE = {_U8: 0xFF, _U16: 0xFFFF}
-_DTYPE = {_U8: np.dtype("u1"), _U16: np.dtype("<u2"), _U32: np.dtype("<u4"), _F32: np.dtype("<f4")}
+_DTYPE = {_U8: "u1", _U16: "<u2", _U32: "<u4", _F32: "<f4"}
+_WIDTH = {_U8: 1, _U16: 2, _U32: 4}
 _SMALL = [bytes((i,)) for i in range(128)]
 _BIG_ENDIAN = sys.byteorder == "big"
 
@@ -188,11 +188,12 @@ def _section(buf, at, span, kind):
 
 def _decode_unsigned(data, kind, count):
     """(int64 numbers, bytes they took) of _unsigned's bytes."""
+    import numpy as np
+
     kind &= ~_ZLIB
-    dtype = _DTYPE[kind]
-    narrow = np.frombuffer(data, dtype=dtype, count=count)
+    narrow = np.frombuffer(data, dtype=_DTYPE[kind], count=count)
     numbers = narrow.astype(np.int64)
-    size = count * dtype.itemsize
+    size = count * _WIDTH[kind]
     if kind == _U32:
         return numbers, size
     escaped = np.flatnonzero(narrow == _ESCAPE[kind])
@@ -202,6 +203,8 @@ def _decode_unsigned(data, kind, count):
 
 
 def _decode_weights(data, kind, count):
+    import numpy as np
+
     kind &= ~_ZLIB
     if kind == _ONES:
         return np.ones(count)
@@ -216,6 +219,8 @@ def ids_and_weights(buf, at=0):
 
 
 def _ids_and_weights(buf, at, extent):
+    import numpy as np
+
     count = extent.count
     idkind, wkind, _ = extent.kinds
     deltas = _decode_unsigned(_section(buf, at, extent.ids, idkind), idkind, count)[0]
@@ -244,6 +249,8 @@ class Values:
     __slots__ = ("_data", "_starts")
 
     def __init__(self, data, kind, count):
+        import numpy as np
+
         if kind == _FIXED:
             size, i = _read_varint(data, 0)
             starts = np.arange(count + 1, dtype=np.int64) * size + i
