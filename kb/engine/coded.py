@@ -13,8 +13,8 @@ Layout of the column's bytes:
     codes     one per document, big-endian unsigned, 1, 2 or 4 bytes (the typecode says which)
     values    the distinct values concatenated, ascending (bytes order); b"" (the default, a document
               without a value) among them only when some document has it
-    lengths   one big-endian uint32 per value
-    footer    the number of values (uint32) and the codes' typecode ("B", "H" or "I")
+    lengths   one per value, big-endian unsigned, 1, 2 or 4 bytes (the narrowest for the longest)
+    footer    the number of values (uint32), the codes' typecode and the lengths' ("B", "H" or "I")
 
 Stable import path (pickled with the schema).
 """
@@ -25,12 +25,12 @@ from array import array
 
 from whoosh.columns import Column, ColumnReader, ColumnWriter
 
-FOOTER = struct.Struct("!Ic")
+FOOTER = struct.Struct("!Icc")
 _SWAP = sys.byteorder == "little"  # arrays are written big-endian, as Whoosh writes its own
 
 
 def typecode_for(count):
-    """The narrowest unsigned typecode that holds codes 0..count-1."""
+    """The narrowest unsigned typecode that holds 0..count-1."""
     return "B" if count <= 1 << 8 else "H" if count <= 1 << 16 else "I"
 
 
@@ -94,8 +94,10 @@ class CodedColumn(Column):
             dbfile = self._dbfile
             dbfile.write(codes)
             dbfile.write(b"".join(values))
-            dbfile.write(_big_endian(array("I", map(len, values))))
-            dbfile.write(FOOTER.pack(len(values), typecode.encode("ascii")))
+            lengths = list(map(len, values))
+            sizes = typecode_for(max(lengths) + 1)
+            dbfile.write(_big_endian(array(sizes, lengths)))
+            dbfile.write(FOOTER.pack(len(values), typecode.encode("ascii"), sizes.encode("ascii")))
 
     class Reader(ColumnReader):
         def __init__(self, dbfile, basepos, length, doccount):
@@ -141,10 +143,11 @@ class CodedColumn(Column):
 def read_table(dbfile, basepos, length, doccount):
     """(number of values, codes' typecode, [distinct values as bytes, ascending]) of a coded column."""
     end = basepos + length
-    count, typecode = FOOTER.unpack(bytes(dbfile.get(end - FOOTER.size, FOOTER.size)))
-    typecode = typecode.decode("ascii")
-    lengths = array("I", bytes(dbfile.get(end - FOOTER.size - 4 * count, 4 * count)))
-    if _SWAP:
+    count, typecode, sizes = FOOTER.unpack(bytes(dbfile.get(end - FOOTER.size, FOOTER.size)))
+    typecode, sizes = typecode.decode("ascii"), sizes.decode("ascii")
+    width = struct.calcsize(sizes)
+    lengths = array(sizes, bytes(dbfile.get(end - FOOTER.size - width * count, width * count)))
+    if _SWAP and width > 1:
         lengths.byteswap()
     start = basepos + doccount * struct.calcsize(typecode)
     data = bytes(dbfile.get(start, sum(lengths)))
