@@ -79,6 +79,20 @@ def normalise(text):
     return join_spaced(fold(text or "")[:MAX_QUERY_CHARS])
 
 
+def with_typed_case(typed, text):
+    """`text` (a suggestion made from the normalised query) with each word the user typed in
+    another letter case only put back as typed: Dy and NdFeB stay as they were, not dy and ndfeb.
+    Other folds (full width, traditional characters) stay folded."""
+    typed_words = {}
+    for word in (typed or "").split():
+        typed_words.setdefault(word.lower(), word)
+    out = []
+    for word in text.split(" "):
+        original = typed_words.get(word)
+        out.append(original if original is not None and normalise(original) == word else word)
+    return " ".join(out)
+
+
 def _cut_out(text, numbers):
     for number in sorted(numbers, key=lambda n: -n.start):
         text = text[: number.start] + " " + text[number.end :]

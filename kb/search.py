@@ -54,6 +54,7 @@ from kb.query import (  # noqa: F401  (re-exported: callers import the query lan
     number_query,
     parse_query,
     term_query,
+    with_typed_case,
 )
 from kb.relax import (
     FEW,
@@ -311,6 +312,7 @@ class Searcher:
         relaxed, suggestion = None, ""
         if total < FEW and parsed.must and not isinstance(query, Every):
             relaxed, suggestion, extra = self._relaxed(searcher, bulk, parsed, number_keys, filter_q)
+            suggestion = with_typed_case(request.q, suggestion)
             widen = total == 0 or (relaxed is not None and relaxed.parts >= 3)
             if widen and relaxed is not None and set(relaxed.scores) - {doc for doc, _ in ranked}:
                 ranked, total, facets = self._merge(bulk, ranked, relaxed, request, want)

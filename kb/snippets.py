@@ -47,7 +47,9 @@ def _compiled(terms):
         else:
             escaped = re.escape(term)
         pieces.append(escaped)
-    return re.compile("|".join(pieces), re.I) if pieces else None
+    # one capturing group around the whole: snippet_of_plain splits on it (text, match, text ...),
+    # and finditer's spans are the same; one compile a query, not a second for the split
+    return re.compile("(" + "|".join(pieces) + ")", re.I) if pieces else None
 
 
 def _spans(pattern, text):
@@ -73,7 +75,7 @@ def snippet_of_plain(plain, terms, size=SNIPPET_CHARS):
     pattern = _pattern(terms)
     # split on the pattern (one capturing group): text, match, text, match ... cut in C, and each
     # match's start is the sum of the lengths before it, no Python call per match
-    parts = _splitter(pattern).split(plain) if pattern else [plain]
+    parts = pattern.split(plain) if pattern else [plain]
     if len(parts) == 1:
         return html.escape(plain[:size]) + ("…" if len(plain) > size else "")
     found = parts[1::2]
@@ -93,11 +95,6 @@ def snippet_of_plain(plain, terms, size=SNIPPET_CHARS):
         cursor = e
     out += html.escape(plain[cursor:end]) + ("…" if end < len(plain) else "")
     return out
-
-
-@functools.lru_cache(maxsize=256)
-def _splitter(pattern):
-    return re.compile(f"({pattern.pattern})", pattern.flags)
 
 
 def _best_window(starts, words, size):

@@ -62,6 +62,18 @@ def test_following_a_suggestion_keeps_the_numbers_exclusions_and_filters(searche
     assert again.suggestion == '钕铁硼 OR 矫顽力 "热变形"'
 
 
+def test_a_suggestion_keeps_the_letter_case_of_the_words_typed(searcher):
+    from kb.query import with_typed_case
+    from kb.search import SearchRequest
+
+    page = searcher.search(SearchRequest(q="NdFeB 稀士 Dy -價格"))
+    # typed words come back as typed (NdFeB, Dy); the traditional 價 stays folded; the typo is fixed
+    assert page.suggestion == "NdFeB 稀土 Dy -价格"
+    assert with_typed_case("ＮｄＦｅＢ 矿删", "ndfeb 矿山") == "ndfeb 矿山"  # full width stays folded
+    assert with_typed_case("Dy dy", "dy 稀土") == "Dy 稀土"  # the first spelling typed
+    assert with_typed_case("稀士", "") == ""
+
+
 def test_a_character_taken_for_its_look_alike_is_corrected_like_a_pinyin_slip(searcher):
     from kb.relax import LOOK_ALIKE_GROUPS, looks_alike, sounds_alike
     from kb.search import SearchRequest

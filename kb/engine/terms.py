@@ -29,6 +29,8 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermInfo
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from kb.engine.stored import BlockStoredPerDocReader, BlockStoredPerDocWriter
+
 MAGIC = b"KBT1"
 BLOCK = 16  # terms a block: a lookup scans half of one on average
 
@@ -89,11 +91,24 @@ class Missing(TermNotFound, KeyError):
 
 
 class CompactCodec(W3Codec):
-    """whoosh3 with kb's compact terms file (postings, columns and stored fields as whoosh3)."""
+    """whoosh3 with kb's compact terms file and stored fields deflated a block of documents at a
+    time (kb.engine.stored); postings and columns as whoosh3.  A codec pickled before block stored
+    fields (no `stored_blocks` attribute) reads its segments' stored fields as whoosh3 wrote them."""
 
     def __init__(self, blocklimit=128, compression=3, inlinelimit=1, termblock=BLOCK):
         super().__init__(blocklimit=blocklimit, compression=compression, inlinelimit=inlinelimit)
         self._termblock = termblock
+        self.stored_blocks = True
+
+    def per_document_writer(self, storage, segment):
+        if getattr(self, "stored_blocks", False):
+            return BlockStoredPerDocWriter(self, storage, segment)
+        return super().per_document_writer(storage, segment)
+
+    def per_document_reader(self, storage, segment):
+        if getattr(self, "stored_blocks", False):
+            return BlockStoredPerDocReader(storage, segment)
+        return super().per_document_reader(storage, segment)
 
     def field_writer(self, storage, segment):
         return CompactFieldWriter(self, storage, segment)
