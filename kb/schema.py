@@ -11,6 +11,7 @@ from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list, term_positions
+from kb.engine.blocktext import BlockTextColumn
 from kb.engine.coded import CodedColumn
 
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
@@ -272,8 +273,9 @@ def make_schema():
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
-        # relative to content/ (kb.paths); not stored: a hit reads it from the column (kb/search.py)
-        "path": ID(sortable=True),
+        # relative to content/ (kb.relpaths), deflated a block of documents at a time
+        # (kb/engine/blocktext.py); not stored: a hit reads it from the column (kb/search.py)
+        "path": ID(sortable=BlockTextColumn()),
         "hash": DigestColumn(),
         "stamp": StampColumn(),  # (mtime_ns, size), so unchanged files are not even hashed
     }

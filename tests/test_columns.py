@@ -17,6 +17,7 @@ from whoosh.sorting import FieldFacet
 
 from kb import indexer
 from kb.engine import BulkSearcher, column_values, columns, store
+from kb.engine.blocktext import BlockTextColumn
 from kb.engine.coded import CodedColumn
 from kb.engine.segwriter import FastSegmentWriter
 from kb.relpaths import full_path, full_paths, stored_path
@@ -62,6 +63,27 @@ def test_a_coded_column_of_full_documents_keeps_no_empty_value():
     assert reader.values == [b""] and list(reader) == [b"", b""]
     reader, _ = _round_trip([], doccount=0)
     assert list(reader) == []
+
+
+@pytest.mark.parametrize("count", [0, 1, 127, 128, 129, 1000])
+def test_a_block_text_column_gives_back_every_value(count):
+    values = [f"{i // 7:04d}/稀土-{i}.md".encode() if i % 5 else b"" for i in range(count)]
+    values += [b"x" * 70_000] if count == 1000 else []  # a value longer than a 2-byte length
+    out = StructFile(BytesIO())
+    writer = BlockTextColumn(block_docs=128).writer(out)
+    for docnum, value in enumerate(values):
+        if value:  # documents without a value are filled in as b""
+            writer.add(docnum, value)
+    writer.finish(len(values) + 3)
+    data = out.file.getvalue()
+    expected = values + [b""] * 3
+    reader = BlockTextColumn().reader(BufferFile(data), 0, len(data), len(expected))
+    assert list(reader) == expected
+    assert [reader[i] for i in reversed(range(len(expected)))] == expected[::-1]
+    joined, lengths = reader.whole()
+    assert joined == b"".join(expected) and lengths.tolist() == list(map(len, expected))
+    if count == 1000:
+        assert len(data) < len(b"".join(values[:-1])) / 3  # neighbours deflated together
 
 
 def _index_of(folder, documents, writer=None):
@@ -146,11 +168,14 @@ def test_paths_are_kept_relative_and_joined_back(tmp_path):
 def test_the_built_index_keeps_small_columns_that_read_back_whole(built):
     schema = make_schema()
     assert all(type(schema[name].column_type) is CodedColumn for name in FACETS)
+    assert type(schema["path"].column_type) is BlockTextColumn
     with Searcher.open(built).current() as searcher:
         for leaf, _ in searcher.leaf_searchers():
             reader = leaf.reader()
             paths = column_values(reader, "path")
             assert paths and all(p and not os.path.isabs(p) and p.endswith(".md") for p in paths)
+            one_by_one = reader.column_reader("path", translate=True)
+            assert [one_by_one[d] for d in range(reader.doc_count_all())] == paths
             assert all(os.path.isfile(built.content_dir / p) for p in paths)
             stamps = column_values(reader, "stamp")
             for path, stamp in zip(paths, stamps, strict=True):

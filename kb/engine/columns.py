@@ -157,9 +157,12 @@ def column_codes(reader, field, doc_count=None):
 
 
 def _whole_of(column):
-    """(data bytes, lengths) of a variable-bytes column through Whoosh's reader, or None."""
+    """(data bytes, lengths) of a variable-bytes or block text column through its reader, or None."""
     import numpy as np
 
+    whole = getattr(column, "whole", None)  # kb.engine.blocktext: inflated a block at a time
+    if whole is not None:
+        return whole()
     lengths = getattr(column, "_lengths", None)
     if lengths is None or not hasattr(column, "_dbfile") or not hasattr(column, "_basepos"):
         return None
