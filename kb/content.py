@@ -89,8 +89,9 @@ def file_stamp(path):
 
 
 def stat_stamp(st):
-    """file_stamp() of an os.stat() result already at hand (kb/walk.py stats each file once)."""
-    return f"{st.st_mtime_ns}:{st.st_size}"
+    """file_stamp() of an os.stat() result already at hand (kb/walk.py stats each file once):
+    (modification time in ns, size), as the index's stamp column gives it back (kb.schema)."""
+    return (st.st_mtime_ns, st.st_size)
 
 
 def _article_files(content_dir):

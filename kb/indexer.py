@@ -22,6 +22,7 @@ from kb.content import file_hash, iter_paths, read_article, stamps
 from kb.errors import IndexMissingError, KbError
 from kb.hittext import document_body, indexed_body
 from kb.numbers import keys_of
+from kb.relpaths import full_paths, stored_path
 from kb.schema import compact_document, layout, make_schema
 from kb.storage import current_target, live_dir, open_live  # noqa: F401  (re-exported)
 
@@ -103,14 +104,18 @@ def build_procs(config, documents, parallel_from=PARALLEL_FROM):
     return min(os.cpu_count() or 1, 4) if documents >= parallel_from else 1
 
 
-def _read_all(paths, problems, notes=None):
+def _read_all(paths, problems, notes=None, content_dir=None):
+    """The documents of `paths`, each path kept relative to `content_dir` (kb.relpaths)."""
     for path in paths:
         try:
             article = read_article(path)
             bound = hittext.MAX_INDEXED_CHARS
             if notes is not None and len(article.body) > bound:
                 notes.append(f"{path}: 正文有 {len(article.body):,} 个字符，只有前 {bound:,} 个可以搜索")
-            yield to_document(article)
+            document = to_document(article)
+            if content_dir is not None and document.get("path"):
+                document["path"] = stored_path(content_dir, document["path"])
+            yield document
         except KbError as exc:
             problems.append(exc.describe())
 
@@ -118,22 +123,23 @@ def _read_all(paths, problems, notes=None):
 def _documents(share, log):
     """The documents of one share of paths (run by the writer process that writes them); `fail_after`
     documents into the share, a simulated failure (tests)."""
-    paths, fail_after = share
+    paths, fail_after, content_dir = share
     problems, notes = log.setdefault("problems", []), log.setdefault("notes", [])
-    for count, document in enumerate(_read_all(paths, problems, notes), start=1):
+    for count, document in enumerate(_read_all(paths, problems, notes, content_dir), start=1):
         yield document
         if fail_after is not None and count >= fail_after:
             raise RuntimeError("simulated failure half-way through the build")
 
 
-def _shares(paths, procs, fail_after=None):
-    """`paths` cut into `procs` contiguous shares of (paths, fail_after within the share)."""
+def _shares(paths, procs, fail_after=None, content_dir=None):
+    """`paths` cut into `procs` contiguous shares of (paths, fail_after within the share, the content
+    folder the paths are kept relative to)."""
     procs = max(1, min(procs, len(paths)))
     bounds = [len(paths) * i // procs for i in range(procs + 1)]
     shares = []
     for start, end in itertools.pairwise(bounds):
         local = fail_after - start if fail_after is not None and start < fail_after <= end else None
-        shares.append((paths[start:end], local))
+        shares.append((paths[start:end], local, content_dir))
     return shares
 
 
@@ -155,7 +161,7 @@ def rebuild(config, progress=None, fail_after=None):
         folders = walk.folder_times(config.content_dir)  # before the listing: update's quick look
         paths = iter_paths(config.content_dir)
         procs = build_procs(config, len(paths))
-        shares = _shares(paths, procs, fail_after)
+        shares = _shares(paths, procs, fail_after, config.content_dir)
         say(f"indexing {len(paths)} documents in {len(shares)} process(es)")
         try:
             ix = engine.create(target, make_schema())
@@ -211,10 +217,11 @@ def ensure_index(config, progress=None):
     return False
 
 
-def _segment_columns(ix, names, cache=None):
-    """[(live docnums, or None when the segment has no deletions, [texts of each column in `names`])]
-    of every segment of the latest generation.  `cache` ({(segment id, name): texts}) keeps the
-    columns of segments already read: a segment's columns never change, only its deletions."""
+def _segment_columns(ix, names, cache=None, content_dir=None):
+    """[(live docnums, or None when the segment has no deletions, [values of each column in `names`])]
+    of every segment of the latest generation; paths joined back with `content_dir` (kb.relpaths).
+    `cache` ({(segment id, name): values}) keeps the columns of segments already read: a segment's
+    columns never change, only its deletions."""
     cache = {} if cache is None else cache
     out = []
     with ix.searcher() as searcher:
@@ -233,7 +240,9 @@ def _segment_columns(ix, names, cache=None):
             texts = []
             for name in names:
                 if key is None or (key, name) not in cache:
-                    values = engine.column_texts(reader, name)
+                    values = engine.column_values(reader, name)
+                    if name == "path" and content_dir is not None:
+                        values = full_paths(content_dir, values)
                     if key is None:
                         texts.append(values)
                         continue
@@ -244,10 +253,12 @@ def _segment_columns(ix, names, cache=None):
     return out
 
 
-def _indexed(ix, cache=None):
-    """path -> (hash, stamp) of every live document, from the columns (documents stay unread)."""
+def _indexed(ix, content_dir, cache=None):
+    """path -> (hash, stamp) of every live document, from the columns (documents stay unread); paths
+    in the walk's form (under `content_dir`)."""
     out = {}
-    for alive, (paths, hashes, stamps_) in _segment_columns(ix, ("path", "hash", "stamp"), cache):
+    columns = _segment_columns(ix, ("path", "hash", "stamp"), cache, content_dir)
+    for alive, (paths, hashes, stamps_) in columns:
         if alive is None:
             out.update(zip(paths, zip(hashes, stamps_, strict=True), strict=True))
         else:
@@ -256,10 +267,10 @@ def _indexed(ix, cache=None):
     return out
 
 
-def _indexed_paths(ix, cache=None):
-    """The paths of every live document."""
+def _indexed_paths(ix, content_dir, cache=None):
+    """The paths of every live document, in the walk's form (under `content_dir`)."""
     out = set()
-    for alive, (paths,) in _segment_columns(ix, ("path",), cache):
+    for alive, (paths,) in _segment_columns(ix, ("path",), cache, content_dir):
         out.update(paths if alive is None else (paths[docnum] for docnum in alive))
     return out
 
@@ -267,7 +278,7 @@ def _indexed_paths(ix, cache=None):
 def _changes(config, ix, on_disk=None, cache=None):
     """(changed or new paths, removed paths): a file is hashed only when its stamp moved.
     `on_disk`: a callable giving path -> stamp (default: a walk of content/ now)."""
-    indexed = _indexed(ix, cache)
+    indexed = _indexed(ix, config.content_dir, cache)
     on_disk = stamps(config.content_dir) if on_disk is None else on_disk()
     changed = []
     for path, stamp in on_disk.items():
@@ -347,7 +358,8 @@ def _write(config, ix, changed, removed, parallel_from=UPDATE_PARALLEL_FROM):
     """Write `changed` (paths) and delete `removed` in one commit; returns (count, problems).  With
     several writer processes each loads the dictionary itself, the loads running side by side."""
     # an update's few documents are written uncompressed (faster); merges compress them later
-    shares = _shares(changed, build_procs(config, len(changed), parallel_from))
+    procs = build_procs(config, len(changed), parallel_from)
+    shares = _shares(changed, procs, content_dir=config.content_dir)
     if len(shares) == 1:
         segmenter(config.userdict)
     # a new version replaces the document of its path and any of its id (ids are unique)
@@ -358,7 +370,7 @@ def _write(config, ix, changed, removed, parallel_from=UPDATE_PARALLEL_FROM):
         compress=False,
         update=True,
         replace=("path", "id"),
-        deletes=[("path", path) for path in removed],
+        deletes=[("path", stored_path(config.content_dir, path)) for path in removed],
     )
     return count, log.get("problems", [])
 
@@ -377,7 +389,9 @@ def _quick_phase(config, ix, cache):
     listed, gone = walk.quick_look(config.content_dir, recorded)
     if not listed and not gone:
         return 0, 0, []
-    new, removed = walk.new_and_removed(listed, gone, recorded, lambda: _indexed_paths(ix, cache))
+    new, removed = walk.new_and_removed(
+        listed, gone, recorded, lambda: _indexed_paths(ix, config.content_dir, cache)
+    )
     if not new and not removed:
         return 0, 0, []
     # the dictionary is not loaded yet: two writers load it side by side and write half each, when a

@@ -119,7 +119,7 @@ class Article:
     validity: str | None = None  # 时效性: 有效, 已修改, 已废止
     path: str | None = None
     sha1: str = ""  # of the file as read, so the indexer need not read it again
-    stamp: str = ""  # mtime_ns:size of the file as read
+    stamp: tuple | None = None  # (mtime_ns, size) of the file as read (kb.content.stat_stamp)
 
     FRONT_MATTER = (
         "id",

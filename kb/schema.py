@@ -1,14 +1,18 @@
 """The Whoosh schema, defined once."""
 
+import struct
 from collections import Counter
 from itertools import accumulate
 from pickle import dumps
 
+from whoosh.columns import FixedBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Frequency, Positions
 from whoosh.system import pack_uint
 
 from kb.analysis import BigramAnalyzer, ChineseAnalyzer, pair_list, term_positions
+from kb.engine.blocktext import BlockTextColumn
+from kb.engine.coded import CodedColumn
 
 FACETS = ("type", "section", "source", "issue", "year", "date")  # filter, facet and sort columns
 NUMBER_LISTS = ("standards", "plan_numbers", "patents", "doc_numbers", "inventors")  # canonical, for display
@@ -180,6 +184,63 @@ class TextColumn(COLUMN):
         return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
+class DigestColumn(COLUMN):
+    """A SHA-1 digest kept as its 20 raw bytes (not 40 hex characters and a length), given and read
+    back as lowercase hex; "" (none) is 20 zero bytes, the column's default.  Stable import path
+    (pickled)."""
+
+    SIZE = 20
+
+    def __init__(self):
+        super().__init__(FixedBytesColumn(self.SIZE))
+
+    def to_column_value(self, value):
+        if not value:
+            return bytes(self.SIZE)
+        raw = bytes.fromhex(value) if isinstance(value, str) else bytes(value)
+        if len(raw) != self.SIZE:
+            raise ValueError(f"not a {self.SIZE}-byte digest: {value!r}")
+        return raw
+
+    def from_column_value(self, value):
+        return "" if not value or not any(value) else value.hex()
+
+    def from_column_block(self, raw):
+        """Every document's value from the column's bytes read whole (kb.engine.column_values)."""
+        size = self.SIZE * 2
+        text = raw.hex()
+        none = "0" * size
+        values = [text[i : i + size] for i in range(0, len(text), size)]
+        return [value if value != none else "" for value in values]
+
+
+class StampColumn(COLUMN):
+    """A file's stamp (kb.content.stat_stamp: modification time in ns, size) as two packed integers,
+    12 bytes; None (no stamp) and sizes from 4 GiB up are kept as none, which never equals a file's
+    stamp, so such a file is hashed (the stamp only lets an unchanged file skip its hash).  Stable
+    import path (pickled)."""
+
+    PACK = struct.Struct(">qI")
+    NONE = 0xFFFFFFFF
+
+    def __init__(self):
+        super().__init__(FixedBytesColumn(self.PACK.size, default=self.PACK.pack(0, self.NONE)))
+
+    def to_column_value(self, value):
+        if not value:
+            return self.column_type._default
+        mtime_ns, size = value
+        return self.PACK.pack(mtime_ns, min(size, self.NONE))
+
+    def from_column_value(self, value):
+        mtime_ns, size = self.PACK.unpack(value)
+        return None if size == self.NONE else (mtime_ns, size)
+
+    def from_column_block(self, raw):
+        none = self.NONE
+        return [None if size == none else (mtime_ns, size) for mtime_ns, size in self.PACK.iter_unpack(raw)]
+
+
 _COUNTS = [pack_uint(count) for count in range(256)]
 
 
@@ -212,11 +273,14 @@ def make_schema():
         "numbers": KEYWORD(commas=True, lowercase=True),  # every number's search keys
         "meta": STORED(),
         # what `kb index update` compares with content/, read from columns without loading documents
-        "path": ID(sortable=True),  # not stored: a hit reads it from the column (kb/search.py)
-        "hash": TextColumn(),
-        "stamp": TextColumn(),  # mtime_ns:size, so unchanged files are not even hashed
+        # relative to content/ (kb.relpaths), deflated a block of documents at a time
+        # (kb/engine/blocktext.py); not stored: a hit reads it from the column (kb/search.py)
+        "path": ID(sortable=BlockTextColumn()),
+        "hash": DigestColumn(),
+        "stamp": StampColumn(),  # (mtime_ns, size), so unchanged files are not even hashed
     }
-    fields.update({name: ID(stored=True, sortable=True) for name in FACETS})
+    # few distinct values: a table of them and a code per document (kb/engine/coded.py)
+    fields.update({name: ID(stored=True, sortable=CodedColumn()) for name in FACETS})
     fields.update({name: KEYWORD(commas=True, stored=True) for name in NUMBER_LISTS})
     return Schema(**fields)
 

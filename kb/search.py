@@ -66,6 +66,7 @@ from kb.relax import (
     sequences,
     suggest,
 )
+from kb.relpaths import full_path
 from kb.snippets import SNIPPET_CHARS, highlight_html, make_snippet, plain_text, snippet_of_plain  # noqa: F401
 from kb.storage import current_target, open_live
 
@@ -367,6 +368,8 @@ class Searcher:
         fields = searcher.stored_fields(docnum)
         if "path" not in fields:  # kept once, in its column (`kb index update` reads it there too)
             fields = {**fields, "path": self._path_of(searcher, docnum)}
+        else:  # stored by an older kb, maybe relative to content/ (kb.relpaths)
+            fields = {**fields, "path": full_path(self.config.content_dir, fields["path"])}
         fields, text = hit_text(self.config.content_dir, fields)
         found = (fields, plain_text(text))
         with self._lock:
@@ -380,13 +383,14 @@ class Searcher:
         return found
 
     def _path_of(self, searcher, docnum):
-        """A document's path from the `path` column (the index does not store it twice)."""
+        """A document's path from the `path` column (the index does not store it twice), joined back
+        with the content folder it is kept relative to (kb.relpaths)."""
         paths = self._paths
         if paths is None or paths[0] is not searcher:
             reader = searcher.reader()
             column = reader.column_reader("path", translate=True) if reader.has_column("path") else None
             paths = self._paths = (searcher, column)
-        return paths[1][docnum] if paths[1] is not None else ""
+        return full_path(self.config.content_dir, paths[1][docnum]) if paths[1] is not None else ""
 
     def _hit(self, fields, plain, score, highlight):
         return Hit(

@@ -128,6 +128,10 @@ def test_paths_outside_content_are_never_read(tmp_path):
         assert article_file(content, path) is None, path
     assert read_body(content, {"path": str(secret)}) is None
     assert read_body(content, {"path": str(inside)}) == "正文"
+    # the index keeps paths relative to content/ (kb.relpaths): read under content/, never above it
+    assert read_body(content, {"path": "2024-01/a.md"}) == "正文"
+    assert read_body(content, {"path": "2024-01/../../secret.md"}) is None
+    assert read_body(content, {"path": "../secret.md"}) is None
 
 
 @pytest.mark.parametrize("q", ['"冶炼 分离" 指标', '"稀土 出口"', '"永磁 材料"'])

@@ -188,6 +188,24 @@ def test_parallel_update_with_background_walk_matches_a_fresh_build(whole, tmp_p
     for q in ("稀土", "甲乙丙", "GB/T 4137", '"稀土永磁"', "Dy"):
         found = [sorted(hit.id for hit in s.search(SearchRequest(q=q, limit=100)).hits) for s in searchers]
         assert found[0] and found[0] == found[1], q
+    # every live document's columns (relative path, digest, stamp, facets) as a fresh build has them
+    assert _columns_by_id(searchers[0]) == _columns_by_id(searchers[1])
+
+
+COLUMNS = ("path", "hash", "stamp", "type", "section", "source", "issue", "year", "date")
+
+
+def _columns_by_id(searcher):
+    """{id: (value of each column of COLUMNS)} of every live document, read as `kb index update` reads
+    them (whole columns)."""
+    out = {}
+    for leaf, _ in searcher.current().leaf_searchers():
+        reader = leaf.reader()
+        values = [engine.column_values(reader, name) for name in COLUMNS]
+        for docnum in reader.all_doc_ids():
+            out[reader.stored_fields(docnum)["id"]] = tuple(column[docnum] for column in values)
+    assert out and all(not row[0].startswith("/") and len(row[1]) == 40 for row in out.values())
+    return out
 
 
 def test_an_updates_documents_are_searchable_before_segments_are_merged(small, monkeypatch):

@@ -15,6 +15,7 @@ import kb.indexer
 from kb import walk
 from kb.engine import columns
 from kb.indexer import open_live, rebuild, status, update
+from kb.relpaths import full_paths
 from kb.search import Searcher, SearchRequest
 
 WORD = "独一无二的分期词语"
@@ -106,6 +107,8 @@ def test_a_renamed_article_is_moved_in_the_quick_phase(small, before_full_walk):
             reader = leaf.reader()
             texts = columns.column_texts(reader, "path")
             paths |= {texts[docnum] for docnum in reader.all_doc_ids()}
+    assert "2024-01/zz-renamed.md" in paths  # kept relative to content/ (kb.relpaths)
+    paths = set(full_paths(small.content_dir, paths))
     assert str(new) in paths and str(old) not in paths and str(first) in paths
     assert len(_found(small, "改名之前的词语")) == 1
 

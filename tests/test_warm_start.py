@@ -11,8 +11,10 @@ from kb.search import Searcher, SearchRequest
 
 
 def per_value_codes(reader, field):
-    """column_codes the slow, obvious way: one Python string per document."""
-    texts = columns.column_texts(reader, field)
+    """column_codes the slow, obvious way: one Python string per document, through Whoosh's own
+    column reader (a dictionary-coded column's reader too, kb/engine/coded.py)."""
+    column = reader.column_reader(field, translate=True)
+    texts = [column[docnum] for docnum in range(reader.doc_count_all())]
     values = sorted(set(texts))
     index = {value: code for code, value in enumerate(values)}
     return np.array([index[t] for t in texts], dtype=np.int32), values
@@ -23,13 +25,13 @@ def test_bulk_codes_equal_per_value_codes_on_every_column_of_the_built_index(bui
     checked = 0
     for leaf, _ in searcher.leaf_searchers():
         reader = leaf.reader()
-        for field in ("type", "section", "source", "issue", "year", "date", "path", "hash", "stamp"):
+        for field in ("type", "section", "source", "issue", "year", "date", "path"):
             codes, values = columns.column_codes(reader, field)
             expected_codes, expected_values = per_value_codes(reader, field)
             assert values == expected_values, field
             assert codes.dtype == np.int32 and codes.tolist() == expected_codes.tolist(), field
             checked += 1
-    assert checked >= 9
+    assert checked >= 7
 
 
 def _index_with(values):

@@ -12,7 +12,8 @@ What the rest of kb may rely on (and a second engine, tantivy or OpenSearch, wou
 - searching: `BulkSearcher(searcher).scores(query)` -> `Hits` (sorted docnums and their BM25F
   scores as numpy arrays) over whole postings lists (`term_postings`), `top()`, `facets()` over
   dictionary-coded columns (`codes(field)`), lengths and columns read once per segment;
-  `column_texts(reader, field)`.
+  `column_texts(reader, field)`, `column_values(reader, field)` (fixed-width columns decoded by
+  their field: digests, stamps).
 
 Queries are built from the public `whoosh.query` classes (kb/query.py) and the schema from public
 `whoosh.fields` (kb/schema.py).  Corrections to Whoosh itself live in kb/engine/fixes.py and are
@@ -20,7 +21,7 @@ applied here, explicitly, once.
 """
 
 from kb.engine import fixes
-from kb.engine.columns import column_texts
+from kb.engine.columns import column_texts, column_values
 from kb.engine.store import (
     create,
     exists,
@@ -62,6 +63,7 @@ __all__ = [
     "column_bytes",
     "column_codes",
     "column_texts",
+    "column_values",
     "create",
     "exists",
     "open_index",

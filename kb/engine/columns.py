@@ -9,12 +9,18 @@ fall back to Whoosh's own reader, so the answer is always the same.
 
 import struct
 
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import FixedBytesColumn, VarBytesColumn
+
+from kb.engine.coded import CodedColumn, read_table
 
 
 def column_texts(reader, field, doc_count=None):
     """Every document's value of a text column as a list of str ("" where none was stored)."""
     doc_count = reader.doc_count_all() if doc_count is None else doc_count
+    coded = _coded(reader, field, doc_count)
+    if coded is not None:
+        codes, values = coded
+        return [values[code] for code in codes.tolist()]
     whole = _varbytes(reader, field)
     column = None
     if whole is None:
@@ -27,21 +33,78 @@ def column_texts(reader, field, doc_count=None):
     return values + [""] * (doc_count - len(values))
 
 
+def column_values(reader, field, doc_count=None):
+    """Every document's value of a column as the field reads it back: a fixed-width column through
+    its field's from_column_block (one read, one decode), any other as text (column_texts)."""
+    decode = getattr(reader.schema[field], "from_column_block", None) if field in reader.schema else None
+    if decode is not None:
+        raw = column_fixed(reader, field, doc_count)
+        if raw is not None:
+            return decode(raw)
+        doc_count = reader.doc_count_all() if doc_count is None else doc_count
+        column = reader.column_reader(field, translate=True)
+        return [column[docnum] for docnum in range(doc_count)]
+    return column_texts(reader, field, doc_count)
+
+
+def _column_file(reader, field, kind):
+    """(column file, start, length) of a column of type `kind` of one segment, or None when the
+    column is of another kind or the segment has none."""
+    perdoc = getattr(reader, "_perdoc", None)
+    files = getattr(perdoc, "_colfiles", None)
+    if files is None or field not in reader.schema or not perdoc.has_column(field):
+        return None
+    if type(reader.schema[field].column_type) is not kind:
+        return None
+    if field not in files:
+        files[field] = perdoc._get_column_file(field)
+    return files[field]
+
+
+def _coded(reader, field, doc_count):
+    """(int32 code per document, sorted distinct values as str) of a kb.engine.coded column, read
+    as two blocks of bytes; None when the column is of another kind."""
+    import numpy as np
+
+    found = _column_file(reader, field, CodedColumn)
+    if found is None:
+        return None
+    colfile, base, length = found
+    count = reader.doc_count_all()
+    _, typecode, values = read_table(colfile, base, length, count)
+    raw = bytes(colfile.get(base, count * struct.calcsize(typecode)))
+    codes = np.frombuffer(raw, dtype=f">u{struct.calcsize(typecode)}").astype(np.int32)
+    if len(codes) < doc_count:  # (never in practice) documents past the column's end hold ""
+        codes = np.concatenate([codes, np.zeros(doc_count - len(codes), dtype=np.int32)])
+    return codes[:doc_count], [value.decode("utf-8") for value in values]
+
+
+def column_fixed(reader, field, doc_count=None):
+    """Every document's value of a fixed-width column (Whoosh's FixedBytesColumn) as one block of
+    bytes, width bytes a document, the column's default where none was written; None when the
+    column is of another kind or the segment has none."""
+    doc_count = reader.doc_count_all() if doc_count is None else doc_count
+    found = _column_file(reader, field, FixedBytesColumn)
+    if found is None:
+        return None
+    colfile, base, length = found
+    column = reader.schema[field].column_type
+    width = column._fixedlen
+    written = min(length // width, doc_count)
+    raw = bytes(colfile.get(base, written * width))
+    return raw + column._default * (doc_count - written)
+
+
 def _varbytes(reader, field):
     """(data bytes, lengths) of a plain VarBytes column read straight from its file: Whoosh's own
     column reader derives every offset in a Python loop (15 ms per 70,000 values) before the first
     read.  None when the column is of another kind or the segment has none."""
     import numpy as np  # not at import time: `kb index update` writes before it reads a column
 
-    perdoc = getattr(reader, "_perdoc", None)
-    files = getattr(perdoc, "_colfiles", None)
-    if files is None or field not in reader.schema or not perdoc.has_column(field):
+    found = _column_file(reader, field, VarBytesColumn)
+    if found is None:
         return None
-    if type(reader.schema[field].column_type) is not VarBytesColumn:
-        return None
-    if field not in files:
-        files[field] = perdoc._get_column_file(field)
-    colfile, base, length = files[field]
+    colfile, base, length = found
     count = reader.doc_count_all()
     last = base + length - 1
     code = chr(colfile.get_byte(last))
@@ -76,6 +139,9 @@ def column_codes(reader, field, doc_count=None):
     import numpy as np
 
     doc_count = reader.doc_count_all() if doc_count is None else doc_count
+    coded = _coded(reader, field, doc_count)
+    if coded is not None:  # stored as codes: read as they are
+        return coded
     whole = _varbytes(reader, field)
     if whole is None:
         column = reader.column_reader(field, translate=False)
@@ -91,9 +157,12 @@ def column_codes(reader, field, doc_count=None):
 
 
 def _whole_of(column):
-    """(data bytes, lengths) of a variable-bytes column through Whoosh's reader, or None."""
+    """(data bytes, lengths) of a variable-bytes or block text column through its reader, or None."""
     import numpy as np
 
+    whole = getattr(column, "whole", None)  # kb.engine.blocktext: inflated a block at a time
+    if whole is not None:
+        return whole()
     lengths = getattr(column, "_lengths", None)
     if lengths is None or not hasattr(column, "_dbfile") or not hasattr(column, "_basepos"):
         return None
