@@ -13,7 +13,7 @@ from whoosh.query import And, Or, Phrase, Term
 import kb.engine  # noqa: F401  (applies kb.engine.fixes)
 from kb.config import Config
 from kb.content import iter_paths, read_article
-from kb.engine import extents, segwriter
+from kb.engine import extents, matcher, segwriter
 from kb.engine.matcher import ExtentMatcher
 from kb.engine.postings import term_postings
 from kb.engine.terms import CompactCodec
@@ -264,3 +264,30 @@ def test_old_block_segments_and_new_extent_segments_answer_together_and_merge(bu
         assert len(ids) > 2 and ids[0::2] == ids[1::2]  # each document found twice, once a segment
         # (the merge sums the field lengths again from their byte codes: scores move, documents don't)
         assert [i for i, _ in after] == ids
+
+
+def test_a_segment_keeps_the_last_few_extents_decoded(builds):
+    ix = whoosh_index.open_dir(str(builds[1].index_dir / "current"))
+    with ix.reader() as reader:
+        leaf = reader.leaf_readers()[0][0]
+        words = _frequent(leaf, "grams", matcher.CACHED + 4)
+        first = leaf.postings("grams", words[0])
+        again = leaf.postings("grams", words[0])
+        assert again._ids is first._ids and again.id() == first.id()  # decoded once
+        first.next()
+        assert again.id() != first.id()  # each matcher walks on its own
+        for word in words:
+            leaf.postings("grams", word)
+        cache = leaf._terms._decoded
+        assert 1 <= len(cache) <= matcher.CACHED
+        assert sum(len(ids) for ids, _, _ in cache.values()) <= max(matcher.CACHED_POSTINGS, len(first._ids))
+        assert _postings_of(leaf, "grams", words[0]) == list(zip(first._ids, first._weights, strict=True))
+
+
+def _postings_of(leaf, field, word):
+    m = leaf.postings(field, word)
+    out = []
+    while m.is_active():
+        out.append((m.id(), m.weight()))
+        m.next()
+    return out

@@ -12,9 +12,22 @@ from whoosh.matching import ListMatcher, ReadTooFar
 
 from kb.engine import extents
 
+CACHED = 8  # decoded extents kept per segment (one search asks for a phrase's terms several times)
+CACHED_POSTINGS = 100_000  # and postings in all, at most (about 7 MB of Python lists)
 
-def extent_matcher(postfile, offset, length, format_, scorer, term, terminfo):
-    ids, weights, values = extents.postings(postfile.get(offset, length))
+
+def extent_matcher(postfile, offset, length, format_, scorer, term, terminfo, cache=None):
+    """An ExtentMatcher over the extent at `offset`; `cache`: a dict kept with the segment, which
+    holds the last few extents decoded (matchers never change the lists they walk)."""
+    decoded = None if cache is None else cache.pop(offset, None)
+    if decoded is None:
+        decoded = extents.postings(postfile.get(offset, length))
+    if cache is not None:
+        cache[offset] = decoded  # (last: the most recent)
+        total = sum(len(ids) for ids, _, _ in cache.values())
+        while len(cache) > 1 and (len(cache) > CACHED or total > CACHED_POSTINGS):
+            total -= len(cache.pop(next(iter(cache)))[0])
+    ids, weights, values = decoded
     if format_.fixed_value_size() == 0:
         values = None  # as whoosh3's blocks: no values
     return ExtentMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)

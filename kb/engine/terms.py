@@ -418,6 +418,7 @@ class CompactTermsReader:
         buf = getattr(dbfile, "_buf", None)
         self._buf = buf if isinstance(buf, memoryview | bytes) else None
         self._count = count
+        self._decoded = {}  # the last few kb extents decoded for Whoosh's matchers (kb.engine.matcher)
 
     def __len__(self):
         return self._count
@@ -541,7 +542,8 @@ class CompactTermsReader:
         if not terminfo.is_inlined():
             offset, length = terminfo.extent()
             if extents.is_extent(self._postfile.get(offset, len(extents.MAGIC))):
-                return extent_matcher(self._postfile, offset, length, format_, scorer, term, terminfo)
+                postfile, cache = self._postfile, self._decoded
+                return extent_matcher(postfile, offset, length, format_, scorer, term, terminfo, cache)
         return self._codec.postings_reader(self._postfile, terminfo, format_, term=term, scorer=scorer)
 
     def close(self):
