@@ -278,9 +278,9 @@ def test_a_segment_keeps_the_last_few_extents_decoded(builds):
         assert again.id() != first.id()  # each matcher walks on its own
         for word in words:
             leaf.postings("grams", word)
-        cache = leaf._terms._decoded
-        assert 1 <= len(cache) <= matcher.CACHED
-        assert sum(len(ids) for ids, _, _ in cache.values()) <= max(matcher.CACHED_POSTINGS, len(first._ids))
+        sizes = leaf._terms._decoded.sizes()
+        assert 1 <= len(sizes) <= matcher.CACHED
+        assert sum(sizes) <= max(matcher.CACHED_POSTINGS, len(first._ids))
         assert _postings_of(leaf, "grams", words[0]) == list(zip(first._ids, first._weights, strict=True))
 
 
@@ -291,3 +291,22 @@ def _postings_of(leaf, field, word):
         out.append((m.id(), m.weight()))
         m.next()
     return out
+
+
+def test_threads_share_a_segments_decoded_extents(builds):
+    from concurrent.futures import ThreadPoolExecutor
+
+    ix = whoosh_index.open_dir(str(builds[1].index_dir / "current"))
+    with ix.reader() as reader:
+        leaf = reader.leaf_readers()[0][0]
+        words = _frequent(leaf, "body", 2 * matcher.CACHED)
+        expected = {word: _postings_of(leaf, "body", word) for word in words}
+
+        def walk(n):
+            word = words[n % len(words)]
+            return word, _postings_of(leaf, "body", word)
+
+        with ThreadPoolExecutor(4) as pool:
+            for word, got in pool.map(walk, range(200)):
+                assert got == expected[word]
+        assert len(leaf._terms._decoded) <= matcher.CACHED

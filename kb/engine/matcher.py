@@ -6,6 +6,7 @@ whole list counts as one block whose quality comes from the term info (whoosh3's
 one a 128-posting block; either way only the skipping differs, never a posting or a score).
 """
 
+import threading
 from bisect import bisect_left
 
 from whoosh.matching import ListMatcher, ReadTooFar
@@ -16,18 +17,41 @@ CACHED = 8  # decoded extents kept per segment (one search asks for a phrase's t
 CACHED_POSTINGS = 100_000  # and postings in all, at most (about 7 MB of Python lists)
 
 
+class Decoded:
+    """The last few extents of one segment decoded, by offset (matchers never change the lists they
+    walk, so they share them); safe to use from several threads."""
+
+    def __init__(self):
+        self._entries = {}  # offset -> (ids, weights, values), the most recent last
+        self._lock = threading.Lock()
+
+    def __len__(self):
+        return len(self._entries)
+
+    def postings(self, postfile, offset, length):
+        with self._lock:
+            decoded = self._entries.pop(offset, None)
+        if decoded is None:
+            decoded = extents.postings(postfile.get(offset, length))
+        with self._lock:
+            entries = self._entries
+            entries[offset] = decoded
+            total = sum(len(ids) for ids, _, _ in entries.values())
+            while len(entries) > 1 and (len(entries) > CACHED or total > CACHED_POSTINGS):
+                total -= len(entries.pop(next(iter(entries)))[0])
+        return decoded
+
+    def sizes(self):
+        with self._lock:
+            return [len(ids) for ids, _, _ in self._entries.values()]
+
+
 def extent_matcher(postfile, offset, length, format_, scorer, term, terminfo, cache=None):
-    """An ExtentMatcher over the extent at `offset`; `cache`: a dict kept with the segment, which
-    holds the last few extents decoded (matchers never change the lists they walk)."""
-    decoded = None if cache is None else cache.pop(offset, None)
-    if decoded is None:
-        decoded = extents.postings(postfile.get(offset, length))
-    if cache is not None:
-        cache[offset] = decoded  # (last: the most recent)
-        total = sum(len(ids) for ids, _, _ in cache.values())
-        while len(cache) > 1 and (len(cache) > CACHED or total > CACHED_POSTINGS):
-            total -= len(cache.pop(next(iter(cache)))[0])
-    ids, weights, values = decoded
+    """An ExtentMatcher over the extent at `offset`; `cache`: the segment's Decoded, or None."""
+    if cache is None:
+        ids, weights, values = extents.postings(postfile.get(offset, length))
+    else:
+        ids, weights, values = cache.postings(postfile, offset, length)
     if format_.fixed_value_size() == 0:
         values = None  # as whoosh3's blocks: no values
     return ExtentMatcher(ids, weights, values, format_, scorer=scorer, term=term, terminfo=terminfo)

@@ -32,7 +32,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from kb.engine import extents
-from kb.engine.matcher import extent_matcher
+from kb.engine.matcher import Decoded, extent_matcher
 from kb.engine.stored import BlockStoredPerDocReader, BlockStoredPerDocWriter
 
 MAGIC = b"KBT1"
@@ -418,7 +418,7 @@ class CompactTermsReader:
         buf = getattr(dbfile, "_buf", None)
         self._buf = buf if isinstance(buf, memoryview | bytes) else None
         self._count = count
-        self._decoded = {}  # the last few kb extents decoded for Whoosh's matchers (kb.engine.matcher)
+        self._decoded = Decoded()  # the last few kb extents decoded for Whoosh's matchers
 
     def __len__(self):
         return self._count
