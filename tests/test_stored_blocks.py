@@ -4,7 +4,6 @@ segments written before (no `stored_blocks` on their codec)."""
 
 import random
 
-import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
@@ -12,7 +11,7 @@ from whoosh.filedb.filestore import RamStorage
 import kb.engine  # noqa: F401  (applies kb.engine.fixes)
 from kb.engine import segwriter
 from kb.engine import stored as stored_module
-from kb.engine.stored import BlockStoredColumn, BlockStoredPerDocReader
+from kb.engine.stored import BlockStoredPerDocReader
 from kb.engine.terms import CompactCodec
 
 
@@ -22,7 +21,7 @@ def _schema():
 
 def _documents(count, seed=7):
     """Documents like kb's: similar key names and values; some with no stored field at all (body
-    only), some with a large `meta` that closes a block by bytes before BLOCK_DOCS documents."""
+    only), some with a large `meta`."""
     rng = random.Random(seed)
     docs = []
     for n in range(count):
@@ -76,16 +75,13 @@ def test_every_document_reads_back_in_order_and_at_random():
         assert list(reader.all_stored_fields()) == [_expected(d) for d in docs]
 
 
-def test_blocks_close_at_the_document_count_and_at_the_byte_budget():
+def test_blocks_hold_block_docs_documents_each():
     docs = _documents(200)
     ix = _index_with(CompactCodec, docs)
     with ix.reader() as reader:
         column = reader._perdoc._cached_reader("_stored", stored_module.STORED)
-        firsts = list(column._firsts)
-    sizes = [b - a for a, b in zip(firsts, firsts[1:], strict=False)]
-    assert firsts[0] == 0 and firsts[-1] == len(docs)
-    assert max(sizes) == stored_module.BLOCK_DOCS
-    assert min(sizes) < stored_module.BLOCK_DOCS  # the documents with a large meta close blocks early
+        blocks = len(column._child._starts) - 1
+    assert blocks == -(-len(docs) // stored_module.BLOCK_DOCS)
 
 
 def test_documents_after_the_last_stored_one_read_as_empty():
@@ -132,24 +128,6 @@ def test_old_segments_keep_their_stored_fields_and_merge_into_blocks():
     assert [getattr(s.codec(), "stored_blocks", False) for s in merged._segments()] == [True]
     with merged.reader() as reader:
         assert list(reader.all_stored_fields()) == expected
-
-
-def test_a_column_that_is_not_a_block_column_is_refused():
-    storage = RamStorage()
-    f = storage.create_file("col")
-    f.write(b"\x00" * 40)
-    f.close()
-    dbfile = storage.open_file("col")
-    with pytest.raises(ValueError, match="block stored-fields"):
-        BlockStoredColumn().reader(dbfile, 0, 40, 3)
-
-
-def test_out_of_order_documents_are_refused():
-    storage = RamStorage()
-    writer = BlockStoredColumn().writer(storage.create_file("col"))
-    writer.add(3, {"id": "a"})
-    with pytest.raises(ValueError, match="document 2"):
-        writer.add(2, {"id": "b"})
 
 
 def test_kb_index_reads_stored_fields_from_blocks(tmp_path):
