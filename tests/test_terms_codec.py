@@ -200,9 +200,9 @@ def _w3(df, weight, ids=None, values=None, offset=None, length=None, minlength=3
     return info.to_bytes()
 
 
-def _table(entries, fieldmap, blocksize=4):
+def _table(entries, fieldmap, blocksize=4, version=2):
     storage = RamStorage()
-    writer = CompactTermsWriter(storage.create_file("t.trm"), blocksize)
+    writer = CompactTermsWriter(storage.create_file("t.trm"), blocksize, version=version)
     writer.fieldmap.update(fieldmap)
     writer.add_entries(entries)
     writer.close()
@@ -211,7 +211,8 @@ def _table(entries, fieldmap, blocksize=4):
     return CompactTermsReader(CompactCodec(), storage.open_file("t.trm"), storage.file_length("t.trm"), None)
 
 
-def test_edge_cases_of_the_terms_file():
+@pytest.mark.parametrize("version", [1, 2])  # KBT1, as kb wrote before, still reads
+def test_edge_cases_of_the_terms_file(version):
     long_term = "稀土".encode() * 3000  # 18,000 bytes: lengths take several varint bytes
     words = sorted([b"a", b"ab", b"abc", b"b", "钕铁硼".encode(), "钕铁硼永磁".encode(), long_term, b"zz"])
     fieldmap = {"body": 0, "empty": 1, "title": 2}
@@ -225,7 +226,8 @@ def test_edge_cases_of_the_terms_file():
             value = _w3(40, 40.0, offset=1000 * n, length=500 + n, minlength=2, maxlength=2)
         entries.append((b"\x00\x00" + word, value))
     entries.append((b"\x00\x02" + b"t", _w3(1, 1.0, ids=[5])))
-    table = _table(entries, fieldmap)
+    table = _table(entries, fieldmap, version=version)
+    assert table._implied == (version == 2)
     assert table._firsts == [b"\x00\x00a", b"\x00\x00zz", b"\x00\x02t"]  # blocks of 4; b and zz: a block's
     # last and first keys
     for key, value in entries:
@@ -256,12 +258,13 @@ def test_edge_cases_of_the_terms_file():
         _table([(b"\x00\x00b", entries[0][1]), (b"\x00\x00a", entries[0][1])], fieldmap)
 
 
-def test_a_field_cursor_walks_one_field():
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_field_cursor_walks_one_field(version):
     from whoosh.fields import ID
 
     entries = [(b"\x00\x00" + w, _w3(1, 1.0, ids=[0])) for w in (b"a", b"b", b"c")]
     entries.append((b"\x00\x01x", _w3(1, 1.0, ids=[0])))
-    table = _table(entries, {"body": 0, "title": 1}, blocksize=2)
+    table = _table(entries, {"body": 0, "title": 1}, blocksize=2, version=version)
     cursor = table.cursor("body", ID())
     seen = [cursor.text()]
     while cursor.next() is not None:
@@ -269,3 +272,30 @@ def test_a_field_cursor_walks_one_field():
     assert seen == ["a", "b", "c"] and not cursor.is_valid()
     assert cursor.find("b") == "b" and cursor.term_info().doc_frequency() == 1
     assert cursor.find("bb") == "c" and cursor.find("d") is None
+
+
+def test_a_kbt2_table_reads_as_the_kbt1_table_of_the_same_terms_and_is_smaller(builds):
+    """Every term of the shipped content's index written both ways: the same infos from lookups and
+    from walking; KBT2 leaves out each block's first key, inlined first ids and half the footer."""
+    ix = _index(builds[1])
+    with ix.reader() as reader:
+        (leaf, _), *_ = reader.leaf_readers()
+        entries = [(leaf._terms._key(f, t), info.to_bytes()) for (f, t), info in leaf._terms.items()]
+        fieldmap = dict(leaf._terms._fieldmap)
+    assert len(entries) > 10_000
+    sizes = {}
+    tables = {}
+    for version in (1, 2):
+        storage = RamStorage()
+        writer = CompactTermsWriter(storage.create_file("t.trm"), version=version)
+        writer.fieldmap.update(fieldmap)
+        writer.add_entries(entries)
+        writer.close()
+        sizes[version] = storage.file_length("t.trm")
+        tables[version] = CompactTermsReader(CompactCodec(), storage.open_file("t.trm"), sizes[version], None)
+    old, new = tables[1], tables[2]
+    assert [(k, _info(i)) for k, i in new.items()] == [(k, _info(i)) for k, i in old.items()]
+    for key, value in entries[::7]:
+        field, tbytes = new._decode_key(key)
+        assert _info(new.term_info(field, tbytes)) == _info(W3TermInfo.from_bytes(value))
+    assert sizes[2] < 0.93 * sizes[1], sizes

@@ -47,7 +47,7 @@ from kb.engine.columns import column_bytes
 from kb.engine.terms import CompactCodec
 
 BLOCK = 128  # postings a block, as whoosh3 writes them
-INLINE_BELOW = 6  # postings lists shorter than this live in the term's entry
+INLINE_BELOW = 12  # postings lists shorter than this live in the term's entry (no extent head, no pointer)
 # Pickle protocol of blocks and inlined postings: whoosh3 writes protocol 2, where each bytes value (a
 # posting's positions) becomes a call to _codecs.encode, about 40 bytes; 3 stores bytes as they are
 # (4 and 5 add a 9-byte frame header).  Readers unpickle any protocol.

@@ -35,7 +35,8 @@ from kb.engine import extents
 from kb.engine.matcher import Decoded, extent_matcher
 from kb.engine.stored import BlockStoredPerDocReader, BlockStoredPerDocWriter
 
-MAGIC = b"KBT1"
+MAGIC = b"KBT2"  # what this writer writes; KBT1 files (kb before it) are still read
+MAGIC_V1 = b"KBT1"
 BLOCK = 16  # terms a block: a lookup scans half of one on average
 
 _W3HEAD = struct.Struct("!BfIBBfII")  # W3TermInfo._struct
@@ -43,6 +44,7 @@ _W3EXTENT = struct.Struct("!qi")  # whoosh3's pack_long + pack_int of a postings
 _F32 = struct.Struct("<f")
 _F64 = struct.Struct("<d")
 _TRAILER = struct.Struct("<QQQII4s")  # fieldmap at, keys at, offsets at, blocks, terms, magic
+_TRAILER_V2 = struct.Struct("<QQQIIB4s")  # … terms, the footer's offset width (4 or 8), magic
 _NO_ID = 0xFFFFFFFF
 
 # flags of a term's info
@@ -159,16 +161,17 @@ class CompactFieldWriter(W3FieldWriter):
 class CompactTermsWriter:
     """Writes (key, W3TermInfo bytes) pairs, keys ascending, as front-coded blocks."""
 
-    def __init__(self, dbfile, blocksize=BLOCK):
+    def __init__(self, dbfile, blocksize=BLOCK, version=2):
         self.dbfile = dbfile
         self.blocksize = blocksize
+        self.version = version  # 1: KBT1, as kb wrote before (kept to test that it still reads)
         self.fieldmap = {}
         self.lastkey = b""
         self._pending = []  # (key, decoded info) of the block being filled
         self._firsts = []
         self._starts = []
         self._count = 0
-        dbfile.write(MAGIC)
+        dbfile.write(MAGIC if version == 2 else MAGIC_V1)
         self._position = len(MAGIC)
 
     def add(self, key, value):
@@ -193,13 +196,14 @@ class CompactTermsWriter:
         extents = [info[-1] for _, info in pending if not info[0] & _INLINED]
         base = min(offset for offset, _ in extents) if extents else 0
         parts = [_varint(base)]
-        previous = b""
+        v2 = self.version == 2
+        previous = pending[0][0] if v2 else b""  # KBT2: the footer holds each block's first key
         for key, info in pending:
             shared = 0
             limit = min(len(key), len(previous))
             while shared < limit and key[shared] == previous[shared]:
                 shared += 1
-            data = _encode_info(info, base)
+            data = _encode_info(info, base, first_implied=v2)
             parts += (_varint(shared), _varint(len(key) - shared), _varint(len(data)), key[shared:], data)
             previous = key
         blob = b"".join(parts)
@@ -218,20 +222,16 @@ class CompactTermsWriter:
         for first in self._firsts:
             end += len(first)
             ends.append(end)
-        keys = b"".join(self._firsts) + struct.pack(f"<{len(ends)}Q", *ends)
-        offsets = struct.pack(f"<{len(self._starts)}Q", *self._starts)
+        width = "Q" if self.version == 1 or max(self._position, end) >= 1 << 32 else "I"
+        keys = b"".join(self._firsts) + struct.pack(f"<{len(ends)}{width}", *ends)
+        offsets = struct.pack(f"<{len(self._starts)}{width}", *self._starts)
         at = self._position
         self.dbfile.write(fieldmap + keys + offsets)
-        self.dbfile.write(
-            _TRAILER.pack(
-                at,
-                at + len(fieldmap),
-                at + len(fieldmap) + len(keys),
-                len(self._firsts),
-                self._count,
-                MAGIC,
-            )
-        )
+        places = (at, at + len(fieldmap), at + len(fieldmap) + len(keys), len(self._firsts), self._count)
+        if self.version == 1:
+            self.dbfile.write(_TRAILER.pack(*places, MAGIC_V1))
+        else:
+            self.dbfile.write(_TRAILER_V2.pack(*places, struct.calcsize(width), MAGIC))
         self.dbfile.close()
 
 
@@ -247,7 +247,8 @@ def _decode_w3(value):
     return flags, weight, df, minlb, maxlb, maxweight, minid, maxid, tail
 
 
-def _encode_info(info, base):
+def _encode_info(info, base, first_implied=True):
+    """The packed info; `first_implied` (KBT2): inlined ids leave out the first, the info's first id."""
     flags, weight, df, minlb, maxlb, maxweight, minid, maxid, tail = info
     out = []
     if _whole(weight):
@@ -281,7 +282,10 @@ def _encode_info(info, base):
         if count != df:
             raise ValueError(f"inlined postings: {count} ids for a doc frequency of {df}")
         previous = minid if count and minid != _NO_ID else 0
-        for docnum in ids:
+        implied = first_implied and count and minid != _NO_ID
+        if implied and ids[0] != minid:
+            raise ValueError(f"inlined postings: first id {ids[0]} is not the first id {minid}")
+        for docnum in ids[1:] if implied else ids:
             out.append(_varint(docnum - previous))
             previous = docnum
         if count == 1 and float(weights[0]) == weight:
@@ -305,8 +309,9 @@ def _encode_info(info, base):
     return bytes((flags,)) + _varint(df) + lengths + b"".join(out)
 
 
-def _decode_info(buf, i, base):
-    """W3TermInfo from the info at buf[i]."""
+def _decode_info(buf, i, base, first_implied=False):
+    """W3TermInfo from the info at buf[i]; `first_implied`: a KBT2 file (inlined ids after the
+    first id, which is the info's)."""
     flags = buf[i]
     df = buf[i + 1]
     if df < 128:
@@ -353,7 +358,14 @@ def _decode_info(buf, i, base):
             maxid = minid + span
     info._minid, info._maxid = minid, maxid
     if flags & _INLINED:
-        if df == 1 and buf[i] == 0:  # one posting: its id is the first id
+        if first_implied and minid is not None:
+            ids = [minid]
+            previous = minid
+            for _ in range(df - 1):
+                delta, i = _read_varint(buf, i)
+                previous += delta
+                ids.append(previous)
+        elif df == 1 and buf[i] == 0:  # one posting: its id is the first id
             ids = (minid,)
             i += 1
         else:
@@ -404,16 +416,27 @@ class CompactTermsReader:
         self._codec = codec
         self._dbfile = dbfile
         self._postfile = postfile
-        trailer = dbfile.get(length - _TRAILER.size, _TRAILER.size)
-        fields_at, keys_at, offsets_at, blocks, count, magic = _TRAILER.unpack(trailer)
-        if magic != MAGIC or dbfile.get(0, 4) != MAGIC:
+        magic = dbfile.get(length - 4, 4)
+        if magic == MAGIC:
+            trailer = dbfile.get(length - _TRAILER_V2.size, _TRAILER_V2.size)
+            fields_at, keys_at, offsets_at, blocks, count, width, _ = _TRAILER_V2.unpack(trailer)
+        elif magic == MAGIC_V1:
+            trailer = dbfile.get(length - _TRAILER.size, _TRAILER.size)
+            fields_at, keys_at, offsets_at, blocks, count, _ = _TRAILER.unpack(trailer)
+            width = 8
+        else:
             raise ValueError("not a kb compact terms file")
+        if dbfile.get(0, 4) != magic or width not in (4, 8):
+            raise ValueError("not a kb compact terms file")
+        # KBT2: a block's first key is only in the footer, inlined ids leave out the first id
+        self._implied = magic == MAGIC
         self._fieldmap = json.loads(dbfile.get(fields_at, keys_at - fields_at).decode("utf-8"))
         self._fieldunmap = {num: name for name, num in self._fieldmap.items()}
         keys = dbfile.get(keys_at, offsets_at - keys_at)
-        ends = struct.unpack_from(f"<{blocks}Q", keys, len(keys) - 8 * blocks)
+        code = "<%d" + ("I" if width == 4 else "Q")
+        ends = struct.unpack_from(code % blocks, keys, len(keys) - width * blocks)
         self._firsts = [keys[a:b] for a, b in zip((0, *ends), ends, strict=False)]  # each block's first key
-        self._starts = struct.unpack(f"<{blocks + 1}Q", dbfile.get(offsets_at, 8 * (blocks + 1)))
+        self._starts = struct.unpack(code % (blocks + 1), dbfile.get(offsets_at, width * (blocks + 1)))
         # a mapped file (a compound segment's sub-file) is sliced directly, without a call to get()
         buf = getattr(dbfile, "_buf", None)
         self._buf = buf if isinstance(buf, memoryview | bytes) else None
@@ -446,7 +469,7 @@ class CompactTermsReader:
         buf = bytes(self._buf[start:stop]) if self._buf is not None else self._dbfile.get(start, stop - start)
         base, i = _read_varint(buf, 0)
         end = len(buf)
-        current = b""
+        current = self._firsts[j] if self._implied else b""
         while i < end:
             shared = buf[i]
             if shared < 128:
@@ -466,7 +489,7 @@ class CompactTermsReader:
             current = current[:shared] + buf[i : i + size]
             i += size
             if current == key:
-                return buf, i, base
+                return buf, i, base, self._implied
             if current > key:
                 return None
             i += infolen
@@ -479,7 +502,7 @@ class CompactTermsReader:
             buf = self._block(j)
             base, i = _read_varint(buf, 0)
             end = len(buf)
-            current = b""
+            current = self._firsts[j] if self._implied else b""
             while i < end:
                 shared, i = _read_varint(buf, i)
                 size, i = _read_varint(buf, i)
@@ -517,12 +540,14 @@ class CompactTermsReader:
 
     def items(self):
         decode = self._decode_key
-        return ((decode(key), _decode_info(buf, i, base)) for key, buf, i, base in self._entries(0))
+        implied = self._implied
+        return ((decode(key), _decode_info(buf, i, base, implied)) for key, buf, i, base in self._entries(0))
 
     def items_from(self, fieldname, prefix):
         decode = self._decode_key
         entries = self._entries_from(self._key(fieldname, prefix))
-        return ((decode(key), _decode_info(buf, i, base)) for key, buf, i, base in entries)
+        implied = self._implied
+        return ((decode(key), _decode_info(buf, i, base, implied)) for key, buf, i, base in entries)
 
     def term_info(self, fieldname, tbytes):
         found = self._find(self._key(fieldname, tbytes))
@@ -576,7 +601,7 @@ class CompactFieldCursor:
     def next(self):
         for key, buf, i, base in self._entries:
             if key.startswith(self._prefix):
-                self._current = (buf, i, base)
+                self._current = (buf, i, base, self._reader._implied)
                 self._text = self._fieldobj.from_bytes(key[len(self._prefix) :])
                 return self._text
             break
