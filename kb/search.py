@@ -73,6 +73,7 @@ from kb.storage import current_target, open_live
 FACET_FIELDS = ("type", "section", "year", "source")
 CHECKED_FILTERS = ("type", "section", "year", "issue")  # filters whose values are checked
 FACET_SAMPLE = 1000
+PRELOAD_DOCS = 5_000  # warm() reads the hit texts of an index this small (while they fit)
 HIT_TEXT_CHARS = 4_000_000  # text (stored + plain) of recent hits kept per generation (~16 MB at most)
 WARM_WAIT_S = 30  # longest a query waits for a background warm-up's columns
 WARM_EXTRAS_AFTER_S = 3  # the suggestion tables load after the first answer, or this long after warming
@@ -260,7 +261,9 @@ class Searcher:
         make_snippet("稀土", parse_query("稀土 ndfeb 工信部").highlight)
 
     def _warm_extras(self):
-        self.vocabulary(self.current())  # what suggestions read, so the first query needing one is quick
+        searcher = self.current()
+        self.vocabulary(searcher)  # what suggestions read, so the first query needing one is quick
+        self._preload_hit_texts(searcher)
         # what was just read lives as long as the process: out of the garbage collector's way, or its
         # next full collection walks every word of the vocabulary (45 ms inside some query at 145k)
         gc.collect()
@@ -350,6 +353,18 @@ class Searcher:
             number_fallbacks=fallbacks,
             ignored=parsed.dropped,
         )
+
+    def _preload_hit_texts(self, searcher):
+        """The hit texts of a small knowledge base, every document's, while they fit in the hit-text
+        budget: the first queries then cut their snippets and proximity from memory rather than
+        reading each hit's file under content/ (the texts a search keeps anyway, read before it).
+        An archive of more than PRELOAD_DOCS documents is left to fill the cache hit by hit."""
+        if searcher.doc_count_all() > PRELOAD_DOCS:
+            return
+        for docnum in searcher.reader().all_doc_ids():
+            self._stored(searcher, docnum)
+            if self._hit_texts[2] >= HIT_TEXT_CHARS * 3 // 4:  # room left for the hits to come
+                return
 
     def _stored(self, searcher, docnum):
         """(stored fields, plain text) of a document, kept for recent hits of this index generation;

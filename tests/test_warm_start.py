@@ -91,3 +91,26 @@ def test_the_background_warm_up_of_a_missing_index_ends_quietly(tmp_path):
         assert "索引" in str(exc.describe())
     else:
         raise AssertionError("a search without an index should say the index is missing")
+
+
+def test_warming_a_small_index_reads_every_hit_text_and_answers_the_same(built, monkeypatch):
+    """warm() keeps the hit text of every document of a small knowledge base; the answers (snippets
+    included) are those of a searcher that reads each hit's file when it first shows it; an archive
+    above PRELOAD_DOCS is left to fill the cache hit by hit."""
+    import kb.search
+
+    warmed = Searcher.open(built)
+    warmed.warm()
+    owner, texts, chars = warmed._hit_texts
+    assert owner is warmed.current() and len(texts) == warmed.current().doc_count_all() > 50
+    assert chars <= kb.search.HIT_TEXT_CHARS
+    cold = Searcher.open(built)
+    for q in ("稀土", "钕铁硼 矫顽力", "行政处罚", "GB/T 4137"):
+        assert (
+            warmed.search(SearchRequest(q=q)).as_json()["hits"]
+            == cold.search(SearchRequest(q=q)).as_json()["hits"]
+        )
+    monkeypatch.setattr(kb.search, "PRELOAD_DOCS", 10)
+    large = Searcher.open(built)
+    large.warm()
+    assert len(large._hit_texts[1]) == 0
