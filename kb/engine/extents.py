@@ -46,7 +46,9 @@ _SMALL = [bytes((i,)) for i in range(128)]
 _BIG_ENDIAN = sys.byteorder == "big"
 
 
-def _varint(n):
+def varint(n):
+    """An unsigned varint: 7 bits a byte, low group first, the high bit on all but the last byte
+    (the terms file's too, kb/engine/terms.py)."""
     if n < 128:
         return _SMALL[n]
     out = bytearray()
@@ -57,14 +59,18 @@ def _varint(n):
     return bytes(out)
 
 
-def _read_varint(buf, i):
-    n, shift = 0, 0
+def read_varint(buf, i):
+    """(value, index after it) of the varint at buf[i]."""
+    b = buf[i]
+    if b < 128:
+        return b, i + 1
+    n, shift = b & 127, 7
     while True:
-        b = buf[i]
         i += 1
+        b = buf[i]
         n |= (b & 127) << shift
         if b < 128:
-            return n, i
+            return n, i + 1
         shift += 7
 
 
@@ -85,8 +91,8 @@ def encode(ids, weights, values):
     idkind, idbytes = _compress(*_unsigned(deltas), ZLIB_KEEP)
     wkind, wbytes = _compress(*_weights(weights), ZLIB_KEEP)
     vkind, vbytes = _compress(*_values(values, count), 1.0)
-    head = MAGIC + _varint(count) + bytes((idkind, wkind, vkind)) + _varint(len(idbytes))
-    return b"".join((head, _varint(len(wbytes)), idbytes, wbytes, vbytes))
+    head = MAGIC + varint(count) + bytes((idkind, wkind, vkind)) + varint(len(idbytes))
+    return b"".join((head, varint(len(wbytes)), idbytes, wbytes, vbytes))
 
 
 def _packed(typecode, numbers):
@@ -138,7 +144,7 @@ def _values(values, count):
     lengths = list(map(len, values))
     data = b"".join(values)
     if lengths.count(lengths[0]) == count:
-        return _FIXED, _varint(lengths[0]) + data
+        return _FIXED, varint(lengths[0]) + data
     kind, packed = _unsigned(lengths)
     return kind, packed + data
 
@@ -163,10 +169,10 @@ class Extent:
     def __init__(self, head):
         if head[:2] != MAGIC:
             raise ValueError("not a kb postings extent")
-        count, i = _read_varint(head, 2)
+        count, i = read_varint(head, 2)
         kinds = head[i], head[i + 1], head[i + 2]
-        idsize, i = _read_varint(head, i + 3)
-        wsize, i = _read_varint(head, i)
+        idsize, i = read_varint(head, i + 3)
+        wsize, i = read_varint(head, i)
         self.count = count
         self.kinds = kinds
         self.ids = (i, i + idsize)
@@ -252,7 +258,7 @@ class Values:
         import numpy as np
 
         if kind == _FIXED:
-            size, i = _read_varint(data, 0)
+            size, i = read_varint(data, 0)
             starts = np.arange(count + 1, dtype=np.int64) * size + i
         else:
             lengths, skip = _decode_unsigned(data, kind, count)

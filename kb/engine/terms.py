@@ -32,6 +32,8 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from kb.engine import extents
+from kb.engine.extents import read_varint as _read_varint
+from kb.engine.extents import varint as _varint
 from kb.engine.matcher import Decoded, extent_matcher
 from kb.engine.stored import BlockStoredPerDocReader, BlockStoredPerDocWriter
 
@@ -60,31 +62,6 @@ _IMPLIED = 128  # one inlined posting whose weight is the total weight
 _WEIGHTS_INT, _WEIGHTS_F64 = 0, 1
 
 _SMALL = [bytes((i,)) for i in range(128)]
-
-
-def _varint(n):
-    if n < 128:
-        return _SMALL[n]
-    out = bytearray()
-    while n >= 128:
-        out.append((n & 127) | 128)
-        n >>= 7
-    out.append(n)
-    return bytes(out)
-
-
-def _read_varint(buf, i):
-    b = buf[i]
-    if b < 128:
-        return b, i + 1
-    n, shift = b & 127, 7
-    while True:
-        i += 1
-        b = buf[i]
-        n |= (b & 127) << shift
-        if b < 128:
-            return n, i + 1
-        shift += 7
 
 
 def _whole(w):
