@@ -355,39 +355,41 @@ def _extent(ids, weights, values, lengths, fixed, info):
 
 
 def _blockwise_stats(ids, weights, lengths):
-    total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    stats = _NO_STATS
     for start in range(0, len(ids), BLOCK):
         end = min(start + BLOCK, len(ids))
-        weight, block_max, block_min_len, block_max_len = _block_stats(
-            ids[start:end], weights[start:end], lengths
-        )
-        total += weight
-        if block_max > maxweight:
-            maxweight = block_max
-        if block_min_len is not None:
-            minlength = block_min_len if minlength is None else min(minlength, block_min_len)
-        if block_max_len > maxlength:
-            maxlength = block_max_len
-    return total, maxweight, minlength, maxlength
+        stats = _add_block(stats, _block_stats(ids[start:end], weights[start:end], lengths))
+    return stats
+
+
+_NO_STATS = (0.0, 0, None, 0)  # total weight, max weight, min length, max length
+
+
+def _add_block(stats, block):
+    """`stats` with one block's (_block_stats) added, as whoosh3 sums its blocks."""
+    total, maxweight, minlength, maxlength = stats
+    weight, block_max, block_min_len, block_max_len = block
+    if block_max > maxweight:
+        maxweight = block_max
+    if block_min_len is not None:
+        minlength = block_min_len if minlength is None else min(minlength, block_min_len)
+    if block_max_len > maxlength:
+        maxlength = block_max_len
+    return total + weight, maxweight, minlength, maxlength
 
 
 def _w3_blocks(ids, weights, values, lengths, fixed, compression, info):
     """whoosh3's block form of a postings list (each block's ids, weights and values pickled)."""
     count = len(ids)
     out = [WHOOSH3_HEADER_MAGIC]
-    total, maxweight, minlength, maxlength = 0.0, 0, None, 0
+    stats = _NO_STATS
     compress, dumps = zlib.compress, pickle.dumps
     for start in range(0, count, BLOCK):
         end = min(start + BLOCK, count)
         block_ids, block_weights = ids[start:end], weights[start:end]
-        weight, block_max, block_min_len, block_max_len = _block_stats(block_ids, block_weights, lengths)
-        total += weight
-        if block_max > maxweight:
-            maxweight = block_max
-        if block_min_len is not None:
-            minlength = block_min_len if minlength is None else min(minlength, block_min_len)
-        if block_max_len > maxlength:
-            maxlength = block_max_len
+        block = _block_stats(block_ids, block_weights, lengths)
+        _, block_max, block_min_len, block_max_len = block
+        stats = _add_block(stats, block)
         data = dumps(
             (
                 tuple(map(sub, block_ids, [0, *block_ids[:-1]])),  # id deltas
@@ -408,7 +410,7 @@ def _w3_blocks(ids, weights, values, lengths, fixed, compression, info):
         )
         size = len(head) + len(data)
         out += (pack_int(-size if end == count else size), head, data)
-    info._weight, info._maxweight, info._minlength, info._maxlength = total, maxweight, minlength, maxlength
+    info._weight, info._maxweight, info._minlength, info._maxlength = stats
     return b"".join(out)
 
 
