@@ -114,15 +114,20 @@ def stamps(content_dir):
     """path -> file_stamp() of every article file, in one walk; a file that vanishes meanwhile is left out."""
     out = {}
     for folder, names in _article_files(content_dir):
-        prefix = os.path.join(folder, "")
-        for name in names:
-            path = prefix + name
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            out[path] = stat_stamp(st)
+        add_stamps(out, folder, names)
     return out
+
+
+def add_stamps(out, folder, names):
+    """path -> stamp of the files `names` of `folder` into `out`; a file that vanished is left out."""
+    prefix = os.path.join(folder, "")
+    for name in names:
+        path = prefix + name
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        out[path] = stat_stamp(st)
 
 
 def iter_articles(content_dir, problems=None):

@@ -16,7 +16,7 @@ import bisect
 import json
 import os
 
-from kb.content import stat_stamp
+from kb.content import add_stamps
 
 FOLDERS_FILE = "kb-folders.json"  # in the live index folder, written with the index it describes
 
@@ -64,14 +64,7 @@ def full_walk(content_dir):
     stamps, folders = {}, {}
     for folder, time_ns, articles in _folders(content_dir):
         folders[folder] = [time_ns, len(articles)]
-        prefix = os.path.join(folder, "")
-        for name in articles:
-            path = prefix + name
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            stamps[path] = stat_stamp(st)
+        add_stamps(stamps, folder, articles)
     return stamps, folders
 
 

@@ -40,6 +40,15 @@ def make_config(tmp_path, **overrides):
     return Config(**values)
 
 
+def copy_some_articles(config, count=6):
+    """The first `count` articles of the shipped 2024-01 issue copied into config's content/."""
+    target = config.content_dir / "2024-01"
+    target.mkdir(parents=True)
+    for path in sorted((CONTENT / "2024-01").glob("*.md"))[:count]:
+        shutil.copy(path, target / path.name)
+    return config
+
+
 @pytest.fixture
 def config(tmp_path):
     return make_config(tmp_path)

@@ -3,7 +3,7 @@ import shutil
 import threading
 
 import pytest
-from conftest import CONTENT
+from conftest import CONTENT, copy_some_articles
 
 from kb import engine
 from kb.content import iter_paths, read_article
@@ -14,10 +14,7 @@ from kb.search import Searcher, SearchRequest
 
 @pytest.fixture
 def small(config):
-    target = config.content_dir / "2024-01"
-    target.mkdir(parents=True)
-    for path in sorted((CONTENT / "2024-01").glob("*.md"))[:6]:
-        shutil.copy(path, target / path.name)
+    copy_some_articles(config)
     return config
 
 

@@ -53,7 +53,8 @@ def _postings(folder):
     return out, stored, lengths
 
 
-def test_fast_writer_writes_the_postings_whooshs_writer_writes(documents, tmp_path):
+def _write_both(documents, tmp_path):
+    """(Whoosh's own writer's index folder, FastSegmentWriter's) of the same documents."""
     whoosh_dir, fast_dir = tmp_path / "whoosh", tmp_path / "fast"
     for folder in (whoosh_dir, fast_dir):
         folder.mkdir()
@@ -65,6 +66,11 @@ def test_fast_writer_writes_the_postings_whooshs_writer_writes(documents, tmp_pa
         fast.add_document(**document)
     writer.commit()
     fast.commit()
+    return whoosh_dir, fast_dir
+
+
+def test_fast_writer_writes_the_postings_whooshs_writer_writes(documents, tmp_path):
+    whoosh_dir, fast_dir = _write_both(documents, tmp_path)
     expected, written = _postings(whoosh_dir), _postings(fast_dir)
     assert len(expected[0]) > 10_000 and written[0] == expected[0]
     assert written[1:] == expected[1:]  # stored fields and field lengths
@@ -143,17 +149,7 @@ SORTABLE = ("path", "hash", "stamp", "type", "section", "source", "issue", "year
 
 def test_fast_writer_writes_the_columns_whooshs_writer_writes(documents, tmp_path):
     """Sortable values and field lengths are kept per column and written at flush: same columns."""
-    whoosh_dir, fast_dir = tmp_path / "whoosh", tmp_path / "fast"
-    for folder in (whoosh_dir, fast_dir):
-        folder.mkdir()
-        whoosh_index.create_in(str(folder), make_schema())
-    writer = whoosh_index.open_dir(str(whoosh_dir)).writer()
-    fast = segwriter.FastSegmentWriter(whoosh_index.open_dir(str(fast_dir)))
-    for document in documents:
-        writer.add_document(**document)
-        fast.add_document(**document)
-    writer.commit()
-    fast.commit()
+    whoosh_dir, fast_dir = _write_both(documents, tmp_path)
     expected, written = _columns(whoosh_dir, SORTABLE), _columns(fast_dir, SORTABLE)
     assert len(expected) == len(SORTABLE) and written == expected
     assert written["path"] == [d["path"] for d in documents]

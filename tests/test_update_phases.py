@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import CONTENT, ROOT
+from conftest import ROOT, copy_some_articles
 
 import kb.engine.parallel
 import kb.indexer
@@ -23,10 +23,7 @@ WORD = "独一无二的分期词语"
 
 @pytest.fixture
 def small(config):
-    target = config.content_dir / "2024-01"
-    target.mkdir(parents=True)
-    for path in sorted((CONTENT / "2024-01").glob("*.md"))[:6]:
-        shutil.copy(path, target / path.name)
+    copy_some_articles(config)
     rebuild(config)
     return config
 

@@ -224,22 +224,25 @@ def _decode_w3(value):
     return flags, weight, df, minlb, maxlb, maxweight, minid, maxid, tail
 
 
+def _packed_weight(weight):
+    """(whether it is a whole number, its bytes): a varint when whole, else float32."""
+    if _whole(weight):
+        return True, _varint(int(weight))
+    return False, _F32.pack(weight)
+
+
 def _encode_info(info, base, first_implied=True):
     """The packed info; `first_implied` (KBT2): inlined ids leave out the first, the info's first id."""
     flags, weight, df, minlb, maxlb, maxweight, minid, maxid, tail = info
-    out = []
-    if _whole(weight):
-        flags |= _WEIGHT_WHOLE
-        out.append(_varint(int(weight)))
-    else:
-        out.append(_F32.pack(weight))
+    whole, packed = _packed_weight(weight)
+    flags |= _WEIGHT_WHOLE if whole else 0
+    out = [packed]
     if maxweight == weight:
         flags |= _MAX_SAME
-    elif _whole(maxweight):
-        flags |= _MAX_WHOLE
-        out.append(_varint(int(maxweight)))
     else:
-        out.append(_F32.pack(maxweight))
+        whole, packed = _packed_weight(maxweight)
+        flags |= _MAX_WHOLE if whole else 0
+        out.append(packed)
     if minid == _NO_ID:
         flags |= _NO_IDS
         if maxid != _NO_ID:
