@@ -145,13 +145,23 @@ def submit(browser, button):
 def navigate(browser, action):
     """Do what loads a new page (a click, Enter in a form) and wait until the old page is gone,
     so the next lookup never finds an element of the page being left."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     page = browser.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+
+    def gone(_):
+        # expected_conditions.staleness_of, but Chromium may also answer mid-navigation that the
+        # node "does not belong to the document" (a plain WebDriverException): gone as well
+        try:
+            page.is_enabled()
+        except WebDriverException:  # (StaleElementReferenceException is one)
+            return True
+        return False
+
+    WebDriverWait(browser, 60).until(gone)
 
 
 def test_admin_upload_review_confirm_and_update(server, browser):
